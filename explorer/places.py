@@ -1,0 +1,356 @@
+"""Places: named sets of LSOAs with a kind, a rule and the vintages they apply to.
+
+Built-in definitions live in ``data/places.yaml``; families (every district, North West ward,
+ICB, region, England) are generated from the snapshot lookups. Names resolve
+case-insensitively, with aliases, and an unknown name fails with the closest matches.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+import yaml
+
+from loaders import snapshot
+from loaders.paths import PLACES_FILE
+
+Kind = Literal["lsoa", "ward", "town", "district", "former district", "sub-region", "icb",
+               "region", "country", "custom"]
+KINDS: tuple[str, ...] = ("country", "region", "icb", "sub-region", "district",
+                          "former district", "town", "ward", "lsoa", "custom")
+#: When two places share a name, the one of the earlier kind wins ("Blackpool" = district).
+_KIND_PRIORITY = {k: i for i, k in enumerate(
+    ("district", "former district", "sub-region", "icb", "region", "country", "town", "ward",
+     "lsoa", "custom"))}
+
+NORTH_WEST = "E12000002"
+#: Successor unitary authority -> when its predecessors stopped being districts.
+_ABOLISHED = {
+    "E06000063": "March 2023", "E06000064": "March 2023", "E06000065": "March 2023",
+    "E06000066": "March 2023", "E06000060": "March 2020", "E06000061": "March 2021",
+    "E06000062": "March 2021",
+}
+DEFAULT_REGION = "lsc-north-cumbria"
+DEFAULT_COMPARISON = ("workington-parish-wards", "eden", "blackpool")
+
+
+class UnknownPlaceError(LookupError):
+    """A place name that does not resolve; carries the closest matches for the message."""
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        self.name = name
+        self.suggestions = suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"Unknown place '{name}'.{hint}")
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    name: str
+    kind: str
+    definition: str
+    lsoa11: tuple[str, ...] = ()
+    lsoa21: tuple[str, ...] = ()
+    code: str | None = None
+    aliases: tuple[str, ...] = ()
+    note: str = ""
+    #: ONS 2011 built-up area (sub-division) code, for town-level flags such as coastal.
+    bua11: str | None = None
+    parents: tuple[str, ...] = field(default=())
+
+    def lsoas(self, vintage: int) -> tuple[str, ...]:
+        """LSOA codes for an IoD vintage: 2019 uses LSOA 2011, 2025 uses LSOA 2021."""
+        return self.lsoa11 if vintage == 2019 else self.lsoa21
+
+    @property
+    def label(self) -> str:
+        """Name with the kind, e.g. 'Eden (former district, to March 2023)'."""
+        return f"{self.name} ({self.note or self.kind})"
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("&", "and")).strip("-")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.lower().replace("&", "and").replace("-", " ")).strip()
+
+
+@functools.cache
+def _lsoa_2011_to_2021() -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
+    lk = snapshot.table("lsoa11_lsoa21")
+    children = lk.groupby("lsoa11cd")["lsoa21cd"].apply(tuple).to_dict()
+    n_parents = lk.groupby("lsoa21cd")["lsoa11cd"].size().to_dict()
+    return children, n_parents
+
+
+def lsoa21_from_lsoa11(lsoa11: Iterable[str]) -> tuple[str, ...]:
+    """LSOA 2021 codes whose 2011 parents are at least half inside the given set."""
+    children, n_parents = _lsoa_2011_to_2021()
+    counts: dict[str, int] = {}
+    for code in set(lsoa11):
+        for child in children.get(code, ()):
+            counts[child] = counts.get(child, 0) + 1
+    return tuple(sorted(c for c, k in counts.items() if k / n_parents[c] >= 0.5))
+
+
+class PlaceRegistry:
+    def __init__(self, places: Iterable[Place]) -> None:
+        self._by_id: dict[str, Place] = {}
+        for p in places:
+            if p.id in self._by_id:
+                raise ValueError(f"duplicate place id {p.id}")
+            self._by_id[p.id] = p
+        self._by_name: dict[str, list[Place]] = {}
+        for p in self._by_id.values():
+            for key in {_norm(p.name), _norm(p.id), *(_norm(a) for a in p.aliases),
+                        *([_norm(p.code)] if p.code else [])}:
+                self._by_name.setdefault(key, []).append(p)
+        for lst in self._by_name.values():
+            lst.sort(key=lambda p: _KIND_PRIORITY.get(p.kind, 99))
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __contains__(self, place_id: str) -> bool:
+        return place_id in self._by_id
+
+    def get(self, place_id: str) -> Place:
+        return self._by_id[place_id]
+
+    def all(self, kind: str | None = None) -> list[Place]:
+        places = [p for p in self._by_id.values() if kind is None or p.kind == kind]
+        return sorted(places, key=lambda p: (KINDS.index(p.kind) if p.kind in KINDS else 99,
+                                             p.name))
+
+    def resolve(self, name: str) -> Place:
+        """An id, code, name or alias, case-insensitively; else UnknownPlaceError."""
+        if name in self._by_id:
+            return self._by_id[name]
+        hits = self._by_name.get(_norm(name))
+        if hits:
+            return hits[0]
+        stripped = re.sub(r"\b(district|council|borough|city of)\b", "", _norm(name)).strip()
+        hits = self._by_name.get(_norm(stripped))
+        if hits:
+            return hits[0]
+        raise UnknownPlaceError(name, self.suggest(name))
+
+    def suggest(self, name: str, n: int = 5) -> list[str]:
+        keys = difflib.get_close_matches(_norm(name), list(self._by_name), n=n, cutoff=0.6)
+        out: list[str] = []
+        for k in keys:
+            label = self._by_name[k][0].name
+            if label not in out:
+                out.append(label)
+        return out
+
+    def search(self, text: str, limit: int = 20) -> list[Place]:
+        t = _norm(text)
+        hits = [p for p in self._by_id.values() if t in _norm(p.name)]
+        return sorted(hits, key=lambda p: (_KIND_PRIORITY.get(p.kind, 99), p.name))[:limit]
+
+
+# --------------------------------------------------------------------------------------
+# Building the registry from the snapshot and places.yaml
+
+
+def _sorted(codes: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(codes)))
+
+
+def _districts() -> list[Place]:
+    g11 = snapshot.table("geo_lsoa11")
+    g21 = snapshot.table("geo_lsoa21")
+    d = snapshot.table("districts")
+    by19 = g11.groupby("lad19cd")["lsoa11cd"].apply(tuple).to_dict()
+    by24_11 = g11.groupby("lad24cd")["lsoa11cd"].apply(tuple).to_dict()
+    by24 = g21.groupby("lad24cd")["lsoa21cd"].apply(tuple).to_dict()
+    by22 = g21.groupby("lad22cd")["lsoa21cd"].apply(tuple).to_dict()
+    names24 = g21.drop_duplicates("lad24cd").set_index("lad24cd")["lad24nm"].to_dict()
+    places: list[Place] = []
+    seen: set[str] = set()
+    for r in d.itertuples():
+        former = r.lad24cd != r.lad19cd
+        if r.lad19cd not in by19:
+            continue
+        note = f"former district, to {_ABOLISHED.get(r.lad24cd, 'its abolition')}" if former \
+            else ""
+        places.append(Place(
+            id=slug(r.lad19nm), name=r.lad19nm, kind="former district" if former else "district",
+            code=r.lad19cd, lsoa11=_sorted(by19[r.lad19cd]),
+            lsoa21=_sorted(by22.get(r.lad19cd, ())),
+            definition=(f"{'Former l' if former else 'L'}ocal authority district {r.lad19cd} "
+                        f"(2019 boundaries); LSOAs by ONS best fit"
+                        + (f"; merged into {r.lad24nm} ({r.lad24cd})" if former else "")),
+            aliases=(f"{r.lad19nm} District", f"{r.lad19nm} Borough", r.lad19cd),
+            note=note, parents=(r.rgncd,) if isinstance(r.rgncd, str) else ()))
+        seen.add(r.lad19cd)
+    for code, name in sorted(names24.items()):
+        if code in seen:
+            continue
+        places.append(Place(
+            id=slug(name), name=name, kind="district", code=code,
+            lsoa11=_sorted(by24_11.get(code, ())), lsoa21=_sorted(by24[code]),
+            definition=f"Local authority district {code} (May 2024 boundaries); LSOAs by ONS "
+            "best fit", aliases=(f"{name} Council", code), note="district from April 2023"
+            if code in ("E06000063", "E06000064", "E06000065", "E06000066") else ""))
+    return places
+
+
+def _wards(region: str) -> list[Place]:
+    g11 = snapshot.table("geo_lsoa11")
+    g11 = g11[g11["rgn19cd"] == region]
+    out = []
+    for (code, name, lad), grp in g11.groupby(["wd19cd", "wd19nm", "lad19nm"]):
+        lsoa11 = _sorted(grp["lsoa11cd"])
+        out.append(Place(
+            id=f"ward-{code.lower()}", name=f"{name}, {lad}", kind="ward", code=code,
+            lsoa11=lsoa11, lsoa21=lsoa21_from_lsoa11(lsoa11),
+            definition=f"Electoral ward {code} (December 2019) in {lad}; LSOA 2011 by ONS best "
+            "fit; LSOA 2021 approximated through the 2011→2021 lookup",
+            aliases=(f"{name} ward ({lad})",)))
+    return out
+
+
+def _icbs() -> list[Place]:
+    g11 = snapshot.table("geo_lsoa11")
+    g21 = snapshot.table("geo_lsoa21")
+    by22 = g11.groupby(["icb22cd", "icb22nm"])["lsoa11cd"].apply(tuple)
+    by24 = g21.groupby("icb24cd")["lsoa21cd"].apply(tuple).to_dict()
+    out = []
+    for (code, name), lsoas in by22.items():
+        short = re.sub(r"^NHS |Integrated Care Board$", "", name).strip()
+        out.append(Place(
+            id=f"icb-{slug(short)}", name=f"{short} ICB", kind="icb", code=code,
+            lsoa11=_sorted(lsoas), lsoa21=_sorted(by24.get(code, ())),
+            definition=f"Integrated Care Board {code}: LSOA 2011 by the July 2022 lookup, "
+            "LSOA 2021 by the April 2024 lookup", aliases=(name, short, f"{short} ICS")))
+    return out
+
+
+def _regions() -> list[Place]:
+    g11 = snapshot.table("geo_lsoa11")
+    g21 = snapshot.table("geo_lsoa21")
+    by21 = g21.groupby("rgncd")["lsoa21cd"].apply(tuple).to_dict()
+    out = []
+    for (code, name), lsoas in g11.groupby(["rgn19cd", "rgn19nm"])["lsoa11cd"].apply(tuple)\
+            .items():
+        out.append(Place(id=slug(name), name=name, kind="region", code=code,
+                         lsoa11=_sorted(lsoas), lsoa21=_sorted(by21.get(code, ())),
+                         definition=f"Region {code}", aliases=(f"{name} region",)))
+    return out
+
+
+def _england() -> Place:
+    return Place(id="england", name="England", kind="country", code="E92000001",
+                 lsoa11=_sorted(snapshot.table("geo_lsoa11")["lsoa11cd"]),
+                 lsoa21=_sorted(snapshot.table("geo_lsoa21")["lsoa21cd"]),
+                 definition="All 32,844 LSOAs (2011) / 33,755 LSOAs (2021) in England",
+                 aliases=("E92000001", "national"))
+
+
+def _curated(spec: dict, known: dict[str, Place]) -> Place:
+    g11 = snapshot.table("geo_lsoa11")
+    g21 = snapshot.table("geo_lsoa21")
+    lsoa21: tuple[str, ...] | None = None
+    bua = spec.get("bua11_for_flags")
+    if "districts19" in spec:
+        codes = spec["districts19"]
+        lsoa11 = g11.loc[g11["lad19cd"].isin(codes), "lsoa11cd"]
+        lsoa21 = _sorted(g21.loc[g21["lad22cd"].isin(codes), "lsoa21cd"])
+        names = [known[slug_by_code(known, c)].name for c in codes]
+        rule = f"Districts (2019): {', '.join(names)}"
+    elif "wards19" in spec:
+        lsoa11 = g11.loc[g11["wd19cd"].isin(spec["wards19"]), "lsoa11cd"]
+        names = sorted(g11.loc[g11["wd19cd"].isin(spec["wards19"]), "wd19nm"].unique())
+        rule = f"Wards (December 2019): {', '.join(names)}"
+    elif "bua11" in spec or "buasd11" in spec:
+        col, code = ("bua11cd", spec["bua11"]) if "bua11" in spec \
+            else ("buasd11cd", spec["buasd11"])
+        bua = code
+        m = snapshot.table("msoa11_bua11")
+        msoas = m.loc[m[col] == code]
+        lsoa11 = g11.loc[g11["msoa11cd"].isin(msoas["msoa11cd"]), "lsoa11cd"]
+        label = msoas[col.replace("cd", "nm")].iloc[0] if len(msoas) else code
+        rule = (f"ONS 2011 built-up area{' sub-division' if col == 'buasd11cd' else ''} "
+                f"{label} ({code}) through its MSOA best fit: "
+                f"{', '.join(sorted(g11.loc[g11['msoa11cd'].isin(msoas['msoa11cd']), 'msoa11hclnm'].unique()))}")  # noqa: E501
+    elif "msoa_names" in spec:
+        lsoa11 = g11.loc[g11["msoa11hclnm"].isin(spec["msoa_names"]), "lsoa11cd"]
+        rule = f"MSOAs (House of Commons Library names): {', '.join(spec['msoa_names'])}"
+    elif "union" in spec:
+        parts = [known[p] for p in spec["union"]]
+        lsoa11 = pd.Series([c for p in parts for c in p.lsoa11])
+        lsoa21 = _sorted(c for p in parts for c in p.lsoa21)
+        rule = f"Union of {', '.join(p.name for p in parts)}"
+    else:
+        raise ValueError(f"place {spec.get('id')}: no rule")
+    lsoa11_t = _sorted(lsoa11)
+    if not lsoa11_t:
+        raise ValueError(f"place {spec['id']}: its rule selects no LSOA")
+    if lsoa21 is None:
+        lsoa21 = lsoa21_from_lsoa11(lsoa11_t)
+        rule += "; LSOA 2021 approximated through the ONS 2011→2021 lookup"
+    note = " ".join(str(spec.get("note", "")).split())
+    return Place(id=spec["id"], name=spec["name"], kind=spec["kind"],
+                 definition=rule + (f". {note}" if note else ""), lsoa11=lsoa11_t,
+                 lsoa21=lsoa21, aliases=tuple(spec.get("aliases", ())), bua11=bua)
+
+
+def slug_by_code(known: dict[str, Place], code: str) -> str:
+    for p in known.values():
+        if p.code == code and p.kind in ("district", "former district"):
+            return p.id
+    raise ValueError(f"unknown district code {code} in places.yaml")
+
+
+def load_spec() -> dict:
+    with PLACES_FILE.open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@functools.cache
+def registry() -> PlaceRegistry:
+    """Every built-in place; built once per process from the snapshot and places.yaml."""
+    spec = load_spec()
+    known: dict[str, Place] = {}
+    for fam in spec.get("generated", []):
+        name, opts = (fam, {}) if isinstance(fam, str) else next(iter(fam.items()))
+        if name == "districts-2019":
+            items = [p for p in _districts()]
+        elif name == "districts-2024":
+            items = []  # produced together with 2019 by _districts()
+        elif name == "wards-2019":
+            items = _wards(opts.get("region", NORTH_WEST))
+        elif name == "icbs":
+            items = _icbs()
+        elif name == "regions":
+            items = _regions()
+        elif name == "england":
+            items = [_england()]
+        else:
+            raise ValueError(f"places.yaml: unknown generated family {name}")
+        for p in items:
+            if p.id in known:  # e.g. a region and a district with one name
+                p = Place(**{**p.__dict__, "id": f"{p.id}-{p.kind.replace(' ', '-')}"})
+            known[p.id] = p
+    for item in spec.get("places", []):
+        p = _curated(item, known)
+        known[p.id] = p
+    return PlaceRegistry(known.values())
+
+
+def custom_place(name: str, members: list[Place]) -> Place:
+    """A user's own place: the union of built-in places, kept in their session only."""
+    return Place(id="custom-" + slug(name), name=name, kind="custom",
+                 definition="Union of " + ", ".join(m.name for m in members),
+                 lsoa11=_sorted(c for m in members for c in m.lsoa11),
+                 lsoa21=_sorted(c for m in members for c in m.lsoa21))
