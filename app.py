@@ -1,0 +1,40 @@
+"""Health Equity Explorer: navigation and the shared frame.
+
+Run with ``make run`` (or ``streamlit run app.py``). Pages are registered explicitly here;
+each page file reads like a description of its screen and asks ``explorer/`` for the numbers.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.frame import apply_presentation_style, presentation_mode
+
+st.set_page_config(page_title="Health Equity Explorer", page_icon=":material/diversity_3:",
+                   layout="wide", initial_sidebar_state="expanded")
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/bar_chart:",
+            url_path="overview", default=True),
+    st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
+    st.Page("pages/compare.py", title="Compare places", icon=":material/compare_arrows:",
+            url_path="compare"),
+    st.Page("pages/core20plus5.py", title="CORE20PLUS5", icon=":material/health_and_safety:",
+            url_path="core20plus5"),
+    st.Page("pages/inequalities.py", title="Inequalities", icon=":material/stacked_line_chart:",
+            url_path="inequalities"),
+    st.Page("pages/facilitator.py", title="Facilitator", icon=":material/co_present:",
+            url_path="facilitator"),
+    st.Page("pages/sources.py", title="Data and methods", icon=":material/menu_book:",
+            url_path="sources"),
+]
+
+nav = st.navigation(PAGES, position="hidden" if presentation_mode() else "sidebar")
+apply_presentation_style()
+with st.sidebar:
+    st.toggle("Presentation mode", key="present",
+              help="Large type, no sidebar: for screen-sharing. Add ?present=1 to a link.")
+    st.caption("Data: English Indices of Deprivation (MHCLG), ONS geography, OHID Fingertips, "
+               "NHS England QOF, DWP, Census 2021. Open Government Licence v3.0. "
+               "Runs offline on the bundled snapshot.")
+nav.run()

@@ -1,0 +1,121 @@
+"""Altair chart builders: frame in, chart out. Pure and testable; pages only display them.
+
+Every chart has a title that states the finding; the caption with source, vintage and
+licence is rendered under it by the page (and baked into PNG/SVG exports).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from explorer.palette import DECILE_COLOURS, NEUTRAL, PLACE_COLOURS
+
+FONT_SIZE = 14
+TITLE_SIZE = 18
+
+
+def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
+    return alt.TitleParams(text, subtitle=subtitle or "", anchor="start", fontSize=TITLE_SIZE,
+                           subtitleFontSize=FONT_SIZE, subtitleColor="#444444")
+
+
+def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
+                                labelLimit=320).configure_legend(
+        labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE).configure_view(stroke=None)
+
+
+def pct(x: float | None, digits: int = 1) -> str:
+    return "–" if x is None or pd.isna(x) else f"{x * 100:.{digits}f}%"
+
+
+def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage: int,
+               ) -> alt.TopLevelMixin:
+    """Sorted horizontal bars of Core20 share, towns and districts distinguished, England rule."""
+    data = df.assign(share=df["core20_share"] * 100,
+                     share_label=df["core20_share"].map(pct),
+                     population_fmt=df["population"].map("{:,}".format),
+                     core20_fmt=df["core20_population"].map("{:,}".format))
+    top = data.iloc[0] if len(data) else None
+    title = (f"{top['name']} has the highest share of residents in England's most deprived 20% "
+             f"in {region_name} ({top['share_label']})" if top is not None
+             else f"Core20 share in {region_name}")
+    order = data["label"].tolist()
+    base = alt.Chart(data).encode(
+        y=alt.Y("label:N", sort=order, title=None),
+        x=alt.X("share:Q", title="Residents in the most deprived national quintile (%)",
+                scale=alt.Scale(domain=[0, 100])),
+    )
+    bars = base.mark_bar(height={"band": 0.8}).encode(
+        color=alt.Color("kind:N", title="Place", scale=alt.Scale(
+            domain=["district", "town"], range=[PLACE_COLOURS[0], PLACE_COLOURS[1]])),
+        tooltip=[alt.Tooltip("label:N", title="Place"),
+                 alt.Tooltip("share_label:N", title="Core20 share"),
+                 alt.Tooltip("core20_fmt:N", title="Residents in Core20"),
+                 alt.Tooltip("population_fmt:N", title="Population")],
+    )
+    labels = base.mark_text(align="left", dx=4, fontSize=FONT_SIZE - 1, color=NEUTRAL).encode(
+        text="share_label:N")
+    rule = alt.Chart(pd.DataFrame({"x": [england_share * 100],
+                                   "t": [f"England {pct(england_share)}"]}))
+    rule_line = rule.mark_rule(strokeDash=[6, 4], color="#000000", size=2).encode(x="x:Q")
+    rule_text = rule.mark_text(align="left", dx=4, dy=-8, fontSize=FONT_SIZE - 1,
+                               fontWeight="bold").encode(x="x:Q", y=alt.value(0), text="t:N")
+    chart = (bars + labels + rule_line + rule_text).properties(
+        title=_title(title, f"IoD{vintage}: share of residents living in LSOAs in national "
+                            "IMD deciles 1–2 (Core20). Dashed line: England."),
+        height=alt.Step(24), width="container")
+    return _configure(chart)
+
+
+def decile_stack(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMixin:
+    """100%-stacked bars of residents by national IMD decile, one bar per place.
+
+    ``rows``: columns place, decile (1..10), population, share.
+    """
+    data = rows.assign(pct=rows["share"] * 100, share_label=rows["share"].map(pct),
+                       decile_label=rows["decile"].map(
+                           lambda d: f"{d} (most deprived)" if d == 1 else
+                           (f"{d} (least deprived)" if d == 10 else str(d))),
+                       population_fmt=rows["population"].map("{:,}".format))
+    order = list(dict.fromkeys(rows["place"]))
+    chart = alt.Chart(data).mark_bar(height={"band": 0.75}).encode(
+        y=alt.Y("place:N", sort=order, title=None),
+        x=alt.X("pct:Q", stack="zero", title="Share of residents (%)",
+                scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("decile:O", title="National IMD decile",
+                        scale=alt.Scale(domain=list(range(1, 11)), range=list(DECILE_COLOURS)),
+                        legend=alt.Legend(orient="bottom", direction="horizontal",
+                                          labelExpr="datum.value == 1 ? '1 most deprived' : "
+                                                    "datum.value == 10 ? '10 least' : "
+                                                    "datum.label")),
+        order=alt.Order("decile:O"),
+        tooltip=[alt.Tooltip("place:N", title="Place"),
+                 alt.Tooltip("decile_label:N", title="Decile"),
+                 alt.Tooltip("share_label:N", title="Share"),
+                 alt.Tooltip("population_fmt:N", title="Residents")],
+    ).properties(title=_title(title, f"IoD{vintage}; decile 1 = most deprived 10% of LSOAs "
+                                     "in England."), height=alt.Step(44), width="container")
+    return _configure(chart)
+
+
+def domain_dots(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMixin:
+    """One dot per place on a common axis per domain (population-weighted domain score,
+    shown as its national percentile rank so domains share one axis)."""
+    order = list(dict.fromkeys(rows["place"]))
+    chart = alt.Chart(rows).mark_point(filled=True, size=260, opacity=0.95).encode(
+        y=alt.Y("domain:N", sort=list(dict.fromkeys(rows["domain"])), title=None),
+        x=alt.X("percentile:Q", title="National position of the population-weighted score "
+                "(0 = least deprived LSOA, 100 = most deprived)",
+                scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("place:N", sort=order, title="Place",
+                        scale=alt.Scale(domain=order, range=list(PLACE_COLOURS[:len(order)])),
+                        legend=alt.Legend(orient="bottom")),
+        shape=alt.Shape("place:N", sort=order, legend=None),
+        tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("domain:N", title="Domain"),
+                 alt.Tooltip("score:Q", title="Score", format=".3f"),
+                 alt.Tooltip("percentile:Q", title="Percentile", format=".0f")],
+    ).properties(title=_title(title, f"IoD{vintage}; further right = more deprived."),
+                 height=alt.Step(40), width="container")
+    return _configure(chart)

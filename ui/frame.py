@@ -1,0 +1,56 @@
+"""The shared frame: page set-up, presentation mode and the error boundary."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import streamlit as st
+
+from explorer.places import UnknownPlaceError
+from loaders.schema import SnapshotError
+
+log = logging.getLogger("explorer")
+
+PRESENT_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+header[data-testid="stHeader"], [data-testid="stToolbar"] {display: none !important;}
+.stApp {font-size: 1.25rem;}
+.stApp h1 {font-size: 2.6rem;} .stApp h2 {font-size: 2.0rem;} .stApp h3 {font-size: 1.6rem;}
+[data-testid="stMetricValue"] {font-size: 3rem;}
+[data-testid="stCaptionContainer"] {font-size: 1.0rem;}
+.block-container {padding-top: 1.2rem; max-width: 1800px;}
+</style>
+"""
+
+
+def presentation_mode() -> bool:
+    """Presentation mode comes from ``?present=1`` or the sidebar toggle."""
+    if "present" in st.query_params and st.query_params.get("present") in ("1", "true"):
+        st.session_state["present"] = True
+    return bool(st.session_state.get("present", False))
+
+
+def apply_presentation_style() -> None:
+    if presentation_mode():
+        st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+
+
+@contextlib.contextmanager
+def guard(what: str) -> Iterator[None]:
+    """Show a clear message instead of a traceback; the rest of the page keeps working."""
+    try:
+        yield
+    except SnapshotError as exc:
+        st.error(f"**{what} is unavailable.** The data file `{exc.path.name}` could not be "
+                 f"read ({exc.reason}). Rebuild the bundled data with `make data`.",
+                 icon=":material/database:")
+    except UnknownPlaceError as exc:
+        st.warning(str(exc), icon=":material/travel_explore:")
+    except Exception:  # noqa: BLE001 - the user must never see a raw traceback
+        log.exception("Unexpected error in %s", what)
+        st.error(f"**{what} could not be shown** because of an unexpected error. The rest of "
+                 "the app still works; please report this with the link to this view.",
+                 icon=":material/error:")
