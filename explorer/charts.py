@@ -119,3 +119,41 @@ def domain_dots(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMix
     ).properties(title=_title(title, f"IoD{vintage}; further right = more deprived."),
                  height=alt.Step(40), width="container")
     return _configure(chart)
+
+
+def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt.TopLevelMixin:
+    """Spine-style chart: each place's value with its CI per indicator, England as a tick.
+
+    ``df``: columns name, place, value, lower_ci, upper_ci, england_value,
+    compared_to_england (values as fractions).
+    """
+    from explorer.palette import COMPARISON_COLOURS
+
+    data = df.assign(v=df["value"] * 100, lo=df["lower_ci"] * 100, hi=df["upper_ci"] * 100,
+                     eng=df["england_value"] * 100,
+                     value_label=df["value"].map(pct), england_label=df["england_value"].map(pct))
+    order = list(dict.fromkeys(data["place"]))
+    domain = list(COMPARISON_COLOURS)
+    base = alt.Chart(data).encode(
+        y=alt.Y("place:N", sort=order, title=None, axis=alt.Axis(labels=True)),
+    )
+    bars = base.mark_rule(size=3, color=NEUTRAL).encode(x=alt.X("lo:Q", title="%"), x2="hi:Q")
+    points = base.mark_point(filled=True, size=220, stroke="black", strokeWidth=1).encode(
+        x="v:Q",
+        color=alt.Color("compared_to_england:N", title="Compared with England",
+                        scale=alt.Scale(domain=domain, range=list(COMPARISON_COLOURS.values())),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("name:N", title="Indicator"),
+                 alt.Tooltip("value_label:N", title="Value"),
+                 alt.Tooltip("england_label:N", title="England"),
+                 alt.Tooltip("compared_to_england:N", title="Compared with England")],
+    )
+    eng = base.mark_tick(color="black", thickness=3, size=30).encode(x="eng:Q")
+    chart = alt.layer(bars, eng, points).properties(width="container", height=alt.Step(34)).facet(
+        row=alt.Row("name:N", title=None, sort=list(dict.fromkeys(data["name"])),
+                    header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=FONT_SIZE,
+                                      labelFontWeight="bold", labelOrient="top")),
+    ).resolve_scale(x="independent").properties(
+        title=_title(title, f"Dots: value; bars: {confidence_label} confidence interval; "
+                            "black tick: England."))
+    return _configure(chart)

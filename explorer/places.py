@@ -72,7 +72,11 @@ class Place:
     @property
     def label(self) -> str:
         """Name with the kind, e.g. 'Eden (former district, to March 2023)'."""
-        return f"{self.name} ({self.note or self.kind})"
+        if self.note:
+            return f"{self.name} ({self.note})"
+        if self.name.endswith(")") or self.kind in ("country", "custom"):
+            return self.name
+        return f"{self.name} ({self.kind})"
 
 
 def slug(text: str) -> str:

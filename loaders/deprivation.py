@@ -73,6 +73,13 @@ _SCORES_2019 = {
     "Population (60+)": "pop_60_plus",
     "Population (Working)": "pop_working_age",
 }
+#: File 8 numerators: people in income / employment deprivation (counts), for Wilson CIs.
+_NUMERATORS = {
+    "income_domain_numerator": "income_num",
+    "employment_domain_numerator": "employment_num",
+    "income_deprivation_affecting_children_index_idaci_numerator": "idaci_num",
+    "income_deprivation_affecting_older_people_index_idaopi_numerator": "idaopi_num",
+}
 _HV_DOMAIN = {
     "IMD": "IMD",
     "Income": "Income",
@@ -154,6 +161,11 @@ def build_iod2019(raw: Path) -> Table:
     for c in df.columns:
         if c.endswith(("_rank", "_decile")) or c.startswith("pop_"):
             df[c] = df[c].astype("int32")
+    ind_path = raw / "humaniverse-IMD" / "iod2019_lsoa11_underlying_indicators.csv"
+    ind = read_csv(ind_path, ["lsoa11_code", *_NUMERATORS])
+    ind = ind[["lsoa11_code", *_NUMERATORS]].rename(columns=_NUMERATORS)
+    df = df.merge(ind, left_on="LSOA11CD", right_on="lsoa11_code", how="left",
+                  validate="one_to_one").drop(columns="lsoa11_code")
     df = df.rename(columns={"LSOA11CD": "lsoa11cd", "LSOA11NM": "lsoa11nm"})
     df = df.sort_values("lsoa11cd").reset_index(drop=True)
     source = Source(
@@ -164,9 +176,10 @@ def build_iod2019(raw: Path) -> Table:
         licence=OGL,
         attribution=MHCLG_ATTRIBUTION,
         url=IOD2019_URL,
-        inputs=(scores_path, ranks_path, sub_path),
+        inputs=(scores_path, ranks_path, sub_path, ind_path),
         notes="Official ranks and deciles (1 = most deprived) as published; "
-        "IDACI/IDAOPI carry scores only. Reconstructed from repository copies of File 7 "
+        "IDACI/IDAOPI carry scores only. *_num columns are the File 8 numerators (income, "
+        "employment, IDACI, IDAOPI), blank where not published. Reconstructed from repository copies of File 7 "
         "(see SOURCES-geo.md §1); every decile equals ceil(rank/3284.4).",
     )
     return Table("iod2019_lsoa11", df, source, "IoD2019 scores, ranks, deciles, populations")

@@ -1,0 +1,53 @@
+"""Pickers shared by the pages (places, vintage), bound to the URL through ui.state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import streamlit as st
+
+from explorer.places import Place, registry
+from explorer.profile import VINTAGES
+from ui.state import widget_key
+
+REGION_KINDS = ("sub-region", "icb", "region")
+PLACE_KINDS = ("district", "former district", "town", "sub-region", "icb", "region", "country",
+               "ward")
+
+
+def place_options(kinds: Iterable[str]) -> list[str]:
+    reg = registry()
+    return [p.id for k in kinds for p in reg.all(k)]
+
+
+def place_label(place_id: str) -> str:
+    reg = registry()
+    if place_id in reg:
+        return reg.get(place_id).label
+    custom = st.session_state.get("custom_places", {})
+    if place_id in custom:
+        return custom[place_id].label
+    return place_id
+
+
+def resolve(place_id: str) -> Place:
+    custom = st.session_state.get("custom_places", {})
+    if place_id in custom:
+        return custom[place_id]
+    return registry().get(place_id)
+
+
+def region_picker(key: str = "r", label: str = "Region") -> Place:
+    options = place_options(REGION_KINDS)
+    place_id = st.selectbox(label, options, key=widget_key(key), format_func=place_label,
+                            help="Sub-regions, ICBs and regions of England.")
+    return registry().get(place_id)
+
+
+def vintage_picker(key: str = "v") -> int:
+    return st.segmented_control(
+        "Indices of Deprivation", VINTAGES, key=widget_key(key),
+        format_func=lambda v: f"IoD{v}", selection_mode="single",
+        help="IoD2019 uses 2011 LSOAs and mid-2015 populations; IoD2025 uses 2021 LSOAs "
+             "(populations: Census 2021). The two are not directly comparable.",
+    ) or 2019
