@@ -1,0 +1,56 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    start the app on the bundled data (http://127.0.0.1:8501)
+#   make test   install everything the tests need (incl. Debian Chromium when root) and run
+#               ruff and pytest (unit, AppTest and browser tests)
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+# quieter pip; a fresh machine reaches PyPI
+PIPFLAGS ?= --disable-pip-version-check -q
+
+.PHONY: run test data bench lint chromium install install-dev clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PIP) install $(PIPFLAGS) -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install $(PIPFLAGS) -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port 8501 \
+		--server.headless true --browser.gatherUsageStats false
+
+# Debian's Chromium for the browser tests (never `playwright install`).
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing Debian chromium for the browser tests..."; \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) \
+			>/tmp/apt-chromium.log 2>&1 || (tail -20 /tmp/apt-chromium.log; exit 1); \
+	else echo "Chromium not found and not root: browser tests will be skipped (CI=true fails)."; fi
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+test: install-dev chromium
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+data: install-dev
+	$(PY) -m loaders.build
+
+bench: install-dev chromium
+	$(PY) bench/bench_app.py
+	$(PY) bench/bench_map.py
+
+clean:
+	rm -rf static .pytest_cache .ruff_cache

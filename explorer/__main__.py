@@ -1,0 +1,142 @@
+"""The analysts' CLI: the same functions the pages use.
+
+    python -m explorer places [--kind KIND]
+    python -m explorer profile PLACE [--vintage 2019|2025] [--format json|csv|table]
+    python -m explorer indicators PLACE [--format json|csv|table]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+from collections.abc import Sequence
+
+from explorer.places import KINDS, UnknownPlaceError, registry
+from loaders.schema import SnapshotError
+
+
+def _clean(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _emit(records: list[dict], fmt: str, out) -> None:
+    if fmt == "json":
+        payload = records[0] if len(records) == 1 and getattr(_emit, "single", False) \
+            else records
+        json.dump(payload, out, indent=2, ensure_ascii=False, default=str)
+        out.write("\n")
+        return
+    flat = [{k: (json.dumps(v) if isinstance(v, list | dict) else v) for k, v in r.items()}
+            for r in records]
+    if fmt == "csv":
+        if not flat:
+            return
+        w = csv.DictWriter(out, fieldnames=list(flat[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(flat)
+        return
+    if not flat:
+        out.write("(nothing)\n")
+        return
+    cols = list(flat[0])
+    widths = {c: min(60, max(len(c), *(len(_fmt(r.get(c))) for r in flat))) for c in cols}
+    out.write("  ".join(c.ljust(widths[c]) for c in cols).rstrip() + "\n")
+    for r in flat:
+        out.write("  ".join(_fmt(r.get(c))[:60].ljust(widths[c]) for c in cols).rstrip() + "\n")
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.4g}" if abs(v) < 1 else f"{v:,.2f}"
+    return str(v)
+
+
+def cmd_places(args: argparse.Namespace, out) -> int:
+    places = registry().all(args.kind)
+    records = [{"id": p.id, "name": p.name, "kind": p.kind, "code": p.code,
+                "lsoa11_count": len(p.lsoa11), "lsoa21_count": len(p.lsoa21),
+                "note": p.note} for p in places]
+    _emit(records, args.format, out)
+    return 0
+
+
+def profile_record(place_name: str, vintage: int) -> dict:
+    from explorer.profile import profile
+
+    pr = profile(place_name, vintage)
+    d = pr.to_dict()
+    d["domain_scores"] = {k: _clean(v) for k, v in d["domain_scores"].items()}
+    keys = ["id", "name", "kind", "vintage", "definition", "population", "lsoa_count",
+            "imd_score", "core20_population", "core20_share", "decile_population",
+            "decile_lsoa_count", "district_rank", "district_rank_of", "domain_scores",
+            "population_source", "core20_definition", "source"]
+    return {k: _clean(d[k]) for k in keys}
+
+
+def cmd_profile(args: argparse.Namespace, out) -> int:
+    rec = profile_record(args.place, args.vintage)
+    if args.format == "json":
+        json.dump(rec, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif args.format == "table":
+        for k, v in rec.items():
+            out.write(f"{k:<20} {json.dumps(v) if isinstance(v, list | dict) else v}\n")
+    else:
+        _emit([rec], "csv", out)
+    return 0
+
+
+def cmd_indicators(args: argparse.Namespace, out) -> int:
+    from explorer.indicators_cli import indicator_records
+
+    place = registry().resolve(args.place)
+    _emit(indicator_records(place), args.format, out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m explorer", description=__doc__.split(
+        "\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("places", help="list the built-in places")
+    p.add_argument("--kind", choices=KINDS)
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(func=cmd_places)
+    p = sub.add_parser("profile", help="deprivation profile of a place")
+    p.add_argument("place")
+    p.add_argument("--vintage", type=int, choices=(2019, 2025), default=2019)
+    p.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    p.set_defaults(func=cmd_profile)
+    p = sub.add_parser("indicators", help="every indicator available for a place")
+    p.add_argument("place")
+    p.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    p.set_defaults(func=cmd_indicators)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out=None) -> int:
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args, out)
+    except UnknownPlaceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SnapshotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = ["main", "profile_record", "io"]

@@ -1,0 +1,73 @@
+"""Place registry: built-ins, name resolution and the invariants of a place's profile."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer.places import UnknownPlaceError
+from explorer.profile import profile
+
+
+def test_builtin_families(places):
+    districts19 = [p for p in places.all() if p.kind in ("district", "former district")
+                   and p.lsoa11]
+    assert len({p.code for p in districts19}) >= 317
+    former = {p.name: p for p in places.all("former district")}
+    for name in ("Allerdale", "Barrow-in-Furness", "Carlisle", "Copeland", "Eden",
+                 "South Lakeland"):
+        assert former[name].note == "former district, to March 2023"
+    assert {"Cumberland", "Westmorland and Furness"} <= {p.name for p in places.all("district")}
+    assert len(places.all("icb")) == 42
+    assert len(places.all("ward")) > 800
+    assert places.get("england").kind == "country"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Eden", "eden"), ("eden district", "eden"), ("EDEN", "eden"), ("E07000030", "eden"),
+    ("Blackpool", "blackpool"), ("Workington", "workington-parish-wards"),
+    ("Workington BUA", "workington-bua"), ("Lancashire and South Cumbria ICB",
+                                           "icb-lancashire-and-south-cumbria"),
+    ("Cheshire and Merseyside", "icb-cheshire-and-merseyside"),
+    ("Pennine Lancashire", "pennine-lancashire"), ("fylde coast", "fylde-coast"),
+    ("Morecambe Bay", "morecambe-bay"),
+])
+def test_resolution(places, text, expected):
+    assert places.resolve(text).id == expected
+
+
+def test_unknown_place_lists_closest_matches(places):
+    with pytest.raises(UnknownPlaceError) as err:
+        places.resolve("Edenn")
+    assert "Eden" in err.value.suggestions
+    assert "Did you mean" in str(err.value)
+
+
+def test_workington_definitions(places):
+    wards = places.get("workington-parish-wards")
+    assert "Moorclose & Moss Bay" in wards.definition
+    assert "Stainburn & Clifton" in wards.definition
+    assert len(wards.lsoa11) == 20
+    bua = places.get("workington-bua")
+    assert "E34005018" in bua.definition and len(bua.lsoa11) == 16
+
+
+@pytest.mark.parametrize("place_id", ["blackpool", "eden", "workington-parish-wards",
+                                      "pennine-lancashire", "icb-lancashire-and-south-cumbria",
+                                      "ward-e05011735", "kendal", "cumberland"])
+@pytest.mark.parametrize("vintage", [2019, 2025])
+def test_decile_populations_sum_to_population(places, place_id, vintage):
+    pr = profile(places.get(place_id), vintage)
+    assert sum(pr.decile_population) == pr.population > 0
+    assert sum(pr.decile_lsoa_count) == pr.lsoa_count
+    assert pr.core20_population == sum(pr.decile_population[:2])
+    assert not pr.missing_lsoas
+
+
+def test_every_north_west_ward_and_district_has_lsoas(places):
+    for p in places.all("ward") + places.all("district"):
+        assert p.lsoa11 or p.lsoa21, p.id
+
+
+def test_former_district_has_no_2025_rank(places):
+    assert profile("eden", 2025).district_rank is None
+    assert profile("eden", 2019).district_rank is not None
