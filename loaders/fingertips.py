@@ -53,6 +53,9 @@ COLUMNS: tuple[str, ...] = (
     "age", "category", "value", "lower_ci", "upper_ci", "count", "denominator", "value_note",
     "compared_to_england", "source",
 )
+#: Columns every part must provide; the others default to missing.
+REQUIRED: tuple[str, ...] = ("indicator_id", "area_code", "area_type", "period", "sex", "age",
+                             "value", "source")
 KEY: tuple[str, ...] = ("indicator_id", "area_code", "period", "sex", "age", "category")
 _CATEGORICAL = ("indicator_id", "area_code", "area_type", "period", "sex", "age", "category",
                 "value_note", "compared_to_england", "source")
@@ -169,8 +172,7 @@ def finalise(df: pd.DataFrame, source: Path | str) -> pd.DataFrame:
     Checks: every column present, known area and sex values, GSS-like codes with no NaN,
     parsable periods, a unique key, counts not above denominators.
     """
-    require_columns(df, [c for c in COLUMNS if c not in ("period_start", "period_sort")],
-                    source)
+    require_columns(df, REQUIRED, source)
     df = df.copy()
     for col in ("category", "value_note", "compared_to_england", "lower_ci", "upper_ci",
                 "count", "denominator"):
@@ -377,7 +379,8 @@ def _seed(raw: Path) -> Part:
         raise RawDataError(f"{ind_path}: no PeriodType for indicator(s) {missing}")
     df["AreaCode"] = df["AreaCode"].astype(str).str.strip()  # stray spaces in the seed
     df = df[df["IndicatorId"].isin(SEED_INDICATORS) & df["CategoryType"].isna()
-            & df["AreaCode"].str.match(r"^E(92|12|10|06|07|08|09|54|38)\d{6}$")]
+            & df["AreaCode"].str.match(r"^E(92|12|10|06|07|08|09|54|38)\d{6}$")
+            & df["Value"].notna()]  # some areas repeat with an empty value
     df = _drop_exact_duplicates(df, ["IndicatorId", "AreaCode", "Year", "Sex", "Age"], path)
     ages = df.groupby("IndicatorId")["Age"].nunique()
     if (ages > 1).any():

@@ -2,13 +2,13 @@
 
 Golden cases mirror tests/testthat/testSII.R in PHEindicatormethods: same input rows of
 testdata_SII.xlsx, same arguments, same expected rows. Point estimates (SII, RII, intercept)
-are deterministic and must match to 1e-9 relative. Confidence limits are simulated (the
-golden values come from 100,000 draws of R's RNG - 10,000 for one case - ours from NumPy's),
-so, like the R tests, which allow a mean relative difference of 0.05, they are compared with a
-Monte Carlo tolerance: every limit within 2% of the golden interval's width (scaled by
-sqrt(100,000 / golden draws)), and the R-style mean relative difference per column < 0.05. The life-expectancy case uses LE_testdata.csv and
-the published output of the package's phe_sii vignette (run there with only 1,000 draws, so
-its limits get a wider tolerance).
+are deterministic and must match to 1e-9 relative. Confidence limits are simulated (golden
+values come from 100,000 draws of R's RNG - 10,000 for one case - ours from NumPy's), so,
+like the R tests (which allow a mean relative difference of 0.05), they get a Monte Carlo
+tolerance: every limit within 2% of the golden interval's width (scaled by
+sqrt(100,000 / golden draws)), and the R-style mean relative difference per column < 0.05.
+The life-expectancy case uses LE_testdata.csv and the published output of the package's
+phe_sii vignette (run there with only 1,000 draws, so its limits get a wider tolerance).
 """
 
 from __future__ import annotations
@@ -95,52 +95,115 @@ CASES = [
     Case("ungrouped", (1, 10), (1,), {**CLS, **RII}, grouped=False),
     Case("99% (decimal)", (21, 40), (21, 31), {**CLS, **RII, "confidence": 0.99}, (0.99,)),
     Case("99% (percent)", (21, 40), (21, 31), {**SE, **RII, "confidence": 99}, (0.99,)),
-    Case("95% and 99%", (226, 245), (226, 236), {**SE, **RII, "confidence": [95, 99]},
-         (0.95, 0.99)),
+    Case(
+        "95% and 99%", (226, 245), (226, 236), {**SE, **RII, "confidence": [95, 99]}, (0.95, 0.99)
+    ),
     Case("100,000 reps", (41, 60), (41, 51), {**SE, **RII}),
     Case("quintiles", (61, 70), (61, 66), {**SE, **RII}, sii_only=True),
     # rates, value_type = 1
     Case("rate SE", (71, 90), (71, 81), {**SE, **RII, "value_type": 1}),
     Case("rate CLs", (71, 90), (71, 81), {**CLS, **RII, "value_type": 1}),
     Case("rate intercept", (71, 90), (266, 276), {**CLS, **ICPT, "value_type": 1}),
-    Case("rate log transform", (306, 325), (306, 316),
-         {**CLS, **ICPT, "value_type": 1, "transform": True}),
-    Case("rate log transform, multiplier -1", (386, 405), (386, 396),
-         {**CLS, **ICPT, "value_type": 1, "transform": True, "multiplier": -1}),
-    Case("rate log transform, 98%", (406, 425), (406, 416),
-         {**CLS, **ICPT, "value_type": 1, "transform": True, "confidence": 98}, (0.98,)),
-    Case("rate log transform, 95% and 98%", (366, 385), (366, 376),
-         {**CLS, **ICPT, "value_type": 1, "transform": True, "confidence": [95, 98]},
-         (0.95, 0.98)),
-    Case("rate log transform, no rii", (426, 445), (426, 436),
-         {**CLS, "value_type": 1, "transform": True}),
+    Case(
+        "rate log transform",
+        (306, 325),
+        (306, 316),
+        {**CLS, **ICPT, "value_type": 1, "transform": True},
+    ),
+    Case(
+        "rate log transform, multiplier -1",
+        (386, 405),
+        (386, 396),
+        {**CLS, **ICPT, "value_type": 1, "transform": True, "multiplier": -1},
+    ),
+    Case(
+        "rate log transform, 98%",
+        (406, 425),
+        (406, 416),
+        {**CLS, **ICPT, "value_type": 1, "transform": True, "confidence": 98},
+        (0.98,),
+    ),
+    Case(
+        "rate log transform, 95% and 98%",
+        (366, 385),
+        (366, 376),
+        {**CLS, **ICPT, "value_type": 1, "transform": True, "confidence": [95, 98]},
+        (0.95, 0.98),
+    ),
+    Case(
+        "rate log transform, no rii",
+        (426, 445),
+        (426, 436),
+        {**CLS, "value_type": 1, "transform": True},
+    ),
     # proportions, value_type = 2
     Case("proportion SE", (91, 110), (91, 101), {**SE, **RII, "value_type": 2}),
     Case("proportion CLs", (91, 110), (91, 101), {**CLS, **RII, "value_type": 2}),
-    Case("proportion from counts", (91, 110), (91, 101),
-         {"x": "Count", "lower_cl": "LowerCL", "upper_cl": "UpperCL", **RII, "value_type": 2}),
+    Case(
+        "proportion from counts",
+        (91, 110),
+        (91, 101),
+        {"x": "Count", "lower_cl": "LowerCL", "upper_cl": "UpperCL", **RII, "value_type": 2},
+    ),
     # testSII.R runs this one with value_type = 1 on rows 91:110; the sheet's own rows say
     # proportion, and both agree with the expected row to simulation accuracy.
     Case("proportion intercept", (286, 305), (286, 296), {**CLS, **ICPT, "value_type": 2}),
-    Case("proportion x100 with rii", (111, 130), (111, 121),
-         {**CLS, **RII, "value_type": 2, "multiplier": 100}),
-    Case("proportion x100 without rii", (111, 130), (111, 121),
-         {**CLS, "value_type": 2, "multiplier": 100}),
-    Case("proportion x-100 with rii", (131, 150), (131, 141),
-         {**CLS, **RII, "value_type": 2, "multiplier": -100}),
-    Case("proportion x-100 without rii", (131, 150), (131, 141),
-         {**CLS, "value_type": 2, "multiplier": -100}),
-    Case("proportion logit transform", (326, 345), (326, 336),
-         {**CLS, **ICPT, "value_type": 2, "transform": True}),
-    Case("proportion logit transform, multiplier -1", (346, 365), (346, 356),
-         {**CLS, **ICPT, "value_type": 2, "transform": True, "multiplier": -1}),
-    Case("proportion logit transform, 98%", (466, 485), (466, 476),
-         {**CLS, **ICPT, "value_type": 2, "transform": True, "confidence": 98}, (0.98,)),
-    Case("proportion logit transform, 95% and 98%", (486, 505), (486, 496),
-         {**CLS, **ICPT, "value_type": 2, "transform": True, "confidence": [95, 98]},
-         (0.95, 0.98)),
-    Case("proportion logit transform, no rii", (446, 465), (446, 456),
-         {**CLS, "value_type": 2, "transform": True}),
+    Case(
+        "proportion x100 with rii",
+        (111, 130),
+        (111, 121),
+        {**CLS, **RII, "value_type": 2, "multiplier": 100},
+    ),
+    Case(
+        "proportion x100 without rii",
+        (111, 130),
+        (111, 121),
+        {**CLS, "value_type": 2, "multiplier": 100},
+    ),
+    Case(
+        "proportion x-100 with rii",
+        (131, 150),
+        (131, 141),
+        {**CLS, **RII, "value_type": 2, "multiplier": -100},
+    ),
+    Case(
+        "proportion x-100 without rii",
+        (131, 150),
+        (131, 141),
+        {**CLS, "value_type": 2, "multiplier": -100},
+    ),
+    Case(
+        "proportion logit transform",
+        (326, 345),
+        (326, 336),
+        {**CLS, **ICPT, "value_type": 2, "transform": True},
+    ),
+    Case(
+        "proportion logit transform, multiplier -1",
+        (346, 365),
+        (346, 356),
+        {**CLS, **ICPT, "value_type": 2, "transform": True, "multiplier": -1},
+    ),
+    Case(
+        "proportion logit transform, 98%",
+        (466, 485),
+        (466, 476),
+        {**CLS, **ICPT, "value_type": 2, "transform": True, "confidence": 98},
+        (0.98,),
+    ),
+    Case(
+        "proportion logit transform, 95% and 98%",
+        (486, 505),
+        (486, 496),
+        {**CLS, **ICPT, "value_type": 2, "transform": True, "confidence": [95, 98]},
+        (0.95, 0.98),
+    ),
+    Case(
+        "proportion logit transform, no rii",
+        (446, 465),
+        (446, 456),
+        {**CLS, "value_type": 2, "transform": True},
+    ),
 ]
 
 
@@ -164,8 +227,12 @@ def _r_mean_relative_difference(actual: np.ndarray, expected: np.ndarray) -> flo
 def test_sii_matches_phe_sii_golden(sii_data: pd.DataFrame, case: Case) -> None:
     data = _rows(sii_data, *case.rows)
     result = phe_sii(
-        data, "Quantile", "Population", group_cols=GROUPS if case.grouped else None,
-        type="standard", **case.kwargs,
+        data,
+        "Quantile",
+        "Population",
+        group_cols=GROUPS if case.grouped else None,
+        output_type="standard",
+        **case.kwargs,
     )
     expected = sii_data.set_index("RecordNo").loc[list(case.expected)]
     assert len(result) == len(expected)
@@ -220,7 +287,12 @@ LE_VIGNETTE = pd.DataFrame(
 def test_sii_life_expectancy_matches_vignette(le_data: pd.DataFrame) -> None:
     data = le_data[(le_data["Sex"] == 1) & le_data["GeoCode"].isin(LE_VIGNETTE["GeoCode"])]
     result = phe_sii(
-        data, "Decile", "Pop", group_cols=["Sex", "GeoCode"], value="LifeExp", se="SE",
+        data,
+        "Decile",
+        "Pop",
+        group_cols=["Sex", "GeoCode"],
+        value="LifeExp",
+        se="SE",
         confidence=[0.95, 0.998],
     )
     assert list(result["GeoCode"]) == list(LE_VIGNETTE["GeoCode"])
@@ -244,8 +316,15 @@ def test_sii_life_expectancy_drops_area_with_missing_decile(le_data: pd.DataFram
     data = le_data[le_data["GeoCode"].isin(codes)]
     assert data[data["GeoCode"] == "E06000053"]["Decile"].nunique() < 10
     with pytest.warns(SIIDataWarning, match="E06000053"):
-        result = phe_sii(data, "Decile", "Pop", group_cols=["Sex", "GeoCode"],
-                         value="LifeExp", se="SE", repetitions=1000)
+        result = phe_sii(
+            data,
+            "Decile",
+            "Pop",
+            group_cols=["Sex", "GeoCode"],
+            value="LifeExp",
+            se="SE",
+            repetitions=1000,
+        )
     assert set(result["GeoCode"]) == {"E06000001"}
     assert len(result) == 2  # both sexes
 
@@ -271,18 +350,37 @@ def test_same_seed_reproduces_and_other_seed_only_moves_limits(sii_data: pd.Data
 def test_group_limits_do_not_depend_on_other_groups(sii_data: pd.DataFrame) -> None:
     data = _rows(sii_data, 1, 20)
     both = phe_sii(data, "Quantile", "Population", group_cols=GROUPS, **SE, repetitions=2000)
-    one = phe_sii(data[data["Area"] == "area2"], "Quantile", "Population", group_cols=GROUPS,
-                  **SE, repetitions=2000)
+    one = phe_sii(
+        data[data["Area"] == "area2"],
+        "Quantile",
+        "Population",
+        group_cols=GROUPS,
+        **SE,
+        repetitions=2000,
+    )
     pd.testing.assert_frame_equal(both.iloc[[1]].reset_index(drop=True), one)
 
 
 def test_compute_sii_matches_frame_function(sii_data: pd.DataFrame) -> None:
     data = _rows(sii_data, 306, 315).sort_values("Quantile")
-    frame = phe_sii(data, "Quantile", "Population", **CLS, value_type=1, transform=True,
-                    rii=True, intercept=True, type="standard")
+    frame = phe_sii(
+        data,
+        "Quantile",
+        "Population",
+        **CLS,
+        value_type=1,
+        transform=True,
+        rii=True,
+        intercept=True,
+        output_type="standard",
+    )
     single = compute_sii(
-        data["Population"], data["Value"], lower_cl=data["LowerCL"], upper_cl=data["UpperCL"],
-        value_type="rate", transform=True,
+        data["Population"],
+        data["Value"],
+        lower_cl=data["LowerCL"],
+        upper_cl=data["UpperCL"],
+        value_type="rate",
+        transform=True,
     )
     assert single.sii == pytest.approx(frame["sii"].iloc[0], rel=1e-12)
     assert single.rii == pytest.approx(frame["rii"].iloc[0], rel=1e-12)
@@ -293,8 +391,17 @@ def test_compute_sii_matches_frame_function(sii_data: pd.DataFrame) -> None:
 
 def test_reliability_stat_adds_small_mads(sii_data: pd.DataFrame) -> None:
     data = _rows(sii_data, 1, 20)
-    result = phe_sii(data, "Quantile", "Population", group_cols=GROUPS, **CLS, rii=True,
-                     repetitions=1000, reliability_stat=True, type="standard")
+    result = phe_sii(
+        data,
+        "Quantile",
+        "Population",
+        group_cols=GROUPS,
+        **CLS,
+        rii=True,
+        repetitions=1000,
+        reliability_stat=True,
+        output_type="standard",
+    )
     for col in ("sii_mad95_0", "rii_mad95_0"):
         assert (result[col] > 0).all()
     width = result["sii_upper95_0cl"] - result["sii_lower95_0cl"]
@@ -305,8 +412,17 @@ def test_reliability_stat_adds_small_mads(sii_data: pd.DataFrame) -> None:
 
 def test_full_type_adds_metadata(sii_data: pd.DataFrame) -> None:
     data = _rows(sii_data, 326, 345)
-    result = phe_sii(data, "Quantile", "Population", group_cols=GROUPS, **CLS, value_type=2,
-                     transform=True, repetitions=1000, confidence=[0.95, 0.998])
+    result = phe_sii(
+        data,
+        "Quantile",
+        "Population",
+        group_cols=GROUPS,
+        **CLS,
+        value_type=2,
+        transform=True,
+        repetitions=1000,
+        confidence=[0.95, 0.998],
+    )
     row = result.iloc[0]
     assert (row["indicator_type"], row["transform"]) == ("proportion", "logit")
     assert row["CI_confidence"] == "95%, 99.8%"
@@ -324,8 +440,7 @@ def test_incomplete_group_is_dropped_with_warning(sii_data: pd.DataFrame) -> Non
     data = _rows(sii_data, 1, 20)
     data = data[data["RecordNo"] != 16]  # area2 loses a decile
     with pytest.warns(SIIDataWarning, match="area2"):
-        result = phe_sii(data, "Quantile", "Population", group_cols=GROUPS, **CLS,
-                         repetitions=1000)
+        result = phe_sii(data, "Quantile", "Population", group_cols=GROUPS, **CLS, repetitions=1000)
     assert list(result["Area"]) == ["area1"]
 
 
@@ -335,8 +450,7 @@ def test_invalid_group_data_is_dropped_not_raised(sii_data: pd.DataFrame) -> Non
     data.loc[data["RecordNo"] == 14, "StandardError"] = np.nan
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = phe_sii(data, "Quantile", "Population", group_cols=GROUPS, **SE,
-                         repetitions=1000)
+        result = phe_sii(data, "Quantile", "Population", group_cols=GROUPS, **SE, repetitions=1000)
     assert result.empty
     assert any(issubclass(w.category, SIIDataWarning) for w in caught)
 

@@ -14,7 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import PHStatsMethods as ph
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PHStatsMethods import euro_standard_pop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +56,9 @@ def _sheet(file: str, sheet: str) -> pd.DataFrame:
 
 def _close(actual: object, expected: object, rtol: float = RTOL) -> None:
     np.testing.assert_allclose(
-        np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol,
+        np.asarray(actual, dtype=float),
+        np.asarray(expected, dtype=float),
+        rtol=rtol,
         equal_nan=True,
     )
 
@@ -123,8 +128,11 @@ def prop() -> pd.DataFrame:
 def test_proportions(prop: pd.DataFrame, multiplier: int, conf: float) -> None:
     expected = prop[prop["multiplier"] == multiplier].iloc[:8]
     result = proportion_with_ci(
-        expected[["Area", "Numerator", "Denominator"]], "Numerator", "Denominator",
-        confidence=conf, multiplier=multiplier,
+        expected[["Area", "Numerator", "Denominator"]],
+        "Numerator",
+        "Denominator",
+        confidence=conf,
+        multiplier=multiplier,
     )
     lo_col, hi_col = GOLDEN_CI_COLS[conf]
     _close(result["value"], expected["value"])
@@ -178,8 +186,11 @@ def rate() -> pd.DataFrame:
 def test_rates(rate: pd.DataFrame, multiplier: int, conf: float) -> None:
     expected = rate[(rate["multiplier"] == multiplier) & rate["value"].notna()]
     result = rate_with_ci(
-        expected[["Area", "Numerator", "Denominator"]], "Numerator", "Denominator",
-        confidence=conf, multiplier=multiplier,
+        expected[["Area", "Numerator", "Denominator"]],
+        "Numerator",
+        "Denominator",
+        confidence=conf,
+        multiplier=multiplier,
     )
     lo_col, hi_col = GOLDEN_CI_COLS[conf]
     _close(result["value"], expected["value"])
@@ -247,16 +258,21 @@ def multiarea() -> pd.DataFrame:
     return df
 
 
-@pytest.mark.parametrize(("multiplier", "expected_rows"), [(100_000, [4, 5, 6]),
-                                                           (10_000, [0, 1, 2])])
+@pytest.mark.parametrize(
+    ("multiplier", "expected_rows"), [(100_000, [4, 5, 6]), (10_000, [0, 1, 2])]
+)
 @pytest.mark.parametrize("conf", [0.95, 0.998])
 def test_dsr(
-    multiarea: pd.DataFrame, dsr_expected: pd.DataFrame, multiplier: int,
-    expected_rows: list[int], conf: float,
+    multiarea: pd.DataFrame,
+    dsr_expected: pd.DataFrame,
+    multiplier: int,
+    expected_rows: list[int],
+    conf: float,
 ) -> None:
     expected = dsr_expected.iloc[expected_rows].reset_index(drop=True)
-    result = dsr_with_ci(multiarea, "count", "pop", "esp2013", "area", confidence=conf,
-                         multiplier=multiplier)
+    result = dsr_with_ci(
+        multiarea, "count", "pop", "esp2013", "area", confidence=conf, multiplier=multiplier
+    )
     lo_col, hi_col = GOLDEN_CI_COLS[conf]
     assert list(result["area"]) == list(expected["area"])
     _close(result["total_count"], expected["total_count"])
@@ -285,3 +301,37 @@ def test_dsr_group_with_bad_population_is_nan_not_error(multiarea: pd.DataFrame)
     result = dsr_with_ci(data, "count", "pop", "esp2013", "area").set_index("area")
     assert np.isnan(result.loc["testdata_small", "value"])
     assert np.isfinite(result.loc["testdata_big", "value"])
+
+
+def test_dsr_ungrouped_matches_grouped(multiarea: pd.DataFrame) -> None:
+    big = multiarea[multiarea["area"] == "testdata_big"]
+    grouped = dsr_with_ci(big, "count", "pop", "esp2013", "area")
+    ungrouped = dsr_with_ci(big, "count", "pop", "esp2013")
+    assert "area" not in ungrouped.columns
+    _close(ungrouped["value"], grouped["value"])
+    _close(ungrouped["lower_ci"], grouped["lower_ci"])
+
+
+# --- vectorisation is only a wrapper around the PHStatsMethods scalar functions --------
+
+
+@given(
+    pairs=st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), min_size=1, max_size=30),
+    conf=st.sampled_from([0.95, 0.998, 0.99]),
+)
+def test_vectorised_wilson_and_byars_equal_scalar_phstatsmethods(
+    pairs: list[tuple[int, int]], conf: float
+) -> None:
+    counts = np.array([c for c, _ in pairs], dtype=float)
+    dens = counts + np.array([e for _, e in pairs], dtype=float)
+    lower, upper = wilson_ci(counts, dens, conf)
+    blower, bupper = byars_ci(counts, dens, conf, multiplier=1000)
+    for i, (c, d) in enumerate(zip(counts, dens, strict=True)):
+        if d == 0:
+            assert np.isnan(lower[i]) and np.isnan(blower[i])
+            continue
+        assert lower[i] == pytest.approx(ph.wilson_lower(c, d, conf), rel=1e-12)
+        assert upper[i] == pytest.approx(ph.wilson_upper(c, d, conf), rel=1e-12)
+        if c > 0:
+            assert blower[i] == pytest.approx(ph.byars_lower(c, conf) / d * 1000, rel=1e-12)
+            assert bupper[i] == pytest.approx(ph.byars_upper(c, conf) / d * 1000, rel=1e-12)

@@ -10,7 +10,7 @@ limits the caller passes in; :func:`compare_at_levels` computes both.
 from __future__ import annotations
 
 import math
-from typing import Final, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -94,7 +94,8 @@ def _check_label(label: str | None) -> None:
     try:
         make_confidence_label(float(str(label).strip().rstrip("%")))
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"confidence_label must look like '95%' or '99.8%', got {label!r}") from exc
+        msg = f"confidence_label must look like '95%' or '99.8%', got {label!r}"
+        raise ValueError(msg) from exc
 
 
 def polarity_from_fingertips(text: str | None) -> Polarity:
@@ -163,7 +164,9 @@ def compare_many(
     """Vectorised :func:`compare_to_benchmark` (benchmark may be scalar or per row)."""
     pol = _check_polarity(polarity)
     v, lo, hi, bench = np.broadcast_arrays(
-        as_float_array(value), as_float_array(lower), as_float_array(upper),
+        as_float_array(value),
+        as_float_array(lower),
+        as_float_array(upper),
         as_float_array(benchmark),
     )
     ok = np.isfinite(v) & np.isfinite(lo) & np.isfinite(hi) & np.isfinite(bench)
@@ -201,36 +204,37 @@ def compare_frame(
 
 
 def compare_at_levels(
-    count: float,
-    denominator: float,
-    benchmark: float | None,
+    count: Numeric,
+    denominator: Numeric,
+    benchmark: Numeric,
     polarity: Polarity | None,
     statistic: Literal["proportion", "rate"] = "proportion",
     multiplier: float = 100,
     confidences: tuple[float, ...] = STANDARD_CONFIDENCES,
-) -> dict[str, Comparison]:
-    """Compare one area at several confidence levels (default 95% and 99.8%).
+) -> dict[str, Comparison] | dict[str, npt.NDArray[np.object_]]:
+    """Compare areas with a benchmark at several confidence levels (default 95% and 99.8%).
 
     The CI is recomputed from count/denominator with Wilson (proportions) or Byar's/exact
     (rates) at each level, and ``benchmark`` must be on the same scale as ``multiplier``
-    (e.g. a percentage for ``multiplier=100``). Keys are labels such as "95%" and "99.8%".
+    (e.g. a percentage for ``multiplier=100``). Keys are labels such as "95%" and "99.8%";
+    values are single categories for scalar input, arrays of categories for array input.
     """
     if statistic not in ("proportion", "rate"):
         raise ValueError(f"statistic must be 'proportion' or 'rate', got {statistic!r}")
-    out: dict[str, Comparison] = {}
-    num = as_float_array(count)
-    den = as_float_array(denominator)
+    scalar = is_scalar_input(count, denominator, benchmark)
+    num, den = np.broadcast_arrays(as_float_array(count), as_float_array(denominator))
     with np.errstate(divide="ignore", invalid="ignore"):
-        value = float(num / den * multiplier) if float(den) > 0 else math.nan
+        value = np.where(den > 0, num / np.where(den > 0, den, 1.0) * multiplier, np.nan)
+    out: dict[str, Any] = {}
     for conf in confidences:
         c = normalise_confidence(conf)
         if statistic == "proportion":
-            lo, hi = wilson_ci(count, denominator, c)
-            lo, hi = float(lo) * multiplier, float(hi) * multiplier
+            lo, hi = wilson_ci(num, den, c)
+            lo, hi = np.asarray(lo) * multiplier, np.asarray(hi) * multiplier
         else:
-            lo, hi = byars_ci(count, denominator, c, multiplier)
-        label = make_confidence_label(c)
-        out[label] = compare_to_benchmark(value, float(lo), float(hi), benchmark, polarity, label)
+            lo, hi = byars_ci(num, den, c, multiplier)
+        result = compare_many(value, lo, hi, benchmark, polarity)
+        out[make_confidence_label(c)] = result.reshape(-1)[0] if scalar else result
     return out
 
 

@@ -60,14 +60,14 @@ def _count_limits(count: float, confidence: float) -> tuple[float, float]:
 
 def byars_ci(
     count: Numeric,
-    denominator: Numeric = 1,
+    denominator: Numeric,
     confidence: float = 0.95,
     multiplier: float = 100_000,
 ) -> tuple[FloatOrArray, FloatOrArray]:
     """CI for the rate count/denominator * multiplier: Byar's for counts >= 10, else exact.
 
-    With the defaults ``denominator=1`` and ``multiplier=1`` this gives limits for the count
-    itself. Scalars in give floats out; arrays in give arrays out. Missing/negative counts and
+    With ``denominator=1`` and ``multiplier=1`` this gives limits for the count itself.
+    Scalars in give floats out; arrays in give arrays out. Missing/negative counts and
     missing/non-positive denominators give NaN, never an exception. Each distinct count is
     evaluated once, so long frames with repeated counts stay fast.
     """
@@ -109,7 +109,7 @@ def rate_with_ci(
     """Row-wise crude rate per ``multiplier`` with Byar's/exact CI.
 
     Returns a copy of ``df`` with ``value``, ``lower_ci``, ``upper_ci``, ``confidence`` and
-    ``method`` ("Byars"/"Exact" per row by count; None where the count is missing).
+    ``method`` ("Byars"/"Exact" per row by count; missing where the count is missing).
     """
     if not multiplier > 0:
         raise ValueError(f"multiplier must be positive, got {multiplier!r}")
@@ -164,19 +164,19 @@ def dsr_with_ci(
         keys = ["_all"]
     else:
         keys = groups
-    num = as_float_array(work[num_col])
-    den = as_float_array(work[den_col])
-    std = as_float_array(work[std_pop_col])
+    for col in (num_col, den_col, std_pop_col):
+        work[col] = as_float_array(work[col])
+    num, den, std = (work[c].to_numpy() for c in (num_col, den_col, std_pop_col))
     with np.errstate(invalid="ignore"):
         bad_row = ~(np.isfinite(den) & (den > 0) & np.isfinite(std) & (std >= 0)) | (num < 0)
     work["_bad"] = bad_row
-    bad_groups = work.groupby(keys, sort=False, dropna=False)["_bad"].transform("any")
-    good = work.loc[~bad_groups.to_numpy()].drop(columns=["_bad", "_row"])
-    for col in (num_col, den_col, std_pop_col):
-        good[col] = as_float_array(good[col])
+    bad_groups = work.groupby(keys, sort=False, dropna=False)["_bad"].transform("any").to_numpy()
+    good = work.loc[~bad_groups].drop(columns=["_bad", "_row"])
+    bad = work.loc[bad_groups]
 
-    lower_col, upper_col = _ph_ci_col(conf, "lower"), _ph_ci_col(conf, "upper")
+    parts: list[pd.DataFrame] = []
     if len(good):
+        lower_col, upper_col = _ph_ci_col(conf, "lower"), _ph_ci_col(conf, "upper")
         res = ph_dsr(
             good,
             num_col,
@@ -197,21 +197,22 @@ def dsr_with_ci(
                 upper_col: "upper_ci",
             }
         )
-    else:
-        res = pd.DataFrame(columns=[*keys, "total_count", "total_pop", "value"])
-    # PHStatsMethods leaves the CIs in place when the count is < 10; Fingertips suppresses all.
-    small = as_float_array(res["total_count"]) < MIN_COUNT_FOR_DSR
-    for col in ("value", "lower_ci", "upper_ci"):
-        res[col] = np.where(small, np.nan, as_float_array(res[col])) if len(res) else []
-
-    bad = work.loc[bad_groups.to_numpy()]
+        # PHStatsMethods keeps the CIs when the count is < 10; Fingertips suppresses all.
+        small = as_float_array(res["total_count"]) < MIN_COUNT_FOR_DSR
+        for col in ("value", "lower_ci", "upper_ci"):
+            res[col] = np.where(small, np.nan, as_float_array(res[col]))
+        parts.append(res)
     if len(bad):
-        bad_summary = bad.groupby(keys, sort=False, dropna=False).agg(
-            total_count=(num_col, "sum"), total_pop=(den_col, "sum")
+        bad_summary = (
+            bad.groupby(keys, sort=False, dropna=False)
+            .agg(total_count=(num_col, "sum"), total_pop=(den_col, "sum"))
+            .reset_index()
         )
-        bad_summary = bad_summary.reset_index()
         bad_summary[["value", "lower_ci", "upper_ci"]] = np.nan
-        res = pd.concat([res, bad_summary], ignore_index=True)
+        parts.append(bad_summary)
+    res = pd.concat(parts, ignore_index=True)
+    for col in ("total_count", "total_pop", "value", "lower_ci", "upper_ci"):
+        res[col] = as_float_array(res[col])
 
     # Restore first-appearance order of groups, as in the input.
     order = work.groupby(keys, sort=False, dropna=False)["_row"].min().rename("_order")

@@ -211,8 +211,9 @@ def compute_sii(
     if not MIN_QUANTILES <= n <= MAX_QUANTILES:
         raise ValueError(f"number of quantiles must be between 5 and 100, got {n}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    return _compute(pop, val_t, se_t, vt, transform, multiplier, repetitions, confs,
-                    reliability_stat, rng)
+    return _compute(
+        pop, val_t, se_t, vt, transform, multiplier, repetitions, confs, reliability_stat, rng
+    )
 
 
 def _compute(
@@ -386,7 +387,7 @@ def phe_sii(
     rii: bool = False,
     intercept: bool = False,
     reliability_stat: bool = False,
-    type: Literal["full", "standard"] = "full",  # noqa: A002 - mirrors phe_sii's argument
+    output_type: Literal["full", "standard"] = "full",
     seed: int | None = DEFAULT_SEED,
 ) -> pd.DataFrame:
     """SII (and optionally RII, intercept, reliability MAD) per group, like R's ``phe_sii``.
@@ -404,16 +405,17 @@ def phe_sii(
     Groups with a missing quantile, a non-positive population, or a missing/invalid value or
     SE are left out with a :class:`SIIDataWarning` (phe_sii drops incomplete groups the same
     way). Returns one row per group, sorted by the group columns, with ``sii``, ``rii``,
-    ``sii_lower95_0cl``-style limits, ``sii_mad95_0``-style MADs, ``intercept`` and (for
-    ``type="full"``) the metadata columns ``indicator_type``, ``multiplier``, ``transform``,
-    ``CI_confidence`` and ``CI_method``. Columns for options that are off are omitted.
+    ``sii_lower95_0cl``-style limits, ``sii_mad95_0``-style MADs, ``intercept`` and, for
+    ``output_type="full"`` (phe_sii's ``type``), the metadata columns ``indicator_type``,
+    ``multiplier``, ``transform``, ``CI_confidence`` and ``CI_method``. Columns for options
+    that are off are omitted.
     """
     vt = _value_type(value_type)
     confs = _check_arguments(vt, transform, se, lower_cl, upper_cl, repetitions, confidence)
     if value is None and (x is None or vt != 2):
         raise ValueError("requires value, or x if the indicator is a proportion (value_type=2)")
-    if type not in ("full", "standard"):
-        raise ValueError("type must be 'full' or 'standard'")
+    if output_type not in ("full", "standard"):
+        raise ValueError("output_type must be 'full' or 'standard'")
     groups = [group_cols] if isinstance(group_cols, str) else list(group_cols or [])
     numeric = [c for c in (population, x, value, se, lower_cl, upper_cl) if c is not None]
     missing = [c for c in [quantile, *groups, *numeric] if c not in data.columns]
@@ -459,20 +461,32 @@ def phe_sii(
         except _InvalidGroupError as exc:
             dropped.append(f"{key_t}: {exc}")
             continue
-        res = _compute(pop, val_t, se_t, vt, transform, multiplier, repetitions, confs,
-                       reliability_stat, _group_seed(seed, key_t))
+        res = _compute(
+            pop,
+            val_t,
+            se_t,
+            vt,
+            transform,
+            multiplier,
+            repetitions,
+            confs,
+            reliability_stat,
+            _group_seed(seed, key_t),
+        )
         rows.append(_result_row(groups, key_t, res, confs, rii, intercept, reliability_stat))
 
     if dropped:
         warnings.warn(
             f"SII not calculated for {len(dropped)} group(s) with incomplete or invalid data: "
-            + "; ".join(dropped[:5]) + (" ..." if len(dropped) > 5 else ""),
+            + "; ".join(dropped[:5])
+            + (" ..." if len(dropped) > 5 else ""),
             SIIDataWarning,
             stacklevel=2,
         )
-    out = pd.DataFrame(rows, columns=_result_columns(groups, confs, rii, intercept,
-                                                     reliability_stat))
-    if type == "full":
+    out = pd.DataFrame(
+        rows, columns=_result_columns(groups, confs, rii, intercept, reliability_stat)
+    )
+    if output_type == "full":
         out["indicator_type"] = _VALUE_TYPE_NAMES[vt]
         out["multiplier"] = multiplier
         out["transform"] = _TRANSFORM_NAMES[vt] if transform else "none"
@@ -485,8 +499,11 @@ def _check_proportion_scale(
     data: pd.DataFrame, value: str | None, lower_cl: str | None, upper_cl: str | None
 ) -> None:
     """Proportions must be on a 0-1 scale; percentages would silently give nonsense."""
-    for col, what in ((value, "value proportions"), (lower_cl, "confidence limit proportions"),
-                      (upper_cl, "confidence limit proportions")):
+    for col, what in (
+        (value, "value proportions"),
+        (lower_cl, "confidence limit proportions"),
+        (upper_cl, "confidence limit proportions"),
+    ):
         if col is None:
             continue
         arr = as_float_array(data[col])

@@ -1,0 +1,73 @@
+"""Data and methods: where every figure comes from and how it is computed."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer.places import KINDS, registry
+from explorer.profile import CORE20_DEFINITION
+from explorer.provenance import attributions, check_snapshot, sources_table
+from ui.frame import guard
+
+st.title("Data and methods")
+st.markdown(
+    "Every figure in this app is computed from a compact snapshot of official open data, "
+    "bundled with the app so it runs offline. The snapshot is rebuilt from the publishers' "
+    "files with `make data`; `data/snapshot/manifest.json` records, for every table, the "
+    "publisher, dataset, vintage, licence, official URL, input checksums and row count.")
+
+with guard("The snapshot check"):
+    problems = check_snapshot()
+    if problems:
+        for file, reason in problems:
+            st.error(f"Data file `{file}`: {reason}. Pages that need it show a message; "
+                     "rebuild with `make data`.", icon=":material/database:")
+    else:
+        st.success("All snapshot tables are present and readable.", icon=":material/check:")
+
+with guard("The source list"):
+    st.subheader("Sources")
+    table = sources_table()
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"url": st.column_config.LinkColumn("Official URL")})
+    st.subheader("Attribution")
+    for line in attributions():
+        st.markdown(f"- {line}")
+
+st.subheader("Methods")
+st.markdown(f"""
+- **Core20.** {CORE20_DEFINITION}. The share is residents in those LSOAs divided by all
+  residents of the place. IoD2019 uses the MHCLG mid-2015 population denominators (File 7);
+  IoD2025 denominators were not available, so IoD2025 shares use Census 2021 usual residents.
+- **Population-weighted score.** The mean of LSOA scores weighted by population, as MHCLG's
+  local-authority "average score" (Blackpool 45.04 in IoD2019, the most deprived district).
+  District ranks: 1 = most deprived of the districts of that year.
+- **Deciles and ranks** are the official ones (1 = most deprived); scores are never re-ranked.
+  IoD2019 (LSOA 2011) and IoD2025 (LSOA 2021) are not directly comparable.
+- **Places.** Districts, wards and ICBs follow ONS best-fit lookups of LSOAs. Towns are sets of
+  December 2019 wards or ONS 2011 built-up areas through their MSOA best fit; their LSOA 2021
+  sets are approximated through the ONS LSOA 2011→2021 lookup. Former Cumbrian districts
+  (Allerdale, Barrow-in-Furness, Carlisle, Copeland, Eden, South Lakeland) existed to March 2023.
+- **Confidence intervals.** Proportions: Wilson score intervals; rates: Byar's method (exact
+  Poisson below 10 events), both computed with PHStatsMethods (OHID's port of
+  PHEindicatormethods), at 95% or 99.8%.
+- **Compared with England** (Fingertips method): *similar* when England's value lies inside the
+  place's confidence interval; otherwise *better* or *worse* by the indicator's polarity, or
+  *lower*/*higher* where there is no polarity. Counts under 10 are flagged as small numbers.
+- **Slope index of inequality (SII)** and **relative index of inequality (RII)**: weighted
+  regression of the indicator on the population-weighted relative deprivation rank, with
+  simulated confidence limits, reproducing OHID's `phe_sii` golden test outputs.
+- **No value is invented.** Where an indicator is published only for districts, a town or ward
+  inside one district shows that district's value and says so; a place spanning several
+  districts shows no value.
+""")
+
+with guard("The place definitions"):
+    st.subheader("Place definitions")
+    kind = st.selectbox("Kind", [k for k in KINDS if k not in ("lsoa", "custom")], index=4)
+    places = registry().all(kind)
+    st.caption(f"{len(places)} built-in places of this kind.")
+    st.dataframe(
+        [{"id": p.id, "name": p.name, "code": p.code, "note": p.note,
+          "LSOAs 2011": len(p.lsoa11), "LSOAs 2021": len(p.lsoa21), "definition": p.definition}
+         for p in places], hide_index=True, width="stretch")

@@ -1,0 +1,122 @@
+"""Pages through streamlit.testing.v1.AppTest: every page runs, URL state round-trips,
+bad input gives a message and never a traceback."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+REPO = Path(__file__).resolve().parents[1]
+APP = str(REPO / "app.py")
+PAGES = ["pages/overview.py", "pages/map.py", "pages/compare.py", "pages/core20plus5.py",
+         "pages/inequalities.py", "pages/facilitator.py", "pages/sources.py"]
+
+
+def app_at(page: str | None = None, **query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page)
+        for k, v in query.items():
+            at.query_params[k] = v
+        at.run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in at.error if "unexpected error" in str(e.value)]
+
+
+def chart_data(at: AppTest, index: int = 0) -> list[dict]:
+    proto = at.get("vega_lite_chart")[index].proto
+    out = []
+    for ds in proto.datasets:
+        table = pa.ipc.open_stream(io.BytesIO(ds.data.data)).read_all()
+        out += table.to_pylist()
+    if not out:
+        spec = json.loads(proto.spec)
+        for values in spec.get("datasets", {}).values():
+            out += values
+    return out
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs(page):
+    assert Path(page).is_file(), f"{page} is registered in app.py"
+    at = app_at(page)
+    assert_clean(at)
+    assert at.title, f"{page} has no title"
+
+
+def test_overview_default_region_and_chart():
+    at = app_at()
+    assert_clean(at)
+    assert at.query_params["r"] == ["lsc-north-cumbria"]
+    rows = chart_data(at)
+    names = {r.get("name") for r in rows}
+    assert {"Blackpool", "Eden", "Workington (parish wards)"} <= names
+    caption = " ".join(c.value for c in at.caption)
+    assert "Open Government Licence" in caption and "IoD2019" in caption
+
+
+def test_overview_unknown_region_in_url_shows_message_and_default():
+    at = app_at(r="atlantis", v="1999")
+    assert_clean(at)
+    messages = " ".join(m.value for m in at.info)
+    assert "unknown region 'atlantis'" in messages and "vintage" in messages
+    assert at.query_params["r"] == ["lsc-north-cumbria"]
+
+
+def test_overview_iod2025_from_url():
+    at = app_at(r="north-cumbria", v="2025")
+    assert_clean(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Residents"] != ""
+    assert "Cumberland" in {r.get("name") for r in chart_data(at)}
+
+
+def test_compare_from_url_with_unknown_place():
+    at = app_at("pages/compare.py", p="workington-parish-wards,eden,blackpool,atlantis")
+    assert_clean(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "atlantis" in warnings
+    assert at.multiselect[0].value == ["workington-parish-wards", "eden", "blackpool"]
+    text = " ".join(m.value for m in at.markdown)
+    assert "45.4%" in text and "Eden 0.0%" in text
+    metric_labels = [m.label for m in at.metric]
+    assert metric_labels[:3] == ["Workington (parish wards)", "Eden", "Blackpool"]
+
+
+def test_compare_change_places_updates_url():
+    at = app_at("pages/compare.py", p="blackpool,eden")
+    at.multiselect[0].set_value(["blackpool", "kendal"]).run()
+    assert_clean(at)
+    assert at.query_params["p"] == ["blackpool,kendal"]
+
+
+def test_missing_snapshot_file_gives_message_naming_it(tmp_path, monkeypatch):
+    from loaders import snapshot
+    from loaders.paths import snapshot_dir
+
+    src = snapshot_dir()
+    for f in src.iterdir():
+        if f.name != "iod2019_lsoa11.parquet":
+            (tmp_path / f.name).symlink_to(f)
+    monkeypatch.setenv("HEE_SNAPSHOT_DIR", str(tmp_path))
+    snapshot.clear()
+    try:
+        at = AppTest.from_file(str(REPO / "pages/sources.py"), default_timeout=120).run()
+        assert not at.exception
+        errors = " ".join(e.value for e in at.error)
+        assert "iod2019_lsoa11.parquet" in errors and "make data" in errors
+    finally:
+        monkeypatch.delenv("HEE_SNAPSHOT_DIR")
+        snapshot.clear()
