@@ -125,21 +125,71 @@ def _report(label: str, unmatched: list[str]) -> dict:
     return {"count": len(unmatched), "names": unmatched}
 
 
-def msoa_lookup_path(raw: Path) -> Path:
+def lookup_path(raw: Path) -> Path:
     """The raw LSOA 2011 master lookup that ``geo_lsoa11`` is built from (same names)."""
     return raw / "derived" / "lsoa11_geography_master_en.csv"
 
 
-def _msoa_lookup(raw: Path) -> tuple[dict[str, str], set[str]]:
-    """msoa11nm -> msoa11cd, read from the raw lookup behind ``geo_lsoa11`` so that a clean
-    build (no previous snapshot) works too."""
-    path = msoa_lookup_path(raw)
-    g = read_csv(path, ["MSOA11CD", "MSOA11NM"], dtype=str, usecols=["MSOA11CD", "MSOA11NM"])
-    g = g.drop_duplicates()
-    require_codes(g["MSOA11CD"], "E02", path)
-    if g["MSOA11NM"].duplicated().any() or g["MSOA11CD"].duplicated().any():
+def _lookups(raw: Path) -> tuple[dict[str, str], set[str], dict[str, str], pd.DataFrame]:
+    """Name -> code lookups read from the raw master lookup behind ``geo_lsoa11`` (so that a
+    clean build without a previous snapshot works): MSOA 2011 names, and district names of
+    2019, 2023 and 2024 (Stat-Xplore files use the geography of their latest month, e.g.
+    Cumberland in the UC file, Allerdale in the CiLIF file)."""
+    path = lookup_path(raw)
+    cols = ["LSOA11CD", "MSOA11CD", "MSOA11NM", "LAD19CD", "LAD19NM", "LAD23CD", "LAD23NM",
+            "LAD24CD", "LAD24NM"]
+    g = read_csv(path, cols, dtype=str, usecols=cols)
+    msoa = g[["MSOA11CD", "MSOA11NM"]].drop_duplicates()
+    require_codes(msoa["MSOA11CD"], "E02", path)
+    if msoa["MSOA11NM"].duplicated().any() or msoa["MSOA11CD"].duplicated().any():
         raise RawDataError(f"{path}: MSOA names and codes are not one-to-one")
-    return dict(zip(g["MSOA11NM"], g["MSOA11CD"], strict=True)), set(g["MSOA11CD"])
+    lad: dict[str, str] = {}
+    for y in ("24", "23", "19"):
+        for n, c in g[[f"LAD{y}NM", f"LAD{y}CD"]].drop_duplicates().itertuples(index=False):
+            if lad.setdefault(n, c) != c:
+                raise RawDataError(f"{path}: district name {n!r} has two codes")
+    return (dict(zip(msoa["MSOA11NM"], msoa["MSOA11CD"], strict=True)),
+            set(msoa["MSOA11CD"]), lad, g[["LSOA11CD", "LAD19CD", "LAD23CD", "LAD24CD"]])
+
+
+def _match(names: pd.Series, lookup: dict[str, str], kind: str,
+           path: Path) -> tuple[pd.Series, list[str]]:
+    """Names -> codes; returns (codes, names that match no English area)."""
+    codes = names.map(lookup)
+    dup = names[codes.notna() & names.duplicated(keep=False)]
+    if len(dup):
+        raise RawDataError(f"{path}: {kind} name(s) listed twice: {sorted(set(dup))[:5]}")
+    unmatched = sorted(names[codes.isna()].unique().tolist())
+    return codes, unmatched
+
+
+def _check_msoas(codes: pd.Series, expected: set[str], path: Path) -> None:
+    missing = expected - set(codes.dropna())
+    if missing:
+        raise RawDataError(f"{path}: {len(missing)} English MSOA(s) missing, e.g. "
+                           f"{sorted(missing)[:5]}")
+
+
+def _check_districts(codes: pd.Series, lsoas: pd.DataFrame, path: Path) -> None:
+    """Every English LSOA must lie in a matched district of 2019, 2023 or 2024."""
+    have = set(codes.dropna())
+    covered = (lsoas["LAD19CD"].isin(have) | lsoas["LAD23CD"].isin(have)
+               | lsoas["LAD24CD"].isin(have))
+    if not covered.all():
+        gaps = sorted(set(lsoas.loc[~covered, "LAD24CD"]))
+        raise RawDataError(f"{path}: English district(s) missing, e.g. {gaps[:5]}")
+    twice = (lsoas["LAD19CD"].isin(have) & lsoas["LAD24CD"].isin(have)
+             & (lsoas["LAD19CD"] != lsoas["LAD24CD"]))
+    if twice.any():
+        both = sorted(set(lsoas.loc[twice, "LAD24CD"]))
+        raise RawDataError(f"{path}: districts listed both before and after reorganisation, "
+                           f"e.g. {both[:5]}; England would be double counted")
+
+
+def _report(label: str, unmatched: list[str]) -> dict:
+    print(f"    dwp: {label}: {len(unmatched):,} names not matched to an English area "
+          f"(outside England or not areas), e.g. {unmatched[:6]}", file=sys.stderr)
+    return {"count": len(unmatched), "names": unmatched}
 
 
 def _with_england(df: pd.DataFrame, value: str) -> pd.DataFrame:
@@ -210,12 +260,9 @@ def _tidy(raw: Path) -> tuple[pd.DataFrame, dict[str, str], tuple[Path, ...]]:
     return df, names, (cil_path, uc_path, un_path)
 
 
-def _statxplore(raw: Path, ltla_names: dict[str, str]) -> tuple[pd.DataFrame, dict,
-                                                                tuple[Path, ...]]:
+def _statxplore(raw: Path) -> tuple[pd.DataFrame, dict, tuple[Path, ...]]:
     folder = raw / FOLDER
-    msoa_lookup, msoa_codes = _msoa_lookup(raw)
-    english_ltlas = {c for c in ltla_names.values() if re.match(_ENGLISH_LTLA, c)}
-    ltla_lookup = {n: c for n, c in ltla_names.items() if c in english_ltlas}
+    msoa_lookup, msoa_codes, lad_lookup, lsoas = _lookups(raw)
     unmatched: dict[str, dict] = {}
     frames = []
     inputs = []
@@ -233,12 +280,17 @@ def _statxplore(raw: Path, ltla_names: dict[str, str]) -> tuple[pd.DataFrame, di
             march = [p for p in periods if p.startswith(UC_MONTH)]
             periods = sorted(set(march) | {periods[-1]}, key=periods.index)
         if level == "ltla":
-            codes, miss = _match(df["name"], ltla_lookup, english_ltlas, "district", path)
+            codes, miss = _match(df["name"], lad_lookup, "district", path)
+            _check_districts(codes, lsoas, path)
         else:
-            codes, miss = _match(df["name"], msoa_lookup, msoa_codes, "MSOA", path)
+            codes, miss = _match(df["name"], msoa_lookup, "MSOA", path)
+            _check_msoas(codes, msoa_codes, path)
         unmatched[stem] = _report(stem, miss)
-        df = df.assign(code=codes)[codes.notna()]
-        long = _counts_long(df.drop(columns="code").assign(name=df["code"]), periods, path)
+        keep = codes.notna()
+        flags = df.attrs.get("flags", {})
+        df = df[keep].assign(name=codes[keep])
+        df.attrs["flags"] = flags
+        long = _counts_long(df, periods, path)
         long.rename(columns={"name": "area_code"}, inplace=True)
         long["indicator_id"] = ind
         long["area_type"] = ("msoa" if level == "msoa"
@@ -255,8 +307,8 @@ def _statxplore(raw: Path, ltla_names: dict[str, str]) -> tuple[pd.DataFrame, di
 
 
 def parts(raw: Path) -> list[Part]:
-    tidy, names, tidy_inputs = _tidy(raw)
-    counts, unmatched, sx_inputs = _statxplore(raw, names)
+    tidy, _names, tidy_inputs = _tidy(raw)
+    counts, unmatched, sx_inputs = _statxplore(raw)
     tidy["source"] = "dwp_tidy_ltla"
     counts["source"] = "dwp_statxplore"
     un = tidy["indicator_id"].eq("ons-unemployment")
@@ -283,11 +335,13 @@ def parts(raw: Path) -> list[Part]:
         "and MSOA", vintage="FYE2015-FYE2022 (2021/22 provisional); UC March 2016-March 2022 "
         "and November 2023 (provisional); MSOA 2011",
         licence=OGL, attribution=DWP_ATTRIBUTION, url=STATXPLORE_URL,
-        inputs=(*sx_inputs, msoa_lookup_path(raw)),
+        inputs=(*sx_inputs, lookup_path(raw)),
         notes="Raw Stat-Xplore exports (names only), MatteoLarrode/ChildrenLowIncomeHouseholdsUK "
-        "@ 2350500c (inst/extdata). District names matched through the tidy files' codes, MSOA "
-        "names through geo_lsoa11 (msoa11nm). '..' = nil or negligible, kept as a missing "
-        "count with a note. England = sum of English districts, computed.",
+        "@ 2350500c (inst/extdata). District names matched to 2019/2023/2024 district codes "
+        "and MSOA names to MSOA 2011 codes through the ONS lookup behind geo_lsoa11; the LTLA "
+        "UC file uses April 2023 districts (Cumberland, Westmorland and Furness) for every "
+        "month. '..' = nil or negligible, kept as a missing count with a note. England = sum "
+        "of English districts, computed.",
         extra={"unmatched_names": unmatched})
     return [
         Part("dwp_tidy_ltla", finalise(tidy[~un], FOLDER), tidy_src),

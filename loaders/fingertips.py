@@ -211,11 +211,21 @@ def finalise(df: pd.DataFrame, source: Path | str) -> pd.DataFrame:
     return df[list(COLUMNS)]
 
 
-def _drop_exact_duplicates(df: pd.DataFrame, key: list[str], source: Path) -> pd.DataFrame:
+def _drop_exact_duplicates(df: pd.DataFrame, key: list[str], source: Path,
+                           keep_first_where: pd.Series | None = None) -> pd.DataFrame:
     """Fingertips exports repeat an area under two parents; identical repeats are dropped,
-    conflicting ones stop the build."""
+    conflicting ones stop the build, except rows allowed by ``keep_first_where`` (the first
+    listed is kept and the number of such keys is printed)."""
     df = df.drop_duplicates()
     dup = df.duplicated(key, keep=False)
+    if keep_first_where is not None:
+        allowed = dup & keep_first_where.reindex(df.index, fill_value=False)
+        if allowed.any():
+            n = int(df[allowed].drop_duplicates(key).shape[0])
+            print(f"    {Path(source).name}: {n} key(s) listed twice with different values; "
+                  "first listed kept", file=sys.stderr)
+            df = df[~(allowed & df.duplicated(key, keep="first"))]
+            dup = df.duplicated(key, keep=False)
     if dup.any():
         ex = df.loc[dup, key].head(2).to_dict("records")
         raise RawDataError(f"{source}: conflicting duplicate rows, e.g. {ex}")
@@ -381,7 +391,9 @@ def _seed(raw: Path) -> Part:
     df = df[df["IndicatorId"].isin(SEED_INDICATORS) & df["CategoryType"].isna()
             & df["AreaCode"].str.match(r"^E(92|12|10|06|07|08|09|54|38)\d{6}$")
             & df["Value"].notna()]  # some areas repeat with an empty value
-    df = _drop_exact_duplicates(df, ["IndicatorId", "AreaCode", "Year", "Sex", "Age"], path)
+    # Sub-ICBs appear under two NHS hierarchies, for 94063 with slightly different values
+    df = _drop_exact_duplicates(df, ["IndicatorId", "AreaCode", "Year", "Sex", "Age"], path,
+                                keep_first_where=df["AreaCode"].str.startswith("E38"))
     ages = df.groupby("IndicatorId")["Age"].nunique()
     if (ages > 1).any():
         raise RawDataError(f"{path}: several age groups for {ages[ages > 1].index.tolist()}")
@@ -427,7 +439,9 @@ def _seed(raw: Path) -> Part:
         "dhsc-govuk/FingertipsNext @ 48772927 (healthdata.csv) and d1600f4a (indicators.csv). "
         "Area codes stripped of stray spaces; whole-area rows of England, North West "
         "districts/UAs/counties, sub-ICBs and ICBs only (GP and PCN rows dropped); exact "
-        "duplicate rows (areas listed under two parents) dropped. 95% CIs, counts and "
+        "duplicate rows (areas listed under two parents) dropped; where a sub-ICB is listed twice "
+        "with different values (94063, 2022/23-2023/24: two sub-ICB versions, differences "
+        "under 0.1 percentage points) the first listed is kept. 95% CIs, counts and "
         "denominators as published; no 'compared to England' in the extract (computed by "
         "the app from the CIs)."))
 
@@ -452,14 +466,13 @@ def _export_91547(raw: Path) -> Part:
     # Fingertips prefixes re-based NHS areas with "n" (nE54000048 = E54000048)
     df["Area Code"] = df["Area Code"].astype(str).str.replace(r"^n(?=E\d{8}$)", "",
                                                                 regex=True)
-    df = _drop_exact_duplicates(df, ["Area Code", "Time period"], path)
     out = pd.DataFrame({
         "indicator_id": "91547",
         "area_code": df["Area Code"],
         "area_type": df["Area Code"].map(area_type),
         "period": df["Time period"].astype(str),
         "sex": df["Sex"].fillna("Persons").astype(str),
-        "age": df["Age"].fillna("15+ yrs").astype(str),
+        "age": "15+ yrs",  # the export mixes "15+ yrs" and "Not applicable"
         "value": df["Value"],
         "lower_ci": df["Lower CI 95.0 limit"],
         "upper_ci": df["Upper CI 95.0 limit"],
@@ -472,6 +485,12 @@ def _export_91547(raw: Path) -> Part:
     })
     out.loc[out["area_code"] == ENGLAND, "compared_to_england"] = None
     out = out[out["value"].notna()]
+    # areas are repeated under each parent area type (County & UA, District & UA), and
+    # 2015/16 comes twice (once with merged-authority notes and slightly different CIs):
+    # copies with the same value, count and denominator are one row; the noted copy is kept
+    out = out.sort_values("value_note", na_position="last", kind="mergesort")
+    out = out.drop_duplicates(["area_code", "period", "value", "count", "denominator"])
+    out = _drop_exact_duplicates(out, ["area_code", "period"], path).sort_index()
     return Part("fingertips_91547_export", finalise(out, path), _source(
         "Fingertips indicator 91547: smoking prevalence in adults (15+), current smokers "
         "(QOF); full 'all data' export",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from loaders.manifest import OGL, Source
-from loaders.schema import RawDataError, read_csv, require_codes, require_unique
+from loaders.schema import RawDataError, read_csv, require_unique
 from loaders.table import Table
 
 TOWNS_URL = ("https://www.ons.gov.uk/peoplepopulationandcommunity/educationandchildcare/"
@@ -30,13 +30,14 @@ _INCOME = {"Lower deprivation towns": "lower deprivation", "Mid deprivation town
 def build(raw: Path) -> list[Table]:
     path = raw / "ons-towns" / "english_education_towns.csv"
     df = read_csv(path, _COLS, dtype={"town_code": str})
-    # the last rows are London and residual aggregates without a BUA code (K06 = "Other
-    # small BUAs", no code = Inner/Outer London, Not BUA): not towns
-    towns = df[df["town_code"].astype("string").str.match(r"^E3[45]\d{6}$", na=False)].copy()
+    # the last rows are London and residual aggregates without a code (Inner/Outer London,
+    # other small BUAs, not BUA): not towns. Chester BUASD crosses into Wales and has a
+    # cross-border code K06000004.
+    towns = df[df["town_code"].astype("string").str.match(r"^(E3[45]|K06)\d{6}$",
+                                                          na=False)].copy()
     dropped = df.loc[~df.index.isin(towns.index), "town_name"].tolist()
     if len(dropped) > 5:
         raise RawDataError(f"{path}: {len(dropped)} rows without a BUA11/BUASD11 code")
-    require_codes(towns["town_code"], "E3", path)
     require_unique(towns["town_code"], path)
     if len(towns) != N_TOWNS:
         raise RawDataError(f"{path}: expected {N_TOWNS:,} towns, found {len(towns):,}")
@@ -46,7 +47,8 @@ def build(raw: Path) -> list[Table]:
         raise RawDataError(f"{path}: unexpected or missing coastal/income values {bad}")
     out = pd.DataFrame({
         "town_code": towns["town_code"],
-        "code_type": towns["town_code"].str[:3].map({"E34": "BUA11", "E35": "BUASD11"}),
+        "code_type": towns["town_code"].str[:3].map({"E34": "BUA11", "E35": "BUASD11",
+                                                     "K06": "BUASD11 (cross-border)"}),
         "town_name": towns["town_name"],
         "coastal": towns["coastal"].eq("Coastal"),
         "income_group": towns["income"].map(_INCOME),

@@ -14,7 +14,6 @@ phe_sii vignette (run there with only 1,000 draws, so its limits get a wider tol
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,16 +23,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # let `pytest tests/...` import the package without config
-    sys.path.insert(0, str(ROOT))
-
-from explorer.stats.sii import (  # noqa: E402
+from explorer.stats.sii import (
     SIIDataWarning,
     compute_sii,
     phe_sii,
     relative_rank,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 GROUPS = ["Area", "Grouping1", "Grouping2"]
 POINT_RTOL = 1e-9

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,11 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # let `pytest tests/...` import the package without config
-    sys.path.insert(0, str(ROOT))
-
-from explorer.stats import (  # noqa: E402
+from explorer.stats import (
     BETTER,
     COMPARISONS,
     HIGH_IS_GOOD,

@@ -9,7 +9,6 @@ the tolerance is close to testthat's default (sqrt(machine eps) ~ 1.5e-8): 1e-9 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,17 +19,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PHStatsMethods import euro_standard_pop
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # let `pytest tests/...` import the package without config
-    sys.path.insert(0, str(ROOT))
-
-from explorer.stats import (  # noqa: E402
+from explorer.stats import (
     byars_ci,
     dsr_with_ci,
     proportion_with_ci,
     rate_with_ci,
     wilson_ci,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 RTOL = 1e-9
 CONF_LABEL = {0.95: "95%", 0.998: "99.8%"}
