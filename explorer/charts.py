@@ -157,3 +157,44 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
         title=_title(title, f"Dots: value; bars: {confidence_label} confidence interval; "
                             "black tick: England."))
     return _configure(chart)
+
+
+def gradient_chart(table: pd.DataFrame, title: str, grouping: str, unit: str = "%",
+                   england: float | None = None) -> alt.TopLevelMixin:
+    """Indicator by national deprivation group with CI bars; bars in the decile colours.
+
+    ``table``: group, value, lower_ci, upper_ci, count, denominator (values as fractions).
+    """
+    from explorer.palette import QUINTILE_COLOURS
+
+    colours = DECILE_COLOURS if grouping == "decile" else QUINTILE_COLOURS
+    n = len(colours)
+    data = table.assign(v=table["value"] * 100, lo=table["lower_ci"] * 100,
+                        hi=table["upper_ci"] * 100, value_label=table["value"].map(pct),
+                        count_fmt=table["count"].map(lambda c: "–" if pd.isna(c) else f"{c:,.0f}"),
+                        den_fmt=table["denominator"].map(
+                            lambda c: "–" if pd.isna(c) else f"{c:,.0f}"))
+    x = alt.X("group:O", title=f"National IMD {grouping} (1 = most deprived)",
+              scale=alt.Scale(domain=list(range(1, n + 1))), axis=alt.Axis(labelAngle=0))
+    bars = alt.Chart(data).mark_bar().encode(
+        x=x, y=alt.Y("v:Q", title=unit),
+        color=alt.Color("group:O", scale=alt.Scale(domain=list(range(1, n + 1)),
+                                                   range=list(colours)), legend=None),
+        tooltip=[alt.Tooltip("group:O", title=grouping.title()),
+                 alt.Tooltip("value_label:N", title="Value"),
+                 alt.Tooltip("count_fmt:N", title="Count"),
+                 alt.Tooltip("den_fmt:N", title="Denominator")])
+    err = alt.Chart(data).mark_errorbar(ticks=True, color="black", thickness=2).encode(
+        x=x, y=alt.Y("lo:Q", title=unit), y2="hi:Q")
+    layers = [bars, err]
+    if england is not None:
+        eng = alt.Chart(pd.DataFrame({"y": [england * 100], "t": [f"England {pct(england)}"]}))
+        layers += [eng.mark_rule(strokeDash=[6, 4], size=2, color="black").encode(y="y:Q"),
+                   eng.mark_text(align="left", dx=4, dy=-8, fontWeight="bold",
+                                 fontSize=FONT_SIZE - 1).encode(y="y:Q", x=alt.value(0),
+                                                                text="t:N")]
+    chart = alt.layer(*layers).properties(
+        title=_title(title, "Bars: value for residents of the place in each national group; "
+                            "black lines: 95% confidence interval."),
+        height=380, width="container")
+    return _configure(chart)

@@ -122,7 +122,7 @@ def _match(names: pd.Series, lookup: dict[str, str], expected: set[str], kind: s
 def _report(label: str, unmatched: list[str]) -> dict:
     print(f"    dwp: {label}: {len(unmatched):,} names not matched to an English area "
           f"(outside England or not areas), e.g. {unmatched[:6]}", file=sys.stderr)
-    return {"count": len(unmatched), "names": unmatched}
+    return {"count": len(unmatched), "examples": unmatched[:25]}
 
 
 def lookup_path(raw: Path) -> Path:
@@ -189,7 +189,7 @@ def _check_districts(codes: pd.Series, lsoas: pd.DataFrame, path: Path) -> None:
 def _report(label: str, unmatched: list[str]) -> dict:
     print(f"    dwp: {label}: {len(unmatched):,} names not matched to an English area "
           f"(outside England or not areas), e.g. {unmatched[:6]}", file=sys.stderr)
-    return {"count": len(unmatched), "names": unmatched}
+    return {"count": len(unmatched), "examples": unmatched[:25]}
 
 
 def _with_england(df: pd.DataFrame, value: str) -> pd.DataFrame:

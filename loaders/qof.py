@@ -10,8 +10,9 @@ practice" (July 2022, practice x LSOA):
     LSOA denominator        = registered patients (all ages) living in the LSOA, at practices
                               with a valid prevalence for the register
 
-Both are stored per LSOA (area_type "lsoa") so any place sums numerators and denominators
-and gets a Wilson CI; England is the sum over every English LSOA, computed the same way.
+Both are stored per LSOA (area_type "lsoa"; the value column is left empty there, being
+count / denominator x 100) so any place sums numerators and denominators and gets a Wilson
+CI; England is the sum over every English LSOA, computed the same way.
 
 Caveats (repeated in data/indicators.yaml):
 * attribution is by registration, not residence-based recording; patients of practices
@@ -128,12 +129,19 @@ def parts(raw: Path) -> list[Part]:
         raise RawDataError(f"{pat_path}: negative patient counts")
 
     lsoa, report = attribute(prev[prev_cols], patients)
+    # Estimated counts are kept to 0.1 of a patient (ample for an estimate, and it lets
+    # Parquet dictionary-encode them); England is summed from the stored LSOA values so
+    # the invariant "a place's numerator is the sum over its LSOAs" holds exactly.
+    lsoa["count"] = lsoa["count"].round(1)
     eng = lsoa.groupby(["indicator_id", "age"], as_index=False)[["count", "denominator"]].sum()
     eng["area_code"] = ENGLAND
     eng["area_type"] = "england"
+    eng["value"] = eng["count"] / eng["denominator"] * 100
     lsoa["area_type"] = "lsoa"
+    # LSOA values are not stored (they are count / denominator; explorer.indicators.values()
+    # fills them): 560k random floats would double the size of the snapshot table
+    lsoa["value"] = float("nan")
     df = pd.concat([lsoa, eng], ignore_index=True)
-    df["value"] = df["count"] / df["denominator"] * 100
     df["period"] = PERIOD
     df["sex"] = "Persons"
     df["source"] = "qof_2122_lsoa_attributed"

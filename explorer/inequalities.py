@@ -1,0 +1,121 @@
+"""Inequality within a place: an indicator by national deprivation decile or quintile, with
+the slope and relative indices of inequality (SII, RII) computed the OHID way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from explorer.compare import DEPRIVATION_INDICATORS, CountIndicator
+from explorer.places import Place
+from explorer.profile import lsoa_frame
+from explorer.stats.proportions import wilson_ci
+from explorer.stats.sii import compute_sii
+
+SII_REPETITIONS = 20_000  # simulated CIs; ±1% of the interval width at 100,000 (see tests)
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """An indicator by deprivation group within a place, and its SII/RII."""
+
+    indicator_id: str
+    name: str
+    place: str
+    grouping: str
+    table: pd.DataFrame  # group, count, denominator, value, lower_ci, upper_ci, lsoas
+    sii: float | None
+    sii_ci: tuple[float, float] | None
+    rii: float | None
+    rii_ci: tuple[float, float] | None
+    note: str
+    confidence: float
+
+
+def count_indicators() -> dict[str, CountIndicator]:
+    """IoD count-based indicators usable on the gradient (not Core20, which is the grouping)."""
+    return {i.id: i for i in DEPRIVATION_INDICATORS if i.id != "core20"}
+
+
+def lsoa_counts_iod(indicator: CountIndicator, place: Place) -> pd.DataFrame:
+    """LSOA-level numerator and denominator (IoD2019) with the national IMD decile."""
+    df = lsoa_frame(2019).loc[list(place.lsoa11)]
+    return pd.DataFrame({"count": df[indicator.numerator].astype(float),
+                         "denominator": df[indicator.denominator].astype(float),
+                         "decile": df["IMD_decile"].astype(int)})
+
+
+def group_table(lsoas: pd.DataFrame, grouping: str = "decile",
+                confidence: float = 0.95) -> pd.DataFrame:
+    """Sum numerators and denominators by national deprivation group; Wilson CIs."""
+    df = lsoas.dropna(subset=["count", "denominator"])
+    group = df["decile"] if grouping == "decile" else (df["decile"] + 1) // 2
+    n = 10 if grouping == "decile" else 5
+    agg = df.groupby(group).agg(count=("count", "sum"), denominator=("denominator", "sum"),
+                                lsoas=("count", "size"))
+    agg = agg.reindex(range(1, n + 1))
+    agg.index.name = "group"
+    agg["lsoas"] = agg["lsoas"].fillna(0).astype(int)
+    agg["value"] = agg["count"] / agg["denominator"]
+    lo, hi = wilson_ci(agg["count"].to_numpy(), agg["denominator"].to_numpy(), confidence)
+    agg["lower_ci"], agg["upper_ci"] = lo, hi
+    return agg.reset_index()
+
+
+def gradient(indicator_id: str, name: str, place: Place, lsoas: pd.DataFrame,
+             grouping: str = "decile", confidence: float = 0.95) -> Gradient:
+    table = group_table(lsoas, grouping, confidence)
+    usable = table.dropna(subset=["value"])
+    usable = usable[(usable["denominator"] > 0) & (usable["count"] >= 0)]
+    note = ""
+    sii = rii = None
+    sii_ci = rii_ci = None
+    missing = sorted(set(table["group"]) - set(usable["group"]))
+    if missing:
+        note = (f"No residents of {place.name} live in national {grouping}(s) "
+                f"{', '.join(map(str, missing))}; the SII uses the {len(usable)} groups present.")
+    if len(usable) >= 5:
+        # the SE comes from the 95% Wilson limits, as phe_sii does with lower_cl/upper_cl
+        lo95, hi95 = wilson_ci(usable["count"].to_numpy(), usable["denominator"].to_numpy())
+        res = compute_sii(usable["denominator"].to_numpy(), usable["value"].to_numpy(),
+                          lower_cl=lo95, upper_cl=hi95, value_type="proportion",
+                          transform=True, confidence=confidence, repetitions=SII_REPETITIONS)
+        sii, rii = res.sii, res.rii
+        sii_ci, rii_ci = res.sii_ci[confidence], res.rii_ci[confidence]
+    else:
+        note = (note + " " if note else "") + ("Fewer than 5 deprivation groups have "
+                                               "residents: no SII is computed.")
+    return Gradient(indicator_id, name, place.name, grouping, table, _f(sii), _pair(sii_ci),
+                    _f(rii), _pair(rii_ci), note.strip(), confidence)
+
+
+def iod_gradient(indicator_id: str, place: Place, grouping: str = "decile",
+                 confidence: float = 0.95) -> Gradient:
+    ind = count_indicators()[indicator_id]
+    return gradient(ind.id, ind.name, place, lsoa_counts_iod(ind, place), grouping, confidence)
+
+
+def gradient_sentence(g: Gradient, unit_scale: float = 100) -> str:
+    """Plain English, with the CI deciding whether a gradient is claimed."""
+    if g.sii is None or g.sii_ci is None:
+        return f"{g.name} in {g.place}: not enough deprivation groups to estimate a gradient."
+    gap = -g.sii * unit_scale  # SII runs from most (rank 0) to least deprived (rank 1)
+    lo, hi = sorted((-g.sii_ci[0] * unit_scale, -g.sii_ci[1] * unit_scale))
+    level = f"{g.confidence:.1%}".replace(".0%", "%")
+    if lo <= 0 <= hi:
+        return (f"{g.name} in {g.place}: no clear gradient by deprivation (modelled gap "
+                f"{gap:+.1f} percentage points, {level} CI {lo:+.1f} to {hi:+.1f}).")
+    direction = "higher" if gap > 0 else "lower"
+    return (f"{g.name} in {g.place} is modelled {abs(gap):.1f} percentage points {direction} "
+            f"in the most deprived than in the least deprived neighbourhoods ({level} CI "
+            f"{abs(lo):.1f} to {abs(hi):.1f}).")
+
+
+def _f(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _pair(p: tuple[float, float] | None) -> tuple[float, float] | None:
+    return None if p is None else (float(p[0]), float(p[1]))
