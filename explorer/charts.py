@@ -160,7 +160,8 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
 
 
 def gradient_chart(table: pd.DataFrame, title: str, grouping: str, unit: str = "%",
-                   england: float | None = None) -> alt.TopLevelMixin:
+                   england: float | None = None, confidence_label: str = "95%",
+                   ) -> alt.TopLevelMixin:
     """Indicator by national deprivation group with CI bars; bars in the decile colours.
 
     ``table``: group, value, lower_ci, upper_ci, count, denominator (values as fractions).
@@ -195,6 +196,6 @@ def gradient_chart(table: pd.DataFrame, title: str, grouping: str, unit: str = "
                                                                 text="t:N")]
     chart = alt.layer(*layers).properties(
         title=_title(title, "Bars: value for residents of the place in each national group; "
-                            "black lines: 95% confidence interval."),
+                            f"black lines: {confidence_label} confidence interval."),
         height=380, width="container")
     return _configure(chart)

@@ -24,8 +24,8 @@ and builds no table of its own.
 
 from __future__ import annotations
 
+import functools
 import io
-import re
 import sys
 from pathlib import Path
 
@@ -130,6 +130,7 @@ def lookup_path(raw: Path) -> Path:
     return raw / "derived" / "lsoa11_geography_master_en.csv"
 
 
+@functools.cache
 def _lookups(raw: Path) -> tuple[dict[str, str], set[str], dict[str, str], pd.DataFrame]:
     """Name -> code lookups read from the raw master lookup behind ``geo_lsoa11`` (so that a
     clean build without a previous snapshot works): MSOA 2011 names, and district names of
@@ -192,16 +193,27 @@ def _report(label: str, unmatched: list[str]) -> dict:
     return {"count": len(unmatched), "examples": unmatched[:25]}
 
 
-def _with_england(df: pd.DataFrame, value: str) -> pd.DataFrame:
-    """Append England = sum over English districts (count and denominator)."""
+def _with_england(df: pd.DataFrame, value: str, lsoas: pd.DataFrame) -> pd.DataFrame:
+    """Append England = sum over English districts (count and denominator), only for
+    indicator-periods whose districts cover every English LSOA; otherwise say so."""
     lad = df[df["area_type"].isin(["ua", "district"])]
     cols = ["count"] + (["denominator"] if value == "pct" else [])
-    eng = lad.groupby(["indicator_id", "period", "sex", "age"], as_index=False)[cols].sum(
-        min_count=1)
-    eng["area_code"] = ENGLAND
-    eng["area_type"] = "england"
-    eng["value_note"] = "sum of English districts (computed, not published)"
-    return pd.concat([df, eng], ignore_index=True)
+    frames = [df]
+    for (ind, period), grp in lad.groupby(["indicator_id", "period"], sort=True):
+        have = set(grp["area_code"])
+        covered = (lsoas["LAD19CD"].isin(have) | lsoas["LAD23CD"].isin(have)
+                   | lsoas["LAD24CD"].isin(have))
+        if not covered.all():
+            n = lsoas.loc[~covered, "LAD19CD"].nunique()
+            print(f"    dwp: {ind} {period}: {n} English districts have no value; no England "
+                  "total is made", file=sys.stderr)
+            continue
+        eng = grp[cols].sum(min_count=1).to_frame().T
+        eng = eng.assign(indicator_id=ind, period=period, sex=grp["sex"].iloc[0],
+                         age=grp["age"].iloc[0], area_code=ENGLAND, area_type="england",
+                         value_note="sum of English districts (computed, not published)")
+        frames.append(eng)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _ltla_area_type(codes: pd.Series) -> pd.Series:
@@ -210,6 +222,7 @@ def _ltla_area_type(codes: pd.Series) -> pd.Series:
 
 def _tidy(raw: Path) -> tuple[pd.DataFrame, dict[str, str], tuple[Path, ...]]:
     folder = raw / FOLDER
+    lsoas = _lookups(raw)[3]
     cil_path = folder / "children_low_income_ltla.csv"
     uc_path = folder / "UC_households_ltla.csv"
     un_path = folder / "unemployment_ltla.csv"
@@ -248,7 +261,7 @@ def _tidy(raw: Path) -> tuple[pd.DataFrame, dict[str, str], tuple[Path, ...]]:
     df = df[df["count"].notna() & df["denominator"].notna()]
     df["area_type"] = _ltla_area_type(df["area_code"])
     df["sex"] = "Persons"
-    df = _with_england(df, "pct")
+    df = _with_england(df, "pct", lsoas)
     df["value"] = df["count"] / df["denominator"] * 100
     un = un[un["ltla21_code"].str.match(_ENGLISH_LTLA) & un["unemployment_perc"].notna()]
     unemp = pd.DataFrame({
@@ -301,7 +314,7 @@ def _statxplore(raw: Path) -> tuple[pd.DataFrame, dict, tuple[Path, ...]]:
     df["period"] = df["period"].str.strip()
     df["sex"] = "Persons"
     # England = sum of English districts from the LTLA files
-    df = _with_england(df, "count")
+    df = _with_england(df, "count", lsoas)
     df["value"] = df["count"]
     return df, unmatched, tuple(inputs)
 

@@ -122,7 +122,7 @@ def parts(raw: Path) -> list[Part]:
     try:
         patients = pd.read_parquet(pat_path, columns=["OrganisationCode", "LSOA11CD",
                                                       "Patient"])
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise RawDataError(f"{pat_path}: could not be read ({exc})") from exc
     require_columns(patients, ["OrganisationCode", "LSOA11CD", "Patient"], pat_path)
     if (patients["Patient"] < 0).any():

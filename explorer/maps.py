@@ -1,0 +1,713 @@
+"""Choropleth builders for the map page: areas in view, classes, colours, legend, deck spec.
+
+Pure functions of the snapshot (no Streamlit). The design follows the measurements in
+``../shared/notes/map-performance.md``:
+
+* geometry never travels on the websocket: each (geography, extent) is a content-hashed
+  static GeoJSON file (:mod:`explorer.static_geo`) holding, per feature, the tooltip text
+  and colour class of *every* indicator series, so changing the indicator only changes the
+  fill accessor and its ``updateTriggers`` (no re-download, no re-tessellation);
+* the deck spec is a few KB of compact, deterministic JSON (:class:`PreSerialisedDeck`):
+  Streamlit parses it with a slow JSON5 parser and re-sends it only when its bytes change;
+* colours come from one fixed palette (``explorer.palette``), indexed by class: 0 = no
+  value, 1..10 = deciles (1 = most deprived, darkest), the same on every page and extent.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+from pydeck.bindings.json_tools import default_serialize
+
+from explorer import area_metrics as am
+from explorer import static_geo
+from explorer.area_metrics import AreaIndicator, Geography
+from explorer.palette import DECILE_COLOURS, HIGHLIGHT, MISSING_COLOUR, hex_to_rgb
+from explorer.places import Place
+from loaders import snapshot
+
+Scheme = Literal["national", "quantiles"]
+SCHEMES: dict[str, str] = {
+    "national": "National deciles",
+    "quantiles": "Quantiles in view",
+}
+DEFAULT_SCHEME = "national"
+#: Map colours by class: index 0 = no value, 1..10 = the decile palette.
+PALETTE: tuple[str, ...] = (MISSING_COLOUR, *DECILE_COLOURS)
+PALETTE_RGB: tuple[tuple[int, int, int], ...] = tuple(tuple(hex_to_rgb(c)) for c in PALETTE)
+#: Assumed map size when fitting the view to an extent (the page's map column).
+MAP_WIDTH_PX = 900
+MAP_HEIGHT_PX = 620
+#: Format of the static files; bump to regenerate them after a change to their layout.
+STATIC_FORMAT = "3"
+#: An area is in view when at least this share of its LSOAs is inside the extent.
+INSIDE_SHARE = 0.5
+
+
+class CompactDeck(pdk.Deck):
+    """pydeck's ``to_json`` writes ``indent=2, sort_keys=True``: 3x bigger and, on Python
+    3.11, the slow pure-Python encoder. Streamlit calls ``to_json`` on every rerun."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, default=default_serialize, separators=(",", ":"),
+                          allow_nan=False)
+
+
+class PreSerialisedDeck(pdk.Deck):
+    """A deck whose JSON was built (and cached) beforehand: a rerun costs no serialising.
+
+    Streamlit reads the tooltip from the Deck object, not the spec, so pass it here.
+    """
+
+    def __init__(self, spec_json: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._spec_json = spec_json
+
+    def to_json(self) -> str:
+        return self._spec_json
+
+
+# --------------------------------------------------------------------------------------
+# Areas in view
+
+
+def england_like(extent: Place) -> bool:
+    return extent.kind == "country"
+
+
+def in_coverage(geo: Geography, extent: Place) -> bool:
+    """Whether the extent lies (mostly) where the geography has boundaries."""
+    if geo.coverage is None:
+        return True
+    if geo.lsoa_year == 2011:
+        rgn = snapshot.table("geo_lsoa11").set_index("lsoa11cd")["rgn19cd"]
+        codes = extent.lsoa11
+    else:
+        rgn = snapshot.table("geo_lsoa21").set_index("lsoa21cd")["rgncd"]
+        codes = extent.lsoa21
+    if not codes:
+        return False
+    inside = rgn.reindex(list(codes)).eq(geo.coverage).mean()
+    return bool(inside >= 0.5)
+
+
+@functools.cache
+def _boundary_codes(table: str) -> frozenset[str]:
+    return frozenset(snapshot.geo_table(table)["code"])
+
+
+@functools.lru_cache(maxsize=32)
+def areas_in_view(geo_id: str, extent: Place) -> tuple[str, ...]:
+    """Codes of the areas of a geography in an extent, sorted (with or without geometry).
+
+    An area is in view when at least half its LSOAs are inside the extent; an extent smaller
+    than one area shows the areas it touches. Areas that have a shape but no LSOA (two
+    Cumbrian wards) are in view when their district is.
+    """
+    geo = am.GEOGRAPHIES[geo_id]
+    inside = set(extent.lsoas(geo.vintage))
+    m = am.membership(geo_id)
+    flag = m["lsoa"].isin(inside)
+    share = flag.groupby(m["area"].to_numpy()).mean()
+    codes = set(share.index[share >= INSIDE_SHARE])
+    if not codes:
+        codes = set(share.index[share > 0])
+    bt = snapshot.geo_table(geo.boundary_table)
+    if "lad19cd" in bt.columns:
+        orphans = bt[~bt["code"].isin(set(m["area"]))]
+        if len(orphans):
+            lad = snapshot.table("geo_lsoa11").set_index("lsoa11cd")["lad19cd"]
+            districts = set(lad.reindex(list(extent.lsoa11)).dropna())
+            codes |= set(orphans.loc[orphans["lad19cd"].isin(districts), "code"])
+    return tuple(sorted(codes))
+
+
+@dataclass(frozen=True)
+class SeriesColumns:
+    """Where one series lives in the view frame and in the static file properties."""
+
+    key: str
+    index: int
+    primary: AreaIndicator
+
+    @property
+    def text_prop(self) -> str:
+        return f"s{self.index}"
+
+    @property
+    def class_prop(self) -> str:
+        return f"d{self.index}"
+
+    @property
+    def view_prop(self) -> str:
+        return f"q{self.index}"
+
+
+def series_columns(geo: Geography) -> list[SeriesColumns]:
+    """The series of a geography with their property index (stable registry order)."""
+    out = []
+    for i, key in enumerate(am.series_keys(geo)):
+        primary = next(ind for ind in am.available(geo) if ind.series_key == key)
+        out.append(SeriesColumns(key, i, primary))
+    return out
+
+
+def series_of(ind: AreaIndicator, geo: Geography) -> SeriesColumns:
+    for s in series_columns(geo):
+        if s.key == ind.series_key:
+            return s
+    raise KeyError(f"indicator {ind.id} is not available for {geo.id}")
+
+
+@functools.lru_cache(maxsize=32)
+def view_frame(geo_id: str, extent: Place) -> pd.DataFrame:
+    """One row per area in view (index: code), read-only.
+
+    Columns: ``name``, ``parent``, ``has_geometry``, ``population``; for every indicator
+    available at the geography ``v:<id>`` (value) and ``n:<id>`` (national class); for every
+    series ``q:<key>`` (class among the areas in view, by the series' primary value).
+    """
+    geo = am.GEOGRAPHIES[geo_id]
+    codes = pd.Index(areas_in_view(geo_id, extent), name="code")
+    names = am.area_names(geo_id).reindex(codes)
+    bnames = snapshot.geo_table(geo.boundary_table).set_index("code")["name"]
+    names["name"] = names["name"].fillna(bnames.reindex(codes)).fillna(pd.Series(codes, codes))
+    names["parent"] = names["parent"].fillna("")
+    out = pd.DataFrame({"name": names["name"].astype(str), "parent": names["parent"].astype(str)},
+                       index=codes)
+    out["has_geometry"] = codes.isin(list(_boundary_codes(geo.boundary_table)))
+    values = am.area_values(geo_id).reindex(codes)
+    out["population"] = values["population"]
+    for ind in am.available(geo):
+        out[f"v:{ind.id}"] = ind.values(geo).reindex(codes).astype("float64")
+        out[f"n:{ind.id}"] = ind.classes(geo).reindex(codes).astype("float64")
+    for s in series_columns(geo):
+        if s.primary.is_flag(geo):
+            out[f"q:{s.key}"] = out[f"n:{s.primary.id}"]
+        else:
+            out[f"q:{s.key}"] = am.quantile_classes(out[f"v:{s.primary.id}"],
+                                                    s.primary.polarity)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Classes, colours, legend
+
+
+def class_column(ind: AreaIndicator, geo: Geography, scheme: str) -> str:
+    if scheme == "quantiles":
+        return f"q:{ind.series_key}"
+    return f"n:{ind.id}"
+
+
+def fill_accessor(prop: str) -> str:
+    """deck.gl JSON expression: palette colour by the class in ``properties[prop]``.
+
+    A missing class (null or "–") falls to index 0, the neutral grey. The palette literal is
+    parenthesised because deck.gl's expression parser (jsep 0.3) only allows member access
+    after an identifier or a parenthesised expression, not directly after an array literal.
+    """
+    palette = ",".join(f"[{r},{g},{b}]" for r, g, b in PALETTE_RGB)
+    return f"([{palette}])[properties.{prop}>0?properties.{prop}:0]"
+
+
+def accessor_prop(ind: AreaIndicator, geo: Geography, extent: Place, scheme: str) -> str:
+    """The feature property the fill colour reads for an indicator and a class scheme."""
+    s = series_of(ind, geo)
+    if scheme == "quantiles" and not ind.is_flag(geo) and not england_like(extent):
+        return s.view_prop
+    if scheme == "quantiles" and england_like(extent) and ind.class_method == "bands":
+        return s.view_prop
+    return s.class_prop
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    cls: int
+    colour: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Legend:
+    title: str
+    entries: tuple[LegendEntry, ...]
+    missing: int
+    missing_colour: str = MISSING_COLOUR
+    note: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(e.count for e in self.entries) + self.missing
+
+
+def _range_label(lo: float, hi: float, ind: AreaIndicator, geo: Geography) -> str:
+    a, b = ind.format(lo, geo), ind.format(hi, geo)
+    return a if a == b else f"{a} to {b}"
+
+
+def _decile_words(cls: int, polarity: str) -> str:
+    if polarity == "neutral":
+        return {1: " (largest)", 10: " (smallest)"}.get(cls, "")
+    return {1: " (most deprived)", 10: " (least deprived)"}.get(cls, "")
+
+
+def legend(view: pd.DataFrame, ind: AreaIndicator, geo: Geography, scheme: str) -> Legend:
+    """Legend entries with counts of the areas in view (drawn areas and areas without a
+    shape alike, so the counts match the table)."""
+    col = class_column(ind, geo, scheme)
+    classes = view[col]
+    values = view[f"v:{ind.id}"]
+    missing = int(classes.isna().sum())
+    method = ind.method(geo)
+    entries: list[LegendEntry] = []
+    if method == "flag":
+        for cls, label in ind.lsoa_flag_labels:
+            entries.append(LegendEntry(cls, PALETTE[cls], label, int((classes == cls).sum())))
+        title = ind.label
+        note = ""
+    elif method == "bands" and scheme == "national":
+        for cls, label in sorted(ind.class_labels):
+            entries.append(LegendEntry(cls, PALETTE[cls], label, int((classes == cls).sum())))
+        title = f"{am.value_label(ind, geo)}: fixed bands"
+        note = "Bands of 10 percentage points, the same on every map."
+    else:
+        # ranges of the values in each class: nationally (deciles) or in view (quantiles)
+        if scheme == "national":
+            ref_v = ind.values(geo)
+            ref_c = ind.classes(geo).reindex(ref_v.index)
+            where = f"all English {geo.plural}"
+        else:
+            ref_v, ref_c = values, classes
+            where = "the areas on this map"
+        rng = pd.DataFrame({"v": ref_v, "c": ref_c}).dropna().groupby("c")["v"].agg(["min",
+                                                                                      "max"])
+        is_decile = ind.id.endswith("_decile") and geo.is_lsoa
+        for cls in range(1, 11):
+            count = int((classes == cls).sum())
+            if cls in rng.index and not is_decile:
+                label = f"{cls}{_decile_words(cls, ind.polarity)}: " + _range_label(
+                    rng.loc[cls, "min"], rng.loc[cls, "max"], ind, geo)
+            else:
+                label = f"{cls}{_decile_words(cls, ind.polarity)}"
+            if scheme == "quantiles" and cls not in rng.index:
+                continue
+            entries.append(LegendEntry(cls, PALETTE[cls], label, count))
+        kind = "National decile" if scheme == "national" else "Decile in view"
+        title = f"{am.value_label(ind, geo)}: {kind.lower()}"
+        note = (f"Deciles of {where}; 1 = "
+                f"{'largest' if ind.polarity == 'neutral' else 'most deprived'} 10%.")
+        if scheme == "national" and ind.class_method == "official_decile" and geo.is_lsoa:
+            note = "Official IoD deciles of all LSOAs in England; 1 = most deprived 10%."
+    return Legend(title=title, entries=tuple(entries), missing=missing, note=note)
+
+
+def alt_text(view: pd.DataFrame, ind: AreaIndicator, geo: Geography, extent: Place) -> str:
+    """A one-sentence summary of the map for screen readers and slide notes, e.g.
+    'Blackpool: 39 of 94 LSOAs in the most deprived decile (IMD score, IoD2019)'."""
+    n = len(view)
+    col = f"n:{ind.id}"
+    method = ind.method(geo)
+    if method == "flag":
+        k = int((view[col] == ind.lsoa_flag_labels[0][0]).sum())
+        what = f"in {ind.lsoa_flag_labels[0][1]}"
+    elif method == "bands":
+        k = int((view[col] <= 5).sum())
+        what = "with at least half their residents in Core20 LSOAs"
+    else:
+        k = int((view[col] == 1).sum())
+        what = ("in the largest national decile" if ind.polarity == "neutral"
+                else "in the most deprived decile")
+    noun = geo.plural if n != 1 else geo.singular
+    text = (f"{extent.name}: {k:,} of {n:,} {noun} {what} "
+            f"({am.value_label(ind, geo)}, IoD{geo.vintage}, {geo.label}).")
+    no_geo = int((~view["has_geometry"]).sum())
+    no_val = int(view[f"v:{ind.id}"].isna().sum())
+    if no_geo:
+        text += f" {no_geo:,} not drawn (no boundary)."
+    if no_val:
+        text += f" {no_val:,} without a value."
+    return text
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """Areas in view that cannot be drawn or have no value: always reported, never dropped."""
+
+    no_geometry: tuple[tuple[str, str], ...] = ()
+    no_value: tuple[tuple[str, str], ...] = ()
+    no_geometry_by_parent: tuple[tuple[str, int], ...] = ()
+
+    def messages(self, geo: Geography, label: str, limit: int = 8) -> list[str]:
+        out = []
+        if self.no_geometry:
+            n = len(self.no_geometry)
+            if n > limit and self.no_geometry_by_parent:
+                where = ", ".join(f"{p} ({k})" for p, k in self.no_geometry_by_parent[:limit])
+                more = len(self.no_geometry_by_parent) - limit
+                where += f" and {more} more" if more > 0 else ""
+            else:
+                where = _name_list(self.no_geometry, limit)
+            out.append(f"{n:,} {geo.plural if n != 1 else geo.singular} in view have no "
+                       f"boundary in the bundled data and are not drawn: {where}. They are "
+                       "listed in the table.")
+        if self.no_value:
+            n = len(self.no_value)
+            out.append(f"{n:,} {geo.plural if n != 1 else geo.singular} have no value for "
+                       f"{label} (grey on the map): {_name_list(self.no_value, limit)}.")
+        return out
+
+
+def _name_list(items: Sequence[tuple[str, str]], limit: int) -> str:
+    names = [f"{name} ({code})" for code, name in items[:limit]]
+    if len(items) > limit:
+        names.append(f"and {len(items) - limit:,} more")
+    return ", ".join(names)
+
+
+def gaps(view: pd.DataFrame, ind: AreaIndicator) -> Gaps:
+    no_geo = view[~view["has_geometry"]]
+    no_val = view[view["has_geometry"] & view[f"v:{ind.id}"].isna()]
+    by_parent = no_geo.groupby("parent").size().sort_values(ascending=False)
+    return Gaps(
+        no_geometry=tuple(zip(no_geo.index, no_geo["name"], strict=True)),
+        no_value=tuple(zip(no_val.index, no_val["name"], strict=True)),
+        no_geometry_by_parent=tuple((str(p), int(k)) for p, k in by_parent.items()),
+    )
+
+
+def table_twin(view: pd.DataFrame, ind: AreaIndicator, geo: Geography, scheme: str,
+               ) -> pd.DataFrame:
+    """The map as a table: same areas, same values and classes, sortable and exportable."""
+    value_name = f"{am.value_label(ind, geo)}" + (f" ({ind.unit})" if ind.unit == "%" else "")
+    df = pd.DataFrame({
+        "Code": view.index,
+        "Name": view["name"].to_numpy(),
+        "In": view["parent"].to_numpy(),
+        value_name: view[f"v:{ind.id}"].to_numpy(),
+        "National class": view[f"n:{ind.id}"].astype("Int64").to_numpy(),
+    })
+    if ind.is_flag(geo):
+        df[value_name] = view[f"v:{ind.id}"].map(
+            lambda x: None if pd.isna(x) else ("Yes" if x >= 0.5 else "No")).to_numpy()
+    elif ind.id == "core20" or (ind.unit.startswith("%") and ind.id.endswith("_score")):
+        df[value_name] = (view[f"v:{ind.id}"] * 100).round(2).to_numpy()
+        df = df.rename(columns={value_name: f"{am.value_label(ind, geo)} (%)"})
+    if scheme == "quantiles":
+        df["Decile in view"] = view[f"q:{ind.series_key}"].astype("Int64").to_numpy()
+    df["Population"] = view["population"].round(0).astype("Int64").to_numpy()
+    df["On the map"] = np.where(view["has_geometry"].to_numpy(), "yes", "no boundary")
+    return df
+
+
+# --------------------------------------------------------------------------------------
+# Static GeoJSON files
+
+
+def _input_tables(geo: Geography) -> list[str]:
+    names = {geo.boundary_table, "geo_lsoa11", "geo_lsoa21", "lsoa11_lsoa21", "wards19",
+             "districts"}
+    for ind in am.available(geo):
+        names.update(ind.tables)
+    return sorted(names)
+
+
+def _table_hashes(names: Iterable[str]) -> list[str]:
+    tables = snapshot.manifest()["tables"]
+    return [f"{n}={tables.get(n, {}).get('output_sha256', 'absent')}" for n in names]
+
+
+def _extent_key(extent: Place) -> str:
+    import hashlib
+
+    text = f"{extent.id}|{','.join(extent.lsoa11)}|{','.join(extent.lsoa21)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _geometry_json(geoms: Sequence[shapely.Geometry]) -> list[str]:
+    """GeoJSON geometry strings with 5-decimal coordinates (MultiPolygon or Polygon)."""
+    out = []
+    for g in geoms:
+        polys = list(g.geoms) if g.geom_type == "MultiPolygon" else [g]
+        rings = []
+        for p in polys:
+            rs = [np.round(np.asarray(p.exterior.coords)[:, :2], 5).tolist()]
+            rs += [np.round(np.asarray(r.coords)[:, :2], 5).tolist() for r in p.interiors]
+            rings.append(rs)
+        out.append(json.dumps({"type": "MultiPolygon", "coordinates": rings},
+                              separators=(",", ":"), allow_nan=False))
+    return out
+
+
+def _props_json(props: dict) -> str:
+    return json.dumps(props, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _clean_class(x: float) -> int | str:
+    return "–" if x is None or pd.isna(x) else int(x)
+
+
+def areas_geojson(geo_id: str, extent: Place) -> bytes:
+    """The static file of a map: every drawable area in view with, for every series, the
+    tooltip text ``s<k>``, the national class ``d<k>`` and the class in view ``q<k>``
+    (omitted for all-England maps, where it equals the national class). No NaN, ever."""
+    geo = am.GEOGRAPHIES[geo_id]
+    view = view_frame(geo_id, extent)
+    drawn = view[view["has_geometry"]]
+    bt = snapshot.geo_table(geo.boundary_table).set_index("code")
+    geoms = bt.geometry.reindex(drawn.index).to_numpy()
+    series = series_columns(geo)
+    with_q = not england_like(extent)
+    cols = {}
+    for s in series:
+        ind = s.primary
+        cols[s.text_prop] = [ind.format(v, geo) for v in drawn[f"v:{ind.id}"]]
+        cols[s.class_prop] = [_clean_class(v) for v in drawn[f"n:{ind.id}"]]
+        if with_q:
+            cols[s.view_prop] = [_clean_class(v) for v in drawn[f"q:{s.key}"]]
+    names = drawn["name"].tolist()
+    parents = drawn["parent"].tolist()
+    codes = drawn.index.tolist()
+    parts = []
+    for i, gj in enumerate(_geometry_json(geoms)):
+        props = {"id": codes[i], "n": names[i], "p": parents[i]}
+        for key, values in cols.items():
+            props[key] = values[i]
+        parts.append('{"type":"Feature","properties":' + _props_json(props)
+                     + ',"geometry":' + gj + "}")
+    return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode()
+
+
+def outline_geojson(geoms: Sequence[shapely.Geometry], codes: Sequence[str],
+                    names: Sequence[str]) -> bytes:
+    """Features with only an id and a name: for line layers (districts, wards, extent)."""
+    parts = []
+    for code, name, gj in zip(codes, names, _geometry_json(geoms), strict=True):
+        parts.append('{"type":"Feature","properties":' + _props_json({"id": code, "n": name})
+                     + ',"geometry":' + gj + "}")
+    return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode()
+
+
+def areas_file(geo_id: str, extent: Place) -> str:
+    """File name of the (geography, extent) static file, generating it if needed."""
+    geo = am.GEOGRAPHIES[geo_id]
+    key = [STATIC_FORMAT, geo_id, _extent_key(extent), am.signature(),
+           *_table_hashes(_input_tables(geo))]
+    return static_geo.ensure(f"areas-{geo_id}-{extent.id}", key,
+                             lambda: areas_geojson(geo_id, extent))
+
+
+def _district_geography(geo: Geography) -> Geography:
+    return am.geography("district", geo.vintage)
+
+
+def district_outline_file(geo_id: str, extent: Place) -> str | None:
+    """District outlines around the areas in view (none when the map is of districts)."""
+    geo = am.GEOGRAPHIES[geo_id]
+    if geo.level == "district":
+        return None
+    dgeo = _district_geography(geo)
+    lsoas = set(extent.lsoas(geo.vintage))
+    m = am.membership(dgeo.id)
+    if geo.level == "icb":
+        return None  # districts clutter a 42-area national overview
+    codes = sorted(set(m.loc[m["lsoa"].isin(lsoas), "area"]))
+    bt = snapshot.geo_table(dgeo.boundary_table).set_index("code")
+    codes = [c for c in codes if c in bt.index]
+    key = [STATIC_FORMAT, "districts", dgeo.id, _extent_key(extent),
+           *_table_hashes([dgeo.boundary_table])]
+    return static_geo.ensure(
+        f"districts-{dgeo.id}-{extent.id}", key,
+        lambda: outline_geojson(bt.geometry.reindex(codes).to_numpy(), codes,
+                                bt["name"].reindex(codes).tolist()))
+
+
+def ward_outline_file(geo_id: str, extent: Place) -> str | None:
+    """Ward outlines over LSOAs for small extents (a town's wards over its LSOAs)."""
+    geo = am.GEOGRAPHIES[geo_id]
+    if not geo.is_lsoa or extent.kind not in ("town", "ward", "custom"):
+        return None
+    wgeo = am.geography("ward", geo.vintage)
+    codes = [c for c in areas_in_view(wgeo.id, extent)
+             if c in _boundary_codes(wgeo.boundary_table)]
+    if not codes:
+        return None
+    bt = snapshot.geo_table(wgeo.boundary_table).set_index("code")
+    key = [STATIC_FORMAT, "wards", wgeo.id, _extent_key(extent),
+           *_table_hashes([wgeo.boundary_table])]
+    return static_geo.ensure(
+        f"wards-{wgeo.id}-{extent.id}", key,
+        lambda: outline_geojson(bt.geometry.reindex(codes).to_numpy(), codes,
+                                bt["name"].reindex(codes).tolist()))
+
+
+def extent_outline_file(geo_id: str, extent: Place) -> str | None:
+    """The outline of the extent place itself (the union of its LSOAs); none for England."""
+    if england_like(extent):
+        return None
+    geo = am.GEOGRAPHIES[geo_id]
+    lsoa_geo = am.geography("lsoa", geo.vintage)
+    table = lsoa_geo.boundary_table
+    key = [STATIC_FORMAT, "extent", lsoa_geo.id, _extent_key(extent),
+           *_table_hashes([table])]
+
+    def build() -> bytes:
+        bt = snapshot.geo_table(table).set_index("code")
+        geoms = bt.geometry.reindex([c for c in extent.lsoas(geo.vintage)
+                                     if c in bt.index]).to_numpy()
+        union = shapely.union_all(geoms, grid_size=1e-5)
+        if union.geom_type == "GeometryCollection":  # pragma: no cover - defensive
+            union = shapely.MultiPolygon([g for g in union.geoms if g.geom_type == "Polygon"])
+        return outline_geojson([union], [extent.id], [extent.name])
+
+    return static_geo.ensure(f"extent-{lsoa_geo.id}-{extent.id}", key, build)
+
+
+def selection_file(geo_id: str, code: str) -> str | None:
+    """A one-feature file with the selected area's shape, for its highlight outline."""
+    geo = am.GEOGRAPHIES[geo_id]
+    bt = snapshot.geo_table(geo.boundary_table).set_index("code")
+    if code not in bt.index:
+        return None
+    key = [STATIC_FORMAT, "sel", geo_id, code, *_table_hashes([geo.boundary_table])]
+    return static_geo.ensure(
+        f"sel-{geo_id}-{code}", key,
+        lambda: outline_geojson([bt.geometry[code]], [code], [str(bt["name"][code])]))
+
+
+# --------------------------------------------------------------------------------------
+# View state
+
+
+@dataclass(frozen=True)
+class ViewState:
+    longitude: float
+    latitude: float
+    zoom: float
+
+
+def _merc_y(lat: float) -> float:
+    lat = max(min(lat, 85.0), -85.0)
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def fit_view(bounds: Sequence[float], width: int = MAP_WIDTH_PX, height: int = MAP_HEIGHT_PX,
+             padding: float = 0.92, max_zoom: float = 14.0) -> ViewState:
+    """Centre and zoom that fit lon/lat bounds in a ``width`` x ``height`` map (deck.gl's
+    512-px world at zoom 0), rounded so the spec is stable across reruns."""
+    x0, y0, x1, y1 = bounds
+    dx = max(x1 - x0, 1e-6) / 360 * 512
+    dy = max(_merc_y(y1) - _merc_y(y0), 1e-6) / (2 * math.pi) * 512
+    zoom = math.log2(min(width * padding / dx, height * padding / dy))
+    lat = math.degrees(math.atan(math.sinh((_merc_y(y0) + _merc_y(y1)) / 2)))
+    return ViewState(round((x0 + x1) / 2, 4), round(lat, 4), round(min(zoom, max_zoom), 2))
+
+
+def view_bounds(geo_id: str, codes: Iterable[str]) -> tuple[float, float, float, float]:
+    geo = am.GEOGRAPHIES[geo_id]
+    bt = snapshot.geo_table(geo.boundary_table).set_index("code")
+    geoms = bt.geometry.reindex([c for c in codes if c in bt.index]).to_numpy()
+    if len(geoms) == 0:
+        return (-6.4, 49.9, 1.8, 55.8)  # England
+    return tuple(float(x) for x in shapely.total_bounds(geoms))  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------------------
+# Tooltip and deck spec
+
+
+def tooltip(ind: AreaIndicator, geo: Geography) -> dict:
+    """Streamlit's tooltip template: name, code, value with units, national decile, the
+    place the area belongs to, source and vintage. ``{x}`` reads feature properties."""
+    s = series_of(ind, geo)
+    sp, dp = s.text_prop, s.class_prop
+    label = am.value_label(ind, geo)
+    if ind.is_flag(geo):
+        line = f"{ind.label}: <b>{{{sp}}}</b>"
+    elif ind.id == "core20":
+        line = f"{label}: <b>{{{sp}}}</b>"
+    elif ind.id.endswith("_decile"):
+        primary = s.primary
+        line = (f"{label}: <b>{{{dp}}}</b> of 10<br/>"
+                f"{am.value_label(primary, geo)}: {{{sp}}}")
+    else:
+        unit = "" if ind.unit in ("score", "residents") or ind.unit.startswith("%") \
+            else f" {ind.unit}"
+        pop_note = " (1 = largest)" if ind.polarity == "neutral" else ""
+        line = (f"{label}: <b>{{{sp}}}</b>{unit}<br/>"
+                f"National decile{pop_note}: {{{dp}}} of 10")
+    where = "" if geo.is_lsoa else f" among English {geo.plural}"
+    html = (
+        "<div style='font-size:14px;line-height:1.35;max-width:340px'>"
+        "<b style='font-size:15px'>{n}</b> <span style='opacity:.75'>{id}</span><br/>"
+        f"{line}<br/>"
+        "In: {p}<br/>"
+        f"<span style='font-size:12px;opacity:.8'>IoD{geo.vintage}{where}; "
+        f"{geo.label} boundaries (ONS)</span></div>"
+    )
+    return {"html": html, "style": {"backgroundColor": "#1f2933", "color": "#ffffff",
+                                    "padding": "8px 10px", "borderRadius": "4px"}}
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """Static file URLs of everything the map draws (``None`` = layer not shown)."""
+
+    areas: str
+    districts: str | None = None
+    wards: str | None = None
+    extent: str | None = None
+    selection: str | None = None
+    layer_id: str = "areas"
+    stroked: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def _outline(layer_id: str, url: str, colour: Sequence[int], width: float) -> pdk.Layer:
+    return pdk.Layer("GeoJsonLayer", id=layer_id, data=url, pickable=False, filled=False,
+                     stroked=True, get_line_color=list(colour), line_width_units="'pixels'",
+                     get_line_width=width, line_width_min_pixels=width)
+
+
+def deck_json(layers: MapLayers, fill_prop: str, view: ViewState, trigger: str,
+              basemap: bool = False) -> str:
+    """The compact, deterministic deck spec (a few KB: geometry is fetched by URL)."""
+    area = pdk.Layer(
+        "GeoJsonLayer", id=layers.layer_id, data=layers.areas, pickable=True, filled=True,
+        stroked=layers.stroked, get_fill_color=fill_accessor(fill_prop),
+        get_line_color=[255, 255, 255, 140], line_width_units="'pixels'", get_line_width=0.6,
+        line_width_min_pixels=0.3, auto_highlight=True, highlight_color=[255, 255, 255, 110],
+        update_triggers={"getFillColor": [trigger]},
+    )
+    deck_layers = [area]
+    if layers.wards:
+        deck_layers.append(_outline("ward-outlines", layers.wards, [40, 40, 40, 200], 1.6))
+    if layers.districts:
+        deck_layers.append(_outline("district-outlines", layers.districts, [20, 20, 20, 210],
+                                    1.0))
+    if layers.extent:
+        deck_layers.append(_outline("extent-outline", layers.extent, [0, 0, 0, 255], 2.5))
+    if layers.selection:
+        deck_layers.append(_outline("selection-outline", layers.selection,
+                                    [*hex_to_rgb(HIGHLIGHT), 255], 4.0))
+    common = dict(
+        layers=deck_layers,
+        initial_view_state=pdk.ViewState(longitude=view.longitude, latitude=view.latitude,
+                                         zoom=view.zoom, pitch=0, bearing=0),
+        views=[pdk.View("MapView", controller=True)],
+    )
+    # map_provider=None keeps the "__MAP_STYLE__" placeholder, which tells Streamlit to
+    # draw no basemap at all (no network requests); the optional basemap is Carto's.
+    deck = (CompactDeck(**common, map_provider="carto", map_style="light") if basemap
+            else CompactDeck(**common, map_provider=None))
+    return deck.to_json()

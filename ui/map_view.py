@@ -1,0 +1,445 @@
+"""Streamlit side of the map page: pickers bound to the URL, the cached deck, the legend,
+the selection (map click, finder or link) and the side panel.
+
+The numbers, classes, colours and spec come from :mod:`explorer.maps`; this module only
+caches them across sessions (``st.cache_resource``: no copies, bounded entries) and draws.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from explorer import area_metrics as am
+from explorer import exports, maps
+from explorer import state as url_state
+from explorer.area_metrics import AreaIndicator, Geography
+from explorer.charts import decile_stack, pct
+from explorer.places import DEFAULT_COMPARISON, DEFAULT_REGION, Place, registry
+from explorer.profile import CORE20_DEFINITION, VINTAGES, Profile, profile
+from explorer.state import InvalidValue
+from ui.state import publish, seed, widget_key
+from ui.widgets import place_label, vintage_picker
+
+PAGE = "map"
+DEFAULTS: dict[str, Any] = {"lvl": am.DEFAULT_LEVEL, "v": 2019, "r": DEFAULT_REGION,
+                            "ind": "imd_score", "cls": maps.DEFAULT_SCHEME, "sel": ""}
+#: Extent picker: every kind of place except LSOAs, widest first.
+EXTENT_KINDS = ("country", "region", "sub-region", "icb", "district", "former district", "town",
+                "ward")
+#: Above this many areas the finder is a code box and the table is hidden until asked for
+#: (33k options or rows would add megabytes to the page).
+FINDER_MAX = 5_000
+TABLE_AUTO_ROWS = 2_500
+MAP_HEIGHT = 620
+_EVENT = "_map_last_event"
+_ZOOM = "_map_zoom"
+_KEY_VERSION = "_map_key_version"
+
+
+@dataclass(frozen=True)
+class MapChoice:
+    """What the user asked for, after validation (the URL state of the page)."""
+
+    geo: Geography
+    extent: Place
+    indicator: AreaIndicator
+    scheme: str
+    basemap: bool
+    notes: tuple[str, ...] = ()
+
+    @property
+    def layer_id(self) -> str:
+        return f"areas-{self.geo.id}-{self.extent.id}"
+
+
+def _extent_options() -> list[str]:
+    reg = registry()
+    return [p.id for k in EXTENT_KINDS for p in reg.all(k)]
+
+
+def _valid_sel(value: Any) -> str:
+    text = str(value).strip().upper()
+    if not (len(text) == 9 and text[0] == "E" and text[1:].isdigit()):
+        raise InvalidValue(f"'{value}' is not an area code (e.g. E01012673)")
+    return text
+
+
+def seed_from_url() -> None:
+    """First run of the page in a session: the link's settings seed the pickers."""
+    seed(PAGE, validators={
+        "lvl": url_state.choice(list(am.LEVELS), "map level"),
+        "v": url_state.choice(VINTAGES, "vintage"),
+        "r": url_state.choice(_extent_options(), "map extent"),
+        "ind": url_state.choice([i.id for i in am.indicators()], "indicator"),
+        "cls": url_state.choice(list(maps.SCHEMES), "class scheme"),
+        "sel": _valid_sel,
+    }, defaults=DEFAULTS)
+
+
+def controls() -> MapChoice:
+    """The pickers: level, vintage, extent, indicator, classes (all bound to the URL)."""
+    notes: list[str] = []
+    c1, c2, c3 = st.columns([2.2, 1.3, 2.5])
+    level = c1.radio("Geography", list(am.LEVELS), key=widget_key("lvl"),
+                     format_func=am.LEVELS.get, horizontal=True,
+                     help="LSOAs are small neighbourhoods of about 1,500 people. Wards cover "
+                          "the North West only.")
+    with c2:
+        vintage = vintage_picker()
+    extent_id = c3.selectbox("Area shown", _extent_options(), key=widget_key("r"),
+                             format_func=place_label,
+                             help="England, a region, an ICB, a district, a town or a ward. "
+                                  "Type to search.")
+    geo = am.geography(level, vintage)
+    extent = registry().get(extent_id)
+    if not maps.in_coverage(geo, extent):
+        notes.append(f"Ward boundaries are bundled for the North West only, so the map shows "
+                     f"the North West instead of {extent.name}.")
+        extent = registry().get("north-west")
+    options = [i.id for i in am.available(geo)]
+    if st.session_state.get(widget_key("ind")) not in options:
+        missing = st.session_state.get(widget_key("ind"))
+        notes.append(f"'{missing}' is not available for {geo.label}; showing the IMD score.")
+        st.session_state[widget_key("ind")] = "imd_score"
+    c4, c5, c6 = st.columns([3.2, 2.2, 1.2])
+    ind_id = c4.selectbox("Indicator", options, key=widget_key("ind"),
+                          format_func=lambda i: f"{am.get(i).label} · {am.get(i).group}",
+                          help="Deprivation domains (score or national decile), Core20 and "
+                               "population.")
+    scheme = c5.radio("Colours", list(maps.SCHEMES), key=widget_key("cls"),
+                      format_func=maps.SCHEMES.get, horizontal=True,
+                      help="National deciles: the same colours on every map and page. "
+                           "Quantiles in view: tenths of the areas on this map.")
+    basemap = c6.toggle("Basemap", key="map_basemap", value=False,
+                        help="Online street map under the areas (needs internet). Off by "
+                             "default: the app works offline.")
+    return MapChoice(geo, extent, am.get(ind_id), scheme, basemap, tuple(notes))
+
+
+# --------------------------------------------------------------------------------------
+# Cached computations (shared by all sessions; small results or strings only)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _view(geo_id: str, extent_id: str, _extent: Place) -> pd.DataFrame:
+    return maps.view_frame(geo_id, _extent)
+
+
+def view_frame(choice: MapChoice) -> pd.DataFrame:
+    return _view(choice.geo.id, f"{choice.extent.id}:{maps._extent_key(choice.extent)}",
+                 choice.extent)
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def _spec(geo_id: str, extent_key: str, fill_prop: str, sel: str, zoom: str, basemap: bool,
+          base_url: str, _extent: Place) -> str:
+    geo = am.GEOGRAPHIES[geo_id]
+    view = maps.view_frame(geo_id, _extent)
+    drawn = view.index[view["has_geometry"]]
+    bounds = maps.view_bounds(geo_id, [zoom] if zoom else drawn)
+    state = maps.fit_view(bounds, max_zoom=13.0 if zoom else 12.0)
+    url = lambda name: None if name is None else \
+        maps.static_geo.url(name, base_url)  # noqa: E731
+    layers = maps.MapLayers(
+        areas=url(maps.areas_file(geo_id, _extent)),
+        districts=url(maps.district_outline_file(geo_id, _extent)),
+        wards=url(maps.ward_outline_file(geo_id, _extent)),
+        extent=url(maps.extent_outline_file(geo_id, _extent)),
+        selection=url(maps.selection_file(geo_id, sel)) if sel else None,
+        layer_id=f"areas-{geo_id}-{_extent.id}",
+        stroked=not (geo.is_lsoa and len(drawn) > 8_000),
+    )
+    return maps.deck_json(layers, fill_prop, state, trigger=fill_prop, basemap=basemap)
+
+
+def deck_spec(choice: MapChoice, sel: str | None, zoom: str | None) -> str:
+    base = st.get_option("server.baseUrlPath") or ""
+    prop = maps.accessor_prop(choice.indicator, choice.geo, choice.extent, choice.scheme)
+    return _spec(choice.geo.id, f"{choice.extent.id}:{maps._extent_key(choice.extent)}", prop,
+                 sel or "", zoom or "", choice.basemap, base, choice.extent)
+
+
+# --------------------------------------------------------------------------------------
+# Selection: map click, finder, link
+
+
+def map_key() -> str:
+    return f"map_select_{st.session_state.get(_KEY_VERSION, 0)}"
+
+
+def _objects(event: Any) -> dict[str, list]:
+    """Selected objects by layer id. Under AppTest the event is a plain dict, in the app an
+    attribute dict: read both as mappings."""
+    if not event:
+        return {}
+    sel = event.get("selection") if isinstance(event, Mapping) else getattr(event, "selection",
+                                                                           None)
+    if not sel:
+        return {}
+    objs = sel.get("objects") if isinstance(sel, Mapping) else getattr(sel, "objects", None)
+    return dict(objs or {})
+
+
+def _code_of(obj: Any) -> str | None:
+    if isinstance(obj, Mapping):
+        props = obj.get("properties") or {}
+        code = props.get("id") if isinstance(props, Mapping) else None
+        return str(code) if code else None
+    return None
+
+
+def update_selection_from_map(choice: MapChoice) -> None:
+    """A new click on the map selects that area; clicking it again (or empty map) clears
+    the selection. Selections the frontend dropped because the view changed are ignored."""
+    event = st.session_state.get(map_key())
+    objs = _objects(event)
+    last = st.session_state.get(_EVENT)
+    current = {k: [_code_of(o) for o in v] for k, v in objs.items()}
+    if current == (last or {}).get("objects", {}):
+        return
+    st.session_state[_EVENT] = {"objects": current}
+    codes = [c for c in current.get(choice.layer_id, []) if c]
+    if codes:
+        st.session_state[widget_key("sel")] = codes[0]
+    elif last and choice.layer_id in last.get("objects", {}):
+        st.session_state[widget_key("sel")] = ""
+
+
+def valid_selection(choice: MapChoice, view: pd.DataFrame) -> tuple[str | None, str | None]:
+    """The selected code if it is on this map, else None and a message for a bad link."""
+    sel = (st.session_state.get(widget_key("sel")) or "").strip().upper()
+    if not sel:
+        return None, None
+    if sel in view.index:
+        return sel, None
+    st.session_state[widget_key("sel")] = ""
+    return None, (f"The selected area {sel} is not one of the {choice.geo.plural} on this map "
+                  "(another level or extent?), so nothing is selected.")
+
+
+def _set_sel_from_finder() -> None:
+    st.session_state[widget_key("sel")] = st.session_state.get("map_find") or ""
+
+
+def _set_sel_from_code() -> None:
+    try:
+        st.session_state[widget_key("sel")] = _valid_sel(st.session_state.get("map_code", ""))
+    except InvalidValue:
+        st.session_state[widget_key("sel")] = ""
+
+
+def finder(choice: MapChoice, view: pd.DataFrame, sel: str | None) -> None:
+    """A keyboard-friendly twin of clicking: pick an area by name (or code, on big maps)."""
+    if len(view) <= FINDER_MAX:
+        options = sorted(view.index, key=lambda c: (view.at[c, "name"], c))
+        st.session_state["map_find"] = sel
+        st.selectbox(f"Find a {choice.geo.singular}", options, key="map_find", index=None,
+                     placeholder="Type a name, or click the map",
+                     format_func=lambda c: f"{view.at[c, 'name']} ({c})",
+                     on_change=_set_sel_from_finder)
+    else:
+        st.session_state["map_code"] = sel or ""
+        st.text_input(f"Find a {choice.geo.singular} by code", key="map_code",
+                      placeholder="e.g. E01012673, or click the map",
+                      on_change=_set_sel_from_code)
+
+
+def clear_selection() -> None:
+    st.session_state[widget_key("sel")] = ""
+    st.session_state[_ZOOM] = None
+    # a new chart key drops the chart's own selection (it cannot be written to)
+    st.session_state[_KEY_VERSION] = st.session_state.get(_KEY_VERSION, 0) + 1
+    st.session_state.pop(_EVENT, None)
+
+
+def zoom_target(choice: MapChoice, sel: str | None) -> str | None:
+    """The area to zoom to, if "Zoom to" was pressed for the current selection."""
+    target = st.session_state.get(_ZOOM)
+    if target and target == (choice.geo.id, choice.extent.id, sel):
+        return sel
+    return None
+
+
+def draw_map(choice: MapChoice, view: pd.DataFrame, sel: str | None, alt: str) -> None:
+    spec = deck_spec(choice, sel, zoom_target(choice, sel))
+    deck = maps.PreSerialisedDeck(spec, tooltip=maps.tooltip(choice.indicator, choice.geo))
+    st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=map_key(),
+                    height=MAP_HEIGHT, alt=alt)
+
+
+def draw_legend(legend: maps.Legend) -> None:
+    """pydeck has no legend: swatches with counts of the areas on the map, drawn as HTML."""
+    items = [(e.colour, e.label, e.count) for e in legend.entries]
+    items.append((legend.missing_colour, "No value", legend.missing))
+    rows = "".join(
+        f"<span style='display:inline-flex;align-items:center;margin:2px 14px 2px 0;"
+        f"white-space:nowrap'><span style='display:inline-block;width:18px;height:14px;"
+        f"background:{c};border:1px solid #666;margin-right:6px'></span>"
+        f"{html.escape(label)} <span style='color:#555;margin-left:4px'>({n:,})</span></span>"
+        for c, label, n in items)
+    st.html(f"<div data-testid='map-legend' role='list' aria-label='Map legend' "
+            f"style='font-size:0.95rem;line-height:1.5'><div style='font-weight:600;"
+            f"margin-bottom:2px'>{html.escape(legend.title)}</div>{rows}"
+            f"<div style='color:#555;font-size:0.85rem'>{html.escape(legend.note)}</div></div>")
+
+
+# --------------------------------------------------------------------------------------
+# Side panel
+
+
+def area_place(choice: MapChoice, code: str, name: str) -> Place:
+    """The place behind an area: the registry's ward/district/ICB, or an LSOA made on the
+    fly (LSOAs are not places in the registry)."""
+    geo = choice.geo
+    if geo.is_lsoa:
+        codes = (code,)
+        return Place(id=f"lsoa-{code.lower()}", name=name, kind="lsoa",
+                     definition=f"LSOA {code} ({geo.label})",
+                     lsoa11=codes if geo.lsoa_year == 2011 else (),
+                     lsoa21=codes if geo.lsoa_year == 2021 else (), code=code)
+    reg = registry()
+    for p in reg.all():
+        if p.code == code and p.kind in ("ward", "district", "former district", "icb"):
+            return p
+    m = am.membership(geo.id)
+    lsoas = tuple(sorted(m.loc[m["area"] == code, "lsoa"]))
+    return Place(id=f"area-{code.lower()}", name=name, kind=geo.singular,
+                 definition=f"{geo.label} {code}: its LSOAs by the ONS lookup",
+                 lsoa11=lsoas if geo.lsoa_year == 2011 else (),
+                 lsoa21=lsoas if geo.lsoa_year == 2021 else (), code=code)
+
+
+def compare_target(choice: MapChoice, place: Place, view: pd.DataFrame, code: str,
+                   ) -> Place | None:
+    """What "Compare" adds: the area itself, or for an LSOA its district."""
+    reg = registry()
+    if place.id in reg:
+        return place
+    if choice.geo.is_lsoa:
+        dgeo = am.geography("district", choice.geo.vintage)
+        m = am.membership(dgeo.id)
+        lad = m.loc[m["lsoa"] == code, "area"]
+        if len(lad):
+            for p in reg.all():
+                if p.code == lad.iloc[0] and p.kind in ("district", "former district"):
+                    return p
+    return None
+
+
+def go_compare(target: Place) -> None:
+    """Add the place to the comparison and open the compare page with it in the link."""
+    current = list(st.session_state.get("compare_places")
+                   or st.session_state.get(widget_key("p")) or DEFAULT_COMPARISON)
+    ids = [i for i in current if i != target.id][-3:] + [target.id]
+    st.session_state["compare_places"] = ids
+    st.session_state.setdefault("compare_add", [])
+    if target.id not in st.session_state["compare_add"]:
+        st.session_state["compare_add"].append(target.id)
+    st.switch_page("pages/compare.py", query_params={"p": ",".join(ids)})
+
+
+def _profile_rows(prof: Profile) -> pd.DataFrame:
+    total = max(prof.population, 1)
+    return pd.DataFrame({"place": prof.name, "decile": list(range(1, 11)),
+                         "population": prof.decile_population,
+                         "share": [p / total for p in prof.decile_population]})
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _profile(place_id: str, vintage: int, _place: Place) -> Profile:
+    return profile(_place, vintage)
+
+
+def side_panel(choice: MapChoice, view: pd.DataFrame, sel: str | None) -> None:
+    """The selected area's profile, with "Compare" and "Zoom to"."""
+    if not sel:
+        st.markdown("**Click an area** on the map (or find it by name) to see its profile "
+                    "here.")
+        st.caption("Hover for the value, its national decile and the place it is in. "
+                   "Drag to pan, scroll to zoom.")
+        return
+    row = view.loc[sel]
+    place = area_place(choice, sel, str(row["name"]))
+    prof = _profile(f"{place.id}:{len(place.lsoa11)}:{len(place.lsoa21)}",
+                    choice.geo.vintage, place)
+    ind = choice.indicator
+    st.subheader(str(row["name"]))
+    st.caption(f"{choice.geo.singular} {sel} · in {row['parent']}" if row["parent"]
+               else f"{choice.geo.singular} {sel}")
+    value = ind.format(row[f"v:{ind.id}"], choice.geo)
+    nat = row[f"n:{ind.id}"]
+    st.metric(am.value_label(ind, choice.geo), value,
+              help=ind.description + ("" if pd.isna(nat) else f" National class: {int(nat)}."))
+    c1, c2 = st.columns(2)
+    c1.metric("Residents", f"{prof.population:,}", help=prof.population_source)
+    c2.metric("In Core20", pct(prof.core20_share), help=CORE20_DEFINITION)
+    if prof.imd_score is not None:
+        c1.metric("IMD score", f"{prof.imd_score:.1f}",
+                  help="Population-weighted average of LSOA scores; higher = more deprived.")
+    if prof.district_rank:
+        c2.metric("District rank", f"{prof.district_rank} of {prof.district_rank_of}",
+                  help="1 = most deprived district by average score.")
+    if prof.lsoa_count > 1:
+        st.altair_chart(decile_stack(_profile_rows(prof), choice.geo.vintage,
+                                     "Residents by national IMD decile"), width="stretch")
+    if not row["has_geometry"]:
+        st.warning("This area has no boundary in the bundled data, so it is not drawn.")
+    b1, b2 = st.columns(2)
+    target = compare_target(choice, place, view, sel)
+    label = "Compare" if target is place else (f"Compare {target.name}" if target else
+                                               "Compare")
+    if b1.button(label, icon=":material/compare_arrows:", disabled=target is None,
+                 help="Add to the comparison page" if target else
+                 "This area is not a place on the comparison page.", key="map_compare"):
+        go_compare(target)  # type: ignore[arg-type]
+    if b2.button("Zoom to", icon=":material/zoom_in:", key="map_zoom",
+                 disabled=not row["has_geometry"]):
+        st.session_state[_ZOOM] = (choice.geo.id, choice.extent.id, sel)
+        st.rerun()
+    if st.button("Clear selection", icon=":material/close:", key="map_clear",
+                 type="tertiary"):
+        clear_selection()
+        st.rerun()
+    st.caption(f"Profile: IoD{choice.geo.vintage}. {prof.source}")
+
+
+# --------------------------------------------------------------------------------------
+# Table twin and URL
+
+
+def table_twin(choice: MapChoice, view: pd.DataFrame, source: str, alt: str) -> None:
+    """The same areas and values as the map, sortable, with a CSV that says where from."""
+    table = maps.table_twin(view, choice.indicator, choice.geo, choice.scheme)
+    state = current_state(choice, st.session_state.get(widget_key("sel")) or None)
+    link = url_state.url(PAGE, state)
+    title = (f"{am.value_label(choice.indicator, choice.geo)} for {len(table):,} "
+             f"{choice.geo.plural} in {choice.extent.name} (IoD{choice.geo.vintage}, "
+             f"{choice.geo.label})")
+    big = len(table) > TABLE_AUTO_ROWS
+    show = st.toggle(f"Show the map as a table ({len(table):,} rows)", value=not big,
+                     key=f"map_table_{'big' if big else 'small'}",
+                     help="Large tables are hidden until asked for: they add megabytes to "
+                          "the page." if big else None)
+    if show:
+        st.dataframe(table, hide_index=True, width="stretch", height=360)
+    name = f"map-{choice.indicator.id}-{choice.geo.id}-{choice.extent.id}"
+    st.download_button(
+        "Download CSV", lambda: exports.csv_with_provenance(
+            table, title, [source], link, notes=[alt, choice.indicator.description]),
+        f"{name}.csv", mime="text/csv", icon=":material/download:", key="map_csv",
+        on_click="ignore")
+
+
+def current_state(choice: MapChoice, sel: str | None) -> dict[str, Any]:
+    return {"lvl": choice.geo.level, "v": choice.geo.vintage, "r": choice.extent.id,
+            "ind": choice.indicator.id, "cls": choice.scheme, "sel": sel or ""}
+
+
+def publish_state(choice: MapChoice, sel: str | None) -> None:
+    publish(current_state(choice, sel))

@@ -1,0 +1,126 @@
+"""Presentation mode: step through scenes on any page, and always a way out.
+
+The scene list lives in session state (loaded on the Facilitator page; the built-in story
+when nothing was loaded, so a shared ``?present=1&scene=3`` link works in a new session).
+The current scene is ``?scene=N`` in the URL, so a reload or a shared link stays on it.
+
+Moving to a scene switches page with :func:`st.switch_page` and sets the scene's link
+settings as query parameters; the page then seeds its widgets from them (``ui.state``).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import scenes
+from explorer import state as url_state
+from explorer.notes import escape_markdown
+from ui import state as ui_state
+from ui.frame import presentation_mode
+
+DECK = "scene_deck"
+EXIT_LABEL = "Exit presentation"
+NEXT_KEY = "Right"
+PREVIOUS_KEY = "Left"
+
+
+@st.cache_resource(show_spinner=False)
+def _builtin() -> scenes.SceneDeck:
+    """The built-in story, read once per process (it is read-only)."""
+    return scenes.builtin()
+
+
+def deck() -> scenes.SceneDeck:
+    """The scene list of this session (the built-in story until one is loaded)."""
+    current = st.session_state.get(DECK)
+    return current if isinstance(current, scenes.SceneDeck) else _builtin()
+
+
+def set_deck(new: scenes.SceneDeck) -> None:
+    st.session_state[DECK] = new
+
+
+def builtin_deck() -> scenes.SceneDeck:
+    return _builtin()
+
+
+def scene_number() -> int | None:
+    """``?scene=N`` as a valid 1-based number for this deck, or None when absent/junk."""
+    raw = st.query_params.get("scene")
+    if raw is None:
+        return None
+    parsed, _ = url_state.parse({"scene": raw})
+    if "scene" not in parsed:
+        return None
+    return deck().clamp(parsed["scene"])
+
+
+def page_path(page: str) -> str:
+    """The page file registered in app.py for a url_path (pages/<url_path>.py)."""
+    return f"pages/{page}.py"
+
+
+def go_to_scene(number: int, present: bool = True) -> None:
+    """Open scene ``number`` on its page (in presentation mode unless ``present=False``).
+
+    Call from the script body (e.g. ``if st.button(...)``), not from a widget callback:
+    switching page is not allowed inside callbacks.
+    """
+    current = deck()
+    number = current.clamp(number)
+    scene = current.scene(number)
+    query = scene.presenting_query(number) if present else scene.query()
+    # the target page must seed its widgets from the new link, even if it is this page
+    st.session_state.pop(ui_state._SEEDED, None)
+    st.switch_page(page_path(scene.page), query_params=query)
+
+
+def _exit() -> None:
+    """Leave presentation mode (a callback, so the sidebar toggle's state may change)."""
+    st.session_state["present"] = False
+    for key in scenes.FRAME_KEYS:
+        if key in st.query_params:
+            del st.query_params[key]
+
+
+def exit_button(key: str = "present_exit") -> None:
+    """The way out of presentation mode when the sidebar (and its toggle) is hidden."""
+    st.button(EXIT_LABEL, key=key, icon=":material/close_fullscreen:", on_click=_exit,
+              shortcut="Esc", help="Back to the normal view (Esc)", type="tertiary")
+
+
+def presentation_bar(page: str) -> None:
+    """Top bar in presentation mode: previous / 'N / M: title' / next, and Exit.
+
+    Render it at the top of every page (or once in app.py before ``nav.run()``). Outside
+    presentation mode it renders nothing. On the Facilitator page only Exit is shown: the
+    page has its own player with the same keyboard shortcuts.
+    """
+    if not presentation_mode():
+        return
+    number = scene_number()
+    if number is None or page == "facilitator" or not len(deck()):
+        _, right = st.columns([6, 1], vertical_alignment="center")
+        with right:
+            exit_button()
+        return
+    current = deck()
+    scene = current.scene(number)
+    prev_col, title_col, next_col, exit_col = st.columns([1, 6, 1, 1.3],
+                                                         vertical_alignment="center")
+    with prev_col:
+        go_prev = st.button("Previous", key="present_prev", icon=":material/chevron_left:",
+                            shortcut=PREVIOUS_KEY, disabled=number <= 1, width="stretch")
+    with title_col:
+        st.caption(f"Scene {number} / {len(current)}")
+        st.markdown(f"**{escape_markdown(scene.title)}**")
+    with next_col:
+        go_next = st.button("Next", key="present_next", icon=":material/chevron_right:",
+                            icon_position="right", shortcut=NEXT_KEY,
+                            disabled=number >= len(current), width="stretch")
+    with exit_col:
+        exit_button()
+    if go_prev:
+        go_to_scene(number - 1)
+    if go_next:
+        go_to_scene(number + 1)
