@@ -94,9 +94,28 @@ def cmd_profile(args: argparse.Namespace, out) -> int:
     return 0
 
 
-def cmd_indicators(args: argparse.Namespace, out) -> int:
-    from explorer.indicators_cli import indicator_records
+def indicator_records(place) -> list[dict]:
+    """One record per indicator available for the place (latest period)."""
+    from explorer import indicators
 
+    records = []
+    for pv in indicators.indicators_for_place(place):
+        m = indicators.meta(pv.indicator_id)
+        records.append({
+            "indicator_id": pv.indicator_id, "name": pv.name, "period": pv.period,
+            "sex": pv.sex, "unit": pv.unit, "value": _clean(pv.value),
+            "lower_ci": _clean(pv.lower_ci), "upper_ci": _clean(pv.upper_ci),
+            "count": _clean(pv.count), "denominator": _clean(pv.denominator),
+            "england_value": _clean(pv.england_value),
+            "compared_to_england": pv.compared_to_england,
+            "geography_used": pv.geography_used, "geography_note": pv.geography_note,
+            "value_range": list(pv.value_range) if pv.value_range else None,
+            "source": m.caption,
+        })
+    return records
+
+
+def cmd_indicators(args: argparse.Namespace, out) -> int:
     place = registry().resolve(args.place)
     _emit(indicator_records(place), args.format, out)
     return 0
@@ -133,6 +152,11 @@ def main(argv: Sequence[str] | None = None, out=None) -> int:
     except SnapshotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except BrokenPipeError:  # e.g. piped into `head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -421,10 +421,18 @@ _REGISTRY: dict[str, AreaIndicator] = {}
 
 
 def register(indicator: AreaIndicator, *, replace: bool = False) -> None:
-    """Add an indicator to the map picker (ids are unique; series keys too)."""
+    """Add an indicator to the map picker (ids are unique). Indicators that should colour
+    and describe areas identically may share a ``series`` key (score and decile do)."""
+    _ensure_loaded()
     if indicator.id in _REGISTRY and not replace:
         raise ValueError(f"indicator {indicator.id} is already registered")
     _REGISTRY[indicator.id] = indicator
+    signature.cache_clear()
+
+
+def unregister(indicator_id: str) -> None:
+    """Remove an indicator (tests, or a module that withdraws one)."""
+    _REGISTRY.pop(indicator_id, None)
     signature.cache_clear()
 
 

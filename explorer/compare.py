@@ -218,9 +218,12 @@ def summary_sentences(profiles: list[Profile], england: Profile, rows: list[Indi
     for r in rows:
         by_place.setdefault(r.place, []).append(r)
     for place, items in by_place.items():
-        worse = [_lower(r.name) for r in items if r.compared_to_england == "worse"]
-        better = [_lower(r.name) for r in items if r.compared_to_england == "better"]
-        small = [_lower(r.name) for r in items if r.small_number]
+        own = [r for r in items if r.geography_used in ("", place)]
+        worse = [_lower(r.name) for r in own if r.compared_to_england == "worse"]
+        better = [_lower(r.name) for r in own if r.compared_to_england == "better"]
+        small = [_lower(r.name) for r in own if r.small_number]
+        borrowed = sorted({r.geography_used for r in items if r.geography_used not in ("", place)
+                           and r.value is not None})
         parts = []
         if worse:
             parts.append("significantly worse than England on " + _join(worse))
@@ -230,6 +233,9 @@ def summary_sentences(profiles: list[Profile], england: Profile, rows: list[Indi
             s.append(f"{place} is " + ", and ".join(parts) + ".")
         if small:
             s.append(f"{place}: small numbers for {_join(small)}; treat with caution.")
+        if borrowed:
+            s.append(f"For {place}, indicators published only for larger areas are shown for "
+                     f"{_join(borrowed)} and are not summarised here.")
     return s
 
 
@@ -242,11 +248,98 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+#: The health indicators shown side by side on the compare page (the rest are one click away).
+KEY_HEALTH_INDICATORS: tuple[str, ...] = (
+    "90366", "90362", "93721", "92443", "93085", "qof-hyp", "qof-copd", "qof-mh", "qof-dep",
+    "qof-dm", "dwp-cilif-pct", "94063", "census-65plus",
+)
+
+
+def health_indicator_rows(place: Place, confidence: float = 0.95,
+                          ids: tuple[str, ...] | None = KEY_HEALTH_INDICATORS,
+                          ) -> list[IndicatorRow]:
+    """Health indicators from the indicator store, on the same footing as the deprivation
+    rows: percentages as fractions, CIs at the chosen level where counts allow."""
+    from explorer import indicators
+
+    label = "99.8%" if confidence > 0.99 else "95%"
+    out = []
+    for pv in _place_values(place.id if place.kind != "custom" else None, place, ids):
+        m = indicators.meta(pv.indicator_id)
+        scale = 0.01 if m.unit == "%" else 1.0
+        lo, hi, comp = pv.lower_ci, pv.upper_ci, pv.compared_to_england
+        note = pv.geography_note
+        if confidence != 0.95 and pv.count is not None and pv.denominator and \
+                m.ci_method == "Wilson" and m.unit == "%":
+            lo_f, hi_f = wilson_ci(pv.count, pv.denominator, confidence)
+            lo, hi = lo_f * 100, hi_f * 100
+            comp = compare_to_benchmark(pv.value, lo, hi, pv.england_value, m.polarity, label)
+        elif confidence != 0.95 and lo is not None:
+            note = (note + "; " if note else "") + "95% interval as published"
+        name = m.short_name + (f" ({pv.sex.lower()})" if pv.sex in ("Male", "Female") and
+                               m.unit == "years" else "")
+        out.append(IndicatorRow(
+            indicator_id=pv.indicator_id, name=name, place=place.name,
+            period=pv.period or "", value=_scaled(pv.value, scale),
+            lower_ci=_scaled(lo, scale), upper_ci=_scaled(hi, scale), count=pv.count,
+            denominator=pv.denominator, england_value=_scaled(pv.england_value, scale),
+            compared_to_england=comp,
+            geography_used=place.name if pv.geography_used in (place.name, place.label)
+            else (pv.geography_used or ""), note=note,
+            source=m.caption, unit=m.unit, polarity=m.polarity,
+            small_number=bool(pv.small_number)))
+    return out
+
+
+def _scaled(x: float | None, scale: float) -> float | None:
+    return None if x is None else x * scale
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_values(place_id: str, ids: tuple[str, ...] | None) -> tuple:
+    from explorer import indicators
+
+    return tuple(indicators.indicators_for_place(registry().get(place_id), ids=ids))
+
+
+def _place_values(place_id: str | None, place: Place, ids: tuple[str, ...] | None) -> tuple:
+    if place_id is not None and place_id in registry():
+        return _cached_values(place_id, ids)
+    from explorer import indicators
+
+    return tuple(indicators.indicators_for_place(place, ids=ids))
+
+
 def place_indicator_rows(place: Place, confidence: float = 0.95) -> list[IndicatorRow]:
     """Every indicator we can honestly show for a place: the count-based deprivation
-    indicators, then the health indicators of the indicator store."""
-    return deprivation_indicator_rows(place, confidence)
+    indicators, then the key health indicators of the indicator store."""
+    return deprivation_indicator_rows(place, confidence) + health_indicator_rows(place,
+                                                                                  confidence)
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A value as people read it: '45.4%', '78.3 years', '184.1 per 100,000'."""
+    if value is None or pd.isna(value):
+        return "–"
+    if unit == "%":
+        return f"{value * 100:.1f}%"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "ratio":
+        return f"{value:.2f}"
+    return f"{value:,.1f} {unit}"
 
 
 def indicator_frame(rows: list[IndicatorRow]) -> pd.DataFrame:
-    return pd.DataFrame([r.__dict__ for r in rows])
+    df = pd.DataFrame([r.__dict__ for r in rows])
+    if df.empty:
+        return df
+    df["value_display"] = [format_value(v, u) for v, u in zip(df["value"], df["unit"],
+                                                              strict=True)]
+    df["ci_display"] = [
+        "–" if lo is None or pd.isna(lo) else
+        f"{format_value(lo, u)} to {format_value(hi, u)}"
+        for lo, hi, u in zip(df["lower_ci"], df["upper_ci"], df["unit"], strict=True)]
+    df["england_display"] = [format_value(v, u) for v, u in zip(df["england_value"], df["unit"],
+                                                                strict=True)]
+    return df

@@ -310,7 +310,11 @@ def _fill(frame: pd.DataFrame, m: IndicatorMeta) -> pd.DataFrame:
 def _values_cached(indicator_id: str) -> pd.DataFrame:
     m = meta(indicator_id)
     if m.method == "derived":
-        return _fill(_DERIVED[indicator_id].frame(), m)
+        df = _DERIVED[indicator_id].frame()
+        df["indicator_id"] = m.id
+        df["source"] = m.source
+        cols = list(snapshot.table(STORE_TABLE).columns)
+        return _fill(df[cols], m)
     frame = _store_groups().get(indicator_id)
     if frame is None:
         raise UnknownIndicatorError(f"No rows for indicator {indicator_id!r} in {STORE_TABLE}")
@@ -500,6 +504,7 @@ class _Derived:
     """An LSOA-level numerator/denominator computed from snapshot tables."""
 
     period: str
+    start: int
     lsoa_year: int
     build: Callable[[], pd.DataFrame]  # -> area_code, count, denominator (every LSOA)
     what: str = "counts"
@@ -515,8 +520,8 @@ class _Derived:
                        ignore_index=True)
         df["value"] = df["count"] / df["denominator"] * 100
         df["period"] = self.period
-        df["period_start"] = int(self.period[-4:]) if self.period[-4:].isdigit() else 0
-        df["period_sort"] = df["period_start"] * 100
+        df["period_start"] = self.start
+        df["period_sort"] = self.start * 100
         df["sex"] = "Persons"
         df["age"] = "All ages"
         for col in ("category", "value_note", "compared_to_england"):
@@ -547,9 +552,9 @@ def _rural_share() -> pd.DataFrame:
 
 
 _DERIVED: dict[str, _Derived] = {
-    "census-65plus": _Derived("2021", 2021, _census_65plus,
+    "census-65plus": _Derived("2021", 2021, 2021, _census_65plus,
                               "Census 2021 usual residents (aged 65+ / all)"),
-    "rural-share": _Derived("RUC 2011 (mid-2015 population)", 2011, _rural_share,
+    "rural-share": _Derived("RUC 2011 (mid-2015 population)", 2015, 2011, _rural_share,
                             "mid-2015 residents (in rural LSOAs / all)"),
 }
 
@@ -775,7 +780,7 @@ def _published(m: IndicatorMeta, place: Place, period: str, sex: str,
                         if s == d24 and c != d19 and c != d24)
         why = (f"{old} was merged into {_names('lad24').get(d24, d24)} in April 2023 and "
                f"has no value for {period}" if old else "published for districts only")
-        also = f" (which also covers {', '.join(others)})" if others else ""
+        also = f", which also covers {' and '.join(others)}," if others else ""
         chain.append((d24, f"{why}; {_label(d24)}{also} is shown"))
     base = d19 or d24
     u19 = _single(place, "utla19")
@@ -792,16 +797,27 @@ def _published(m: IndicatorMeta, place: Place, period: str, sex: str,
             return _row_result(m, data.loc[code], rows, period=period, sex=sex,
                                used=_label(code), note=note)
     return _result(m, period=period, sex=sex, england=england, used=None,
-                   note=f"No value published for this place or an area containing it in "
-                   f"{period} (published for {_published_levels(rows)})." + why_not)
+                   note=f"No value is published for this place or an area containing it "
+                   f"in {period}; the indicator is published for {_published_levels(rows)}."
+                   + why_not)
 
 
 def _published_levels(rows: pd.DataFrame) -> str:
-    order = [("district", "districts"), ("ua", "unitary authorities"), ("county", "counties"),
-             ("sub-icb", "sub-ICBs"), ("icb", "ICBs"), ("region", "regions"),
-             ("msoa", "MSOAs")]
-    have = set(rows["area_type"].astype(str))
-    names = [label for t, label in order if t in have]
+    """Plain words for the geographies an indicator is published for (for notes)."""
+    codes = rows["area_code"].astype(str)
+    prefixes = set(codes.str[:3])
+    names: list[str] = []
+    if "E07" in prefixes:
+        names.append("districts and unitary authorities")
+        if "E10" in prefixes:
+            names.append("counties")
+    elif prefixes & {"E06", "E08", "E09", "E10"}:
+        names.append("upper-tier authorities (unitary authorities, metropolitan and London "
+                     "boroughs" + (", counties)" if "E10" in prefixes else ")"))
+    for prefix, label in (("E38", "sub-ICBs"), ("E54", "ICBs"), ("E12", "regions"),
+                          ("E02", "MSOAs")):
+        if prefix in prefixes:
+            names.append(label)
     return ", ".join(names) if names else "England"
 
 

@@ -39,34 +39,51 @@ def count_indicators() -> dict[str, CountIndicator]:
     return {i.id: i for i in DEPRIVATION_INDICATORS if i.id != "core20"}
 
 
-def lsoa_counts_iod(indicator: CountIndicator, place: Place) -> pd.DataFrame:
-    """LSOA-level numerator and denominator (IoD2019) with the national IMD decile."""
+def decile_counts_iod(indicator: CountIndicator, place: Place) -> pd.DataFrame:
+    """Numerator and denominator (IoD2019) summed by national IMD decile of the LSOAs."""
     df = lsoa_frame(2019).loc[list(place.lsoa11)]
-    return pd.DataFrame({"count": df[indicator.numerator].astype(float),
-                         "denominator": df[indicator.denominator].astype(float),
-                         "decile": df["IMD_decile"].astype(int)})
+    lsoas = pd.DataFrame({"count": df[indicator.numerator].astype(float),
+                          "denominator": df[indicator.denominator].astype(float),
+                          "decile": df["IMD_decile"].astype(int)}).dropna()
+    agg = lsoas.groupby("decile").agg(count=("count", "sum"),
+                                      denominator=("denominator", "sum"),
+                                      lsoa_count=("count", "size"))
+    return agg.reindex(range(1, 11), fill_value=0).rename_axis("decile").reset_index()
 
 
-def group_table(lsoas: pd.DataFrame, grouping: str = "decile",
+def decile_counts_health(indicator_id: str, place: Place) -> pd.DataFrame:
+    """The same from the indicator store (LSOA-attributed QOF and derived indicators)."""
+    from explorer import indicators
+
+    m = indicators.meta(indicator_id)
+    df = indicators.by_deprivation_decile(m.id, place, 2019)
+    return pd.DataFrame({"decile": df["imd_decile"].astype(int),
+                         "count": df["count"].astype(float),
+                         "denominator": df["denominator"].astype(float),
+                         "lsoa_count": df["lsoa_count"].astype(int)})
+
+
+def group_table(deciles: pd.DataFrame, grouping: str = "decile",
                 confidence: float = 0.95) -> pd.DataFrame:
     """Sum numerators and denominators by national deprivation group; Wilson CIs."""
-    df = lsoas.dropna(subset=["count", "denominator"])
-    group = df["decile"] if grouping == "decile" else (df["decile"] + 1) // 2
+    group = deciles["decile"] if grouping == "decile" else (deciles["decile"] + 1) // 2
     n = 10 if grouping == "decile" else 5
-    agg = df.groupby(group).agg(count=("count", "sum"), denominator=("denominator", "sum"),
-                                lsoas=("count", "size"))
-    agg = agg.reindex(range(1, n + 1))
+    agg = deciles.groupby(group).agg(count=("count", "sum"),
+                                     denominator=("denominator", "sum"),
+                                     lsoas=("lsoa_count", "sum"))
+    agg = agg.reindex(range(1, n + 1), fill_value=0)
     agg.index.name = "group"
-    agg["lsoas"] = agg["lsoas"].fillna(0).astype(int)
+    empty = agg["denominator"] <= 0
+    agg.loc[empty, ["count", "denominator"]] = np.nan
     agg["value"] = agg["count"] / agg["denominator"]
     lo, hi = wilson_ci(agg["count"].to_numpy(), agg["denominator"].to_numpy(), confidence)
     agg["lower_ci"], agg["upper_ci"] = lo, hi
     return agg.reset_index()
 
 
-def gradient(indicator_id: str, name: str, place: Place, lsoas: pd.DataFrame,
+def gradient(indicator_id: str, name: str, place: Place, deciles: pd.DataFrame,
              grouping: str = "decile", confidence: float = 0.95) -> Gradient:
-    table = group_table(lsoas, grouping, confidence)
+    table = group_table(deciles, grouping, confidence)
     usable = table.dropna(subset=["value"])
     usable = usable[(usable["denominator"] > 0) & (usable["count"] >= 0)]
     note = ""
@@ -94,7 +111,35 @@ def gradient(indicator_id: str, name: str, place: Place, lsoas: pd.DataFrame,
 def iod_gradient(indicator_id: str, place: Place, grouping: str = "decile",
                  confidence: float = 0.95) -> Gradient:
     ind = count_indicators()[indicator_id]
-    return gradient(ind.id, ind.name, place, lsoa_counts_iod(ind, place), grouping, confidence)
+    return gradient(ind.id, ind.name, place, decile_counts_iod(ind, place), grouping,
+                    confidence)
+
+
+def health_gradient(indicator_id: str, place: Place, grouping: str = "decile",
+                    confidence: float = 0.95) -> Gradient:
+    from explorer import indicators
+
+    m = indicators.meta(indicator_id)
+    return gradient(m.id, m.short_name, place, decile_counts_health(m.id, place), grouping,
+                    confidence)
+
+
+def gradient_indicators() -> dict[str, str]:
+    """Indicators with LSOA numerators and denominators, usable on the gradient."""
+    from explorer import indicators
+
+    out = {i.id: i.name for i in count_indicators().values()}
+    for m in indicators.registry().values():
+        if m.method == "lsoa" and m.unit == "%":
+            out[m.id] = m.short_name
+    return out
+
+
+def any_gradient(indicator_id: str, place: Place, grouping: str = "decile",
+                 confidence: float = 0.95) -> Gradient:
+    if indicator_id in count_indicators():
+        return iod_gradient(indicator_id, place, grouping, confidence)
+    return health_gradient(indicator_id, place, grouping, confidence)
 
 
 def gradient_sentence(g: Gradient, unit_scale: float = 100) -> str:
@@ -119,3 +164,37 @@ def _f(x: float | None) -> float | None:
 
 def _pair(p: tuple[float, float] | None) -> tuple[float, float] | None:
     return None if p is None else (float(p[0]), float(p[1]))
+
+
+@dataclass(frozen=True)
+class LifeExpectancy:
+    sex: str
+    value: float | None
+    england: float | None
+    gap: float | None
+    period: str | None
+    geography: str
+    note: str
+    sii: float | None
+    sii_england: float | None
+    sii_period: str | None
+    source: str
+
+
+def life_expectancy(place: Place) -> list[LifeExpectancy]:
+    """Life expectancy at birth with the gap to England, and the published inequality in
+    life expectancy (SII, Fingertips 92901) for the same geography, by sex."""
+    from explorer import indicators
+
+    out = []
+    for sex in ("Male", "Female"):
+        le = indicators.indicator_for_place(place, "90366", sex=sex)
+        sii = indicators.indicator_for_place(place, "92901", sex=sex)
+        gap = None if le.value is None or le.england_value is None else \
+            le.value - le.england_value
+        out.append(LifeExpectancy(
+            sex=sex, value=le.value, england=le.england_value, gap=gap, period=le.period,
+            geography=le.geography_used or place.name, note=le.geography_note,
+            sii=sii.value, sii_england=sii.england_value, sii_period=sii.period,
+            source=indicators.meta("90366").caption))
+    return out

@@ -19,7 +19,7 @@ import functools
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -516,12 +516,10 @@ def district_outline_file(geo_id: str, extent: Place) -> str | None:
     geo = am.GEOGRAPHIES[geo_id]
     if geo.level == "district":
         return None
-    dgeo = _district_geography(geo)
-    lsoas = set(extent.lsoas(geo.vintage))
-    m = am.membership(dgeo.id)
     if geo.level == "icb":
         return None  # districts clutter a 42-area national overview
-    codes = sorted(set(m.loc[m["lsoa"].isin(lsoas), "area"]))
+    dgeo = _district_geography(geo)
+    codes = list(areas_in_view(dgeo.id, extent))
     bt = snapshot.geo_table(dgeo.boundary_table).set_index("code")
     codes = [c for c in codes if c in bt.index]
     key = [STATIC_FORMAT, "districts", dgeo.id, _extent_key(extent),
@@ -669,8 +667,11 @@ class MapLayers:
     extent: str | None = None
     selection: str | None = None
     layer_id: str = "areas"
+    #: White edges between areas: off for LSOAs (the strokes would cost more to draw than
+    #: the fills in software WebGL, and the district outlines give the structure).
     stroked: bool = True
-    extra: dict = field(default_factory=dict)
+    #: Thinner, lighter district outlines (all-England maps, 300+ districts).
+    light_outlines: bool = False
 
 
 def _outline(layer_id: str, url: str, colour: Sequence[int], width: float) -> pdk.Layer:
@@ -693,8 +694,8 @@ def deck_json(layers: MapLayers, fill_prop: str, view: ViewState, trigger: str,
     if layers.wards:
         deck_layers.append(_outline("ward-outlines", layers.wards, [40, 40, 40, 200], 1.6))
     if layers.districts:
-        deck_layers.append(_outline("district-outlines", layers.districts, [20, 20, 20, 210],
-                                    1.0))
+        style = ([40, 40, 40, 120], 0.5) if layers.light_outlines else ([25, 25, 25, 200], 1.0)
+        deck_layers.append(_outline("district-outlines", layers.districts, *style))
     if layers.extent:
         deck_layers.append(_outline("extent-outline", layers.extent, [0, 0, 0, 255], 2.5))
     if layers.selection:

@@ -161,23 +161,27 @@ with guard("The indicators"):
                  f"than England ({label} CI)")
         chart = indicator_forest(plot, title, label)
         st.altair_chart(chart, width="stretch")
-    table = frame[["name", "place", "period", "value", "lower_ci", "upper_ci", "count",
-                   "denominator", "england_value", "compared_to_england", "geography_used",
-                   "note", "source"]].rename(columns={
+    table = frame[["name", "place", "period", "value_display", "ci_display", "count",
+                   "denominator", "england_display", "compared_to_england", "geography_used",
+                   "note"]].rename(columns={
                        "name": "Indicator", "place": "Place", "period": "Period",
-                       "value": "Value", "lower_ci": f"Lower {label} CI",
-                       "upper_ci": f"Upper {label} CI", "count": "Count",
-                       "denominator": "Denominator", "england_value": "England",
+                       "value_display": "Value", "ci_display": f"{label} CI",
+                       "count": "Count", "denominator": "Denominator",
+                       "england_display": "England",
                        "compared_to_england": "Compared with England",
-                       "geography_used": "Geography used", "note": "Note", "source": "Source"})
+                       "geography_used": "Geography used", "note": "Note"})
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        c: st.column_config.NumberColumn(format="percent") for c in
-        ("Value", f"Lower {label} CI", f"Upper {label} CI", "England")})
+        "Count": st.column_config.NumberColumn(format="%.0f"),
+        "Denominator": st.column_config.NumberColumn(format="%.0f")})
+    export = frame[["indicator_id", "name", "place", "period", "unit", "value", "lower_ci",
+                    "upper_ci", "count", "denominator", "england_value",
+                    "compared_to_england", "geography_used", "note", "source"]]
     st.caption(f"Wilson score {label} confidence intervals (PHStatsMethods). 'Similar': "
                "England's value lies inside the place's interval; otherwise better or worse by "
                "the indicator's polarity (Fingertips method). Values are never estimated for "
                "places where the data do not allow it.")
-    exports.downloads("indicators", table, "Indicators compared with England",
+    exports.downloads("indicators", export, "Indicators compared with England (percentages "
+                      "as fractions)",
                       sorted(set(frame["source"])), PAGE, {"p": ids, "ci": conf_key},
                       chart=chart if not plot.empty else None)
 

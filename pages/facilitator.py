@@ -16,7 +16,7 @@ from explorer import notes as notes_model
 from explorer.notes import escape_markdown
 from explorer.places import DEFAULT_COMPARISON
 from ui import notes, present, share, user_data
-from ui.frame import guard, presentation_mode
+from ui.frame import guard
 from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
 
 PAGE = "facilitator"
@@ -69,7 +69,7 @@ number = present.scene_number() or 1
 st.title("Facilitator")
 st.caption(f"Scene list: {escape_markdown(deck.title)} ({len(deck)} scenes, "
            f"{escape_markdown(deck.origin)}). Use the arrow keys ← → to move between scenes.")
-if presentation_mode():
+if present.presenting():
     present.exit_button(key="facilitator_exit")
 
 with guard("The scene player"):

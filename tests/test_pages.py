@@ -59,7 +59,7 @@ def test_every_page_runs(page):
 def test_overview_default_region_and_chart():
     at = app_at()
     assert_clean(at)
-    assert at.query_params["r"] == ["lsc-north-cumbria"]
+    assert at.query_params["r"] in ("lsc-north-cumbria", ["lsc-north-cumbria"])
     rows = chart_data(at)
     names = {r.get("name") for r in rows}
     assert {"Blackpool", "Eden", "Workington (parish wards)"} <= names
@@ -72,7 +72,7 @@ def test_overview_unknown_region_in_url_shows_message_and_default():
     assert_clean(at)
     messages = " ".join(m.value for m in at.info)
     assert "unknown region 'atlantis'" in messages and "vintage" in messages
-    assert at.query_params["r"] == ["lsc-north-cumbria"]
+    assert at.query_params["r"] in ("lsc-north-cumbria", ["lsc-north-cumbria"])
 
 
 def test_overview_iod2025_from_url():
@@ -99,7 +99,7 @@ def test_compare_change_places_updates_url():
     at = app_at("pages/compare.py", p="blackpool,eden")
     at.multiselect[0].set_value(["blackpool", "kendal"]).run()
     assert_clean(at)
-    assert at.query_params["p"] == ["blackpool,kendal"]
+    assert at.query_params["p"] in ("blackpool,kendal", ["blackpool,kendal"])
 
 
 def test_missing_snapshot_file_gives_message_naming_it(tmp_path, monkeypatch):

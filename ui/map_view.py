@@ -36,7 +36,8 @@ EXTENT_KINDS = ("country", "region", "sub-region", "icb", "district", "former di
 #: (33k options or rows would add megabytes to the page).
 FINDER_MAX = 5_000
 TABLE_AUTO_ROWS = 2_500
-MAP_HEIGHT = 620
+MAP_HEIGHT = 640
+LEVEL_SHORT = {"lsoa": "LSOA", "ward": "Ward (NW)", "district": "District", "icb": "ICB"}
 _EVENT = "_map_last_event"
 _ZOOM = "_map_zoom"
 _KEY_VERSION = "_map_key_version"
@@ -83,16 +84,15 @@ def seed_from_url() -> None:
 
 
 def controls() -> MapChoice:
-    """The pickers: level, vintage, extent, indicator, classes (all bound to the URL)."""
+    """The pickers, stacked in the side column: level, vintage, extent, indicator, colours
+    (all bound to the URL), and the optional basemap."""
     notes: list[str] = []
-    c1, c2, c3 = st.columns([2.2, 1.3, 2.5])
-    level = c1.radio("Geography", list(am.LEVELS), key=widget_key("lvl"),
-                     format_func=am.LEVELS.get, horizontal=True,
-                     help="LSOAs are small neighbourhoods of about 1,500 people. Wards cover "
-                          "the North West only.")
-    with c2:
-        vintage = vintage_picker()
-    extent_id = c3.selectbox("Area shown", _extent_options(), key=widget_key("r"),
+    level = st.radio("Geography", list(am.LEVELS), key=widget_key("lvl"),
+                     format_func=LEVEL_SHORT.get, horizontal=True,
+                     help="LSOAs are neighbourhoods of about 1,500 residents. Ward boundaries "
+                          "are bundled for the North West only.")
+    vintage = vintage_picker()
+    extent_id = st.selectbox("Area shown", _extent_options(), key=widget_key("r"),
                              format_func=place_label,
                              help="England, a region, an ICB, a district, a town or a ward. "
                                   "Type to search.")
@@ -107,18 +107,17 @@ def controls() -> MapChoice:
         missing = st.session_state.get(widget_key("ind"))
         notes.append(f"'{missing}' is not available for {geo.label}; showing the IMD score.")
         st.session_state[widget_key("ind")] = "imd_score"
-    c4, c5, c6 = st.columns([3.2, 2.2, 1.2])
-    ind_id = c4.selectbox("Indicator", options, key=widget_key("ind"),
-                          format_func=lambda i: f"{am.get(i).label} · {am.get(i).group}",
+    ind_id = st.selectbox("Indicator", options, key=widget_key("ind"),
+                          format_func=lambda i: am.get(i).label,
                           help="Deprivation domains (score or national decile), Core20 and "
                                "population.")
-    scheme = c5.radio("Colours", list(maps.SCHEMES), key=widget_key("cls"),
+    scheme = st.radio("Colours", list(maps.SCHEMES), key=widget_key("cls"),
                       format_func=maps.SCHEMES.get, horizontal=True,
                       help="National deciles: the same colours on every map and page. "
                            "Quantiles in view: tenths of the areas on this map.")
-    basemap = c6.toggle("Basemap", key="map_basemap", value=False,
-                        help="Online street map under the areas (needs internet). Off by "
-                             "default: the app works offline.")
+    basemap = st.toggle("Street basemap (online)", key="map_basemap", value=False,
+                        help="Draws an online street map under the areas (needs internet). "
+                             "Off by default: the app works offline.")
     return MapChoice(geo, extent, am.get(ind_id), scheme, basemap, tuple(notes))
 
 
@@ -153,7 +152,8 @@ def _spec(geo_id: str, extent_key: str, fill_prop: str, sel: str, zoom: str, bas
         extent=url(maps.extent_outline_file(geo_id, _extent)),
         selection=url(maps.selection_file(geo_id, sel)) if sel else None,
         layer_id=f"areas-{geo_id}-{_extent.id}",
-        stroked=not (geo.is_lsoa and len(drawn) > 8_000),
+        stroked=not geo.is_lsoa,
+        light_outlines=maps.england_like(_extent),
     )
     return maps.deck_json(layers, fill_prop, state, trigger=fill_prop, basemap=basemap)
 

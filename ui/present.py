@@ -10,14 +10,17 @@ settings as query parameters; the page then seeds its widgets from them (``ui.st
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from explorer import scenes
 from explorer import state as url_state
 from explorer.notes import escape_markdown
 from ui import state as ui_state
-from ui.frame import presentation_mode
 
+APP_ROOT = Path(__file__).resolve().parents[1]
+PAGE_FOLDERS = ("pages", "views")
 DECK = "scene_deck"
 EXIT_LABEL = "Exit presentation"
 NEXT_KEY = "Right"
@@ -28,6 +31,17 @@ PREVIOUS_KEY = "Left"
 def _builtin() -> scenes.SceneDeck:
     """The built-in story, read once per process (it is read-only)."""
     return scenes.builtin()
+
+
+def presenting() -> bool:
+    """Is presentation mode on? Read-only, so pages may call it.
+
+    (``ui.frame.presentation_mode`` also *sets* the sidebar toggle's state, which Streamlit
+    forbids once app.py has drawn the toggle, so pages must not call that one.)
+    """
+    if st.query_params.get("present") in ("1", "true"):
+        return True
+    return bool(st.session_state.get("present", False))
 
 
 def deck() -> scenes.SceneDeck:
@@ -56,7 +70,11 @@ def scene_number() -> int | None:
 
 
 def page_path(page: str) -> str:
-    """The page file registered in app.py for a url_path (pages/<url_path>.py)."""
+    """The page file registered in app.py for a url_path: <folder>/<url_path>.py, relative
+    to app.py (looked up, so renaming the pages folder does not break scene navigation)."""
+    for folder in PAGE_FOLDERS:
+        if (APP_ROOT / folder / f"{page}.py").is_file():
+            return f"{folder}/{page}.py"
     return f"pages/{page}.py"
 
 
@@ -96,7 +114,7 @@ def presentation_bar(page: str) -> None:
     presentation mode it renders nothing. On the Facilitator page only Exit is shown: the
     page has its own player with the same keyboard shortcuts.
     """
-    if not presentation_mode():
+    if not presenting():
         return
     number = scene_number()
     if number is None or page == "facilitator" or not len(deck()):

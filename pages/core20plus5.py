@@ -1,0 +1,112 @@
+"""CORE20PLUS5: Core20, PLUS groups and the five clinical areas for a place, and a Marmot view."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import state as url_state
+from explorer.charts import pct
+from explorer.compare import indicator_frame
+from explorer.core20plus5 import card, marmot_rows
+from explorer.profile import CORE20_DEFINITION
+from loaders import snapshot
+from ui import exports
+from ui.frame import guard
+from ui.indicator_cards import indicator_line
+from ui.state import publish, seed, show_messages, widget_key
+from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
+
+PAGE = "core20plus5"
+VIEWS = {"card": "CORE20PLUS5", "marmot": "Marmot principles"}
+
+
+def _first_known(ids: list[str]) -> list[str]:
+    known = set(place_options(PLACE_KINDS)) | set(st.session_state.get("custom_places", {}))
+    good = [i for i in ids if i in known]
+    if not good:
+        raise url_state.InvalidValue(f"unknown place '{ids[0]}'")
+    return good[:1]
+
+
+seed(PAGE, validators={"p": _first_known, "view": url_state.choice(VIEWS, "view"),
+                       "ci": url_state.choice(("95", "99.8"), "confidence level")},
+     defaults={"p": ["blackpool"], "view": "card", "ci": "95"})
+st.title("CORE20PLUS5")
+show_messages()
+
+with guard("The CORE20PLUS5 card"):
+    cols = st.columns([3, 2, 1])
+    options = place_options(PLACE_KINDS)
+    current = (st.session_state.get(widget_key("p")) or ["blackpool"])[0]
+    place_id = cols[0].selectbox("Place", options, index=options.index(current)
+                                 if current in options else 0, format_func=place_label)
+    view = cols[1].segmented_control("View", list(VIEWS), key=widget_key("view"),
+                                     format_func=VIEWS.get) or "card"
+    ci = cols[2].radio("Confidence", ["95", "99.8"], key=widget_key("ci"),
+                       format_func=lambda k: f"{k}%", horizontal=True)
+    st.session_state[widget_key("p")] = [place_id]
+    publish({"p": [place_id], "view": view, "ci": ci})
+    place = resolve(place_id)
+    conf = 0.998 if ci == "99.8" else 0.95
+    c = card(place, conf)
+
+    if view == "card":
+        st.subheader(f"Core20: {pct(c.core20.core20_share)} of {place.name}'s residents live "
+                     "in England's most deprived 20% of neighbourhoods")
+        m = st.columns(3)
+        m[0].metric("Core20 share (IoD2019)", pct(c.core20.core20_share),
+                    help=CORE20_DEFINITION)
+        m[1].metric("Residents in Core20", f"{c.core20.core20_population:,}",
+                    help=f"of {c.core20.population:,} ({c.core20.population_source})")
+        if c.core20_2025 is not None:
+            m[2].metric("Core20 share (IoD2025)", pct(c.core20_2025.core20_share),
+                        help=c.core20_2025.population_source)
+        st.caption(f"{CORE20_DEFINITION}. {snapshot.caption('iod2019_lsoa11')}")
+
+        st.subheader("PLUS groups")
+        if c.coastal:
+            st.markdown(f"**Coastal town:** {c.coastal} (ONS towns classification, 2011 "
+                        "built-up areas)")
+        elif place.kind == "town":
+            st.markdown("**Coastal town:** no ONS coastal classification for this town.")
+        for row in c.plus:
+            indicator_line(row)
+
+        st.subheader("The five clinical areas")
+        for area, rows in c.areas:
+            with st.container(border=True):
+                st.markdown(f"#### {area.title}")
+                st.caption(area.ask)
+                if not rows:
+                    st.info("No indicator for this area is available for this place.")
+                for row in rows:
+                    indicator_line(row)
+                if area.gap_note:
+                    st.caption(area.gap_note)
+        all_rows = c.plus + [r for _, rows in c.areas for r in rows]
+    else:
+        st.subheader(f"{place.name} through the Marmot principles")
+        all_rows = []
+        for title, rows in marmot_rows(place, conf):
+            with st.expander(title, expanded=bool(rows)):
+                if not rows:
+                    st.caption("No indicator in the bundled data serves this principle "
+                               "(e.g. there are no ethnicity breakdowns).")
+                for row in rows:
+                    indicator_line(row)
+            all_rows += rows
+
+    frame = indicator_frame(all_rows)
+    if not frame.empty:
+        export = frame[["indicator_id", "name", "place", "period", "unit", "value", "lower_ci",
+                        "upper_ci", "count", "denominator", "england_value",
+                        "compared_to_england", "geography_used", "note", "source"]]
+        exports.downloads(f"core20plus5-{place.id}", export,
+                          f"CORE20PLUS5 indicators for {place.name} (percentages as fractions)",
+                          sorted(set(frame["source"])), PAGE,
+                          {"p": [place_id], "view": view, "ci": ci})
+    st.caption("Compared with England by the Fingertips rule at the chosen confidence level; "
+               "published comparisons are kept where no interval is available. QOF "
+               "prevalences are attributed to neighbourhoods through GP registrations (July "
+               "2022), not recorded where people live. Sources: OHID Fingertips, NHS England "
+               "QOF 2021/22, DWP, ONS Census 2021; Open Government Licence v3.0.")

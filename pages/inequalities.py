@@ -1,0 +1,110 @@
+"""Inequalities within a place: the gradient by deprivation, SII and RII, life expectancy."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import state as url_state
+from explorer.charts import gradient_chart
+from explorer.inequalities import any_gradient, gradient_indicators, gradient_sentence, \
+    life_expectancy
+from ui import exports
+from ui.frame import guard
+from ui.state import publish, seed, show_messages, widget_key
+from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
+
+PAGE = "inequalities"
+GROUPINGS = ("decile", "quintile")
+
+
+def _one_place(ids: list[str]) -> list[str]:
+    good = [i for i in ids if i in set(place_options(PLACE_KINDS))]
+    if not good:
+        raise url_state.InvalidValue(f"unknown place '{ids[0]}'")
+    return good[:1]
+
+
+indicator_names = gradient_indicators()
+seed(PAGE, validators={"p": _one_place, "ind": url_state.choice(indicator_names, "indicator"),
+                       "grp": url_state.choice(GROUPINGS, "grouping"),
+                       "ci": url_state.choice(("95", "99.8"), "confidence level")},
+     defaults={"p": ["lsc-north-cumbria"], "ind": "qof-copd", "grp": "decile", "ci": "95"})
+st.title("Inequalities within a place")
+show_messages()
+
+with guard("The deprivation gradient"):
+    cols = st.columns([3, 3, 2, 1])
+    options = place_options(PLACE_KINDS)
+    current = (st.session_state.get(widget_key("p")) or ["lsc-north-cumbria"])[0]
+    place_id = cols[0].selectbox("Place", options, index=options.index(current)
+                                 if current in options else 0, format_func=place_label)
+    st.session_state[widget_key("p")] = [place_id]
+    ind = cols[1].selectbox("Indicator", list(indicator_names), key=widget_key("ind"),
+                            format_func=indicator_names.get)
+    grouping = cols[2].segmented_control("Groups", GROUPINGS, key=widget_key("grp"),
+                                         format_func=str.title) or "decile"
+    ci = cols[3].radio("Confidence", ["95", "99.8"], key=widget_key("ci"),
+                       format_func=lambda k: f"{k}%")
+    publish({"p": [place_id], "ind": ind, "grp": grouping, "ci": ci})
+    place = resolve(place_id)
+    conf = 0.998 if ci == "99.8" else 0.95
+    g = any_gradient(ind, place, grouping, conf)
+    sentence = gradient_sentence(g)
+    st.subheader(sentence)
+    label = f"{ci}%"
+    m = st.columns(2)
+    if g.sii is not None:
+        m[0].metric("Slope index of inequality (SII)", f"{-g.sii * 100:+.1f} pts",
+                    help="Modelled difference between the most and least deprived ends of "
+                         "the place's population, ranked by national deprivation (most minus "
+                         f"least; OHID phe_sii method, {label} simulated limits "
+                         f"{-g.sii_ci[1] * 100:+.1f} to {-g.sii_ci[0] * 100:+.1f}).")
+        m[1].metric("Relative index of inequality (RII)", f"{g.rii:.2f}",
+                    help="Least deprived ÷ most deprived modelled value (OHID convention); "
+                         f"{label} limits {g.rii_ci[0]:.2f} to {g.rii_ci[1]:.2f}. Below 1: "
+                         "higher in the most deprived.")
+    chart = gradient_chart(g.table, f"{g.name} by national deprivation {grouping} in "
+                           f"{place.name}", grouping, confidence_label=label)
+    st.altair_chart(chart, width="stretch")
+    if g.note:
+        st.info(g.note)
+    source = ("IoD2019 File 7/8 (MHCLG), Open Government Licence v3.0"
+              if ind in ("income_deprivation", "employment_deprivation", "idaci", "idaopi")
+              else "NHS England QOF 2021/22 attributed to LSOAs by GP registrations (July "
+                   "2022); deprivation: IoD2019 (MHCLG). Open Government Licence v3.0")
+    st.caption(f"Residents grouped by the national IMD {grouping} of their LSOA (1 = most "
+               f"deprived). Wilson {label} confidence intervals; SII/RII by weighted "
+               f"regression on relative rank with logit transform and simulated limits. "
+               f"Source: {source}.")
+    twin = g.table.rename(columns={"group": grouping.title(), "count": "Count",
+                                   "denominator": "Denominator", "lsoas": "LSOAs",
+                                   "value": "Value", "lower_ci": f"Lower {label}",
+                                   "upper_ci": f"Upper {label}"})
+    with st.expander("Table"):
+        st.dataframe(twin, hide_index=True, width="stretch", column_config={
+            c: st.column_config.NumberColumn(format="percent")
+            for c in ("Value", f"Lower {label}", f"Upper {label}")})
+    exports.downloads(f"gradient-{ind}-{place.id}", twin, sentence, [source], PAGE,
+                      {"p": [place_id], "ind": ind, "grp": grouping, "ci": ci}, chart=chart)
+
+with guard("Life expectancy"):
+    st.subheader("Life expectancy at birth")
+    le = life_expectancy(place)
+    cols = st.columns(2)
+    for col, row in zip(cols, le, strict=True):
+        with col:
+            if row.value is None:
+                st.metric(f"{row.sex}s", "no value")
+                st.caption(row.note)
+                continue
+            st.metric(f"{row.sex}s, {row.period} ({row.geography})", f"{row.value:.1f} years",
+                      delta=f"{row.gap:+.1f} vs England ({row.england:.1f})")
+            if row.sii is not None:
+                st.markdown(f"Inequality in life expectancy (SII, {row.sii_period}): "
+                            f"**{row.sii:.1f} years** between the most and least deprived "
+                            f"(England {row.sii_england:.1f}).")
+            if row.note:
+                st.caption(row.note)
+    st.caption(f"{le[0].source} Life expectancy and its slope index are published for "
+               "districts and upper-tier authorities; other places show the area containing "
+               "them, named above.")
