@@ -63,8 +63,10 @@ def card(place: Place, confidence: float = 0.95) -> Card:
         by_id.setdefault(r.indicator_id, []).append(r)
     flags = indicators.town_flags(place)
     coastal = None
-    if flags and flags.get("coastal"):
-        coastal = str(flags["coastal"])
+    if flags and flags.get("coastal") is not None:
+        coastal = "Coastal" if flags["coastal"] in (True, "Coastal") else "Non-coastal"
+        if flags.get("income_group"):
+            coastal += f"; ONS income-deprivation group: {flags['income_group']} town"
     return Card(
         place=place, core20=profile(place, 2019),
         core20_2025=profile(place, 2025) if place.lsoa21 else None, coastal=coastal,

@@ -111,7 +111,7 @@ def areas_in_view(geo_id: str, extent: Place) -> tuple[str, ...]:
 
     An area is in view when at least half its LSOAs are inside the extent; an extent smaller
     than one area shows the areas it touches. Areas that have a shape but no LSOA (two
-    Cumbrian wards) are in view when their district is.
+    Cumbrian wards) are in view when their district is (by the same rule).
     """
     geo = am.GEOGRAPHIES[geo_id]
     inside = set(extent.lsoas(geo.vintage))
@@ -125,8 +125,9 @@ def areas_in_view(geo_id: str, extent: Place) -> tuple[str, ...]:
     if "lad19cd" in bt.columns:
         orphans = bt[~bt["code"].isin(set(m["area"]))]
         if len(orphans):
-            lad = snapshot.table("geo_lsoa11").set_index("lsoa11cd")["lad19cd"]
-            districts = set(lad.reindex(list(extent.lsoa11)).dropna())
+            m19 = am.membership("district19")
+            share19 = m19["lsoa"].isin(set(extent.lsoa11)).groupby(m19["area"].to_numpy()).mean()
+            districts = set(share19.index[share19 >= INSIDE_SHARE])
             codes |= set(orphans.loc[orphans["lad19cd"].isin(districts), "code"])
     return tuple(sorted(codes))
 

@@ -279,7 +279,7 @@ def _curated(spec: dict, known: dict[str, Place]) -> Place:
     elif "bua11" in spec or "buasd11" in spec:
         col, code = ("bua11cd", spec["bua11"]) if "bua11" in spec \
             else ("buasd11cd", spec["buasd11"])
-        bua = code
+        bua = spec.get("bua11_for_flags") or code
         m = snapshot.table("msoa11_bua11")
         msoas = m.loc[m[col] == code]
         lsoa11 = g11.loc[g11["msoa11cd"].isin(msoas["msoa11cd"]), "lsoa11cd"]

@@ -31,7 +31,7 @@ def check_snapshot() -> list[tuple[str, str]]:
         tables = snapshot.manifest()["tables"]
     except SnapshotError as exc:
         return [(exc.path.name, exc.reason)]
-    for name, rec in tables.items():
+    for rec in tables.values():
         path = snapshot_dir() / rec["file"]
         if not path.is_file():
             problems.append((rec["file"], "file not found"))
@@ -40,7 +40,7 @@ def check_snapshot() -> list[tuple[str, str]]:
             import pyarrow.parquet as pq
 
             pq.read_metadata(path)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             problems.append((rec["file"], f"unreadable ({type(exc).__name__})"))
     return problems
 

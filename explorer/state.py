@@ -68,7 +68,7 @@ def parse(query: Mapping[str, Any], validators: Mapping[str, Validator] | None =
         except InvalidValue as exc:
             messages.append(f"Ignored {param.label} in the link: {exc}")
             continue
-        except Exception:  # noqa: BLE001 - junk URLs must never raise
+        except Exception:
             messages.append(f"Ignored {param.label} in the link: '{_short(raw)}' is not valid.")
             continue
         if value in (None, "", []):

@@ -21,7 +21,7 @@ def build(raw: Path) -> list[Table]:
                         / "TS007A_age_by_five_year_age_bands_lsoa11.csv")
     try:
         df = pd.read_csv(path, skiprows=7, header=None, dtype=str, skip_blank_lines=True)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise RawDataError(f"{path}: could not be parsed ({exc})") from exc
     if df.shape[1] != 21:
         raise RawDataError(f"{path}: expected 21 columns (name, code, total, 18 bands), "

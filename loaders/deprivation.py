@@ -178,9 +178,10 @@ def build_iod2019(raw: Path) -> Table:
         url=IOD2019_URL,
         inputs=(scores_path, ranks_path, sub_path, ind_path),
         notes="Official ranks and deciles (1 = most deprived) as published; "
-        "IDACI/IDAOPI carry scores only. *_num columns are the File 8 numerators (income, "
-        "employment, IDACI, IDAOPI), blank where not published. Reconstructed from repository copies of File 7 "
-        "(see SOURCES-geo.md §1); every decile equals ceil(rank/3284.4).",
+        "IDACI/IDAOPI carry scores only. *_num columns are the File 8 numerators "
+        "(income, employment, IDACI, IDAOPI), blank where not published. Reconstructed "
+        "from repository copies of File 7 (see SOURCES-geo.md §1); every decile equals "
+        "ceil(rank/3284.4).",
     )
     return Table("iod2019_lsoa11", df, source, "IoD2019 scores, ranks, deciles, populations")
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from loaders.deprivation import N_LSOA11, N_LSOA21
 from loaders.manifest import OGL, Source
 from loaders.schema import RawDataError, read_csv, require_codes, require_rows, require_unique

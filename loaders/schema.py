@@ -67,7 +67,7 @@ def read_csv(path: Path, columns: Iterable[str], **kwargs) -> pd.DataFrame:
     require_file(path)
     try:
         df = pd.read_csv(path, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a data error here
+    except Exception as exc:
         raise RawDataError(f"{path}: could not be parsed as CSV ({exc})") from exc
     require_columns(df, columns, path)
     return df

@@ -50,7 +50,7 @@ def table(name: str) -> pd.DataFrame:
         return pq.read_table(path).to_pandas()
     except FileNotFoundError as exc:
         raise SnapshotError(name, path, "file not found") from exc
-    except Exception as exc:  # noqa: BLE001 - any Arrow/IO failure means a corrupt file
+    except Exception as exc:
         raise SnapshotError(name, path, f"unreadable ({type(exc).__name__}: {exc})") from exc
 
 
@@ -64,7 +64,7 @@ def geo_table(name: str):
         return gpd.read_parquet(path)
     except FileNotFoundError as exc:
         raise SnapshotError(name, path, "file not found") from exc
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise SnapshotError(name, path, f"unreadable ({type(exc).__name__}: {exc})") from exc
 
 

@@ -62,7 +62,6 @@ def _deck_from_frame(frame: pd.DataFrame, title: str) -> tuple[scenes.SceneDeck 
     return scenes.SceneDeck(title=title, scenes=tuple(found), origin="edited here"), messages
 
 
-notes.sync()
 deck = present.deck()
 number = present.scene_number() or 1
 
@@ -293,3 +292,6 @@ with tab_room:
         else:
             st.session_state[share.ROOM_BASE] = valid
             st.rerun()
+
+# last, so the browser copy of the notes includes anything added during this run
+notes.sync()

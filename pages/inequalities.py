@@ -6,8 +6,12 @@ import streamlit as st
 
 from explorer import state as url_state
 from explorer.charts import gradient_chart
-from explorer.inequalities import any_gradient, gradient_indicators, gradient_sentence, \
-    life_expectancy
+from explorer.inequalities import (
+    any_gradient,
+    gradient_indicators,
+    gradient_sentence,
+    life_expectancy,
+)
 from ui import exports
 from ui.frame import guard
 from ui.state import publish, seed, show_messages, widget_key

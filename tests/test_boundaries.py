@@ -36,7 +36,7 @@ def test_table_is_valid_wgs84_on_a_5dp_grid(name, rows, manifest):
     assert not shapely.is_empty(geoms).any()
     assert set(gdf.geom_type) == {"MultiPolygon"}
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-    assert -6.5 < xmin and xmax < 1.9 and 49.8 < ymin and ymax < 55.9
+    assert xmin > -6.5 and xmax < 1.9 and ymin > 49.8 and ymax < 55.9
     coords = shapely.get_coordinates(geoms[:500])
     assert np.allclose(coords * 1e5, np.round(coords * 1e5), atol=1e-6)
     extra = manifest[name]["extra"]

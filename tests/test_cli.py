@@ -55,3 +55,30 @@ def test_unknown_place_is_a_clear_error():
     assert proc.returncode == 2
     assert "Unknown place 'Edenn'" in proc.stderr and "Eden" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_indicators_records_have_the_documented_keys():
+    rc, text = run("indicators", "Workington", "--format", "json")
+    assert rc == 0
+    records = json.loads(text)
+    keys = {"indicator_id", "name", "period", "sex", "value", "lower_ci", "upper_ci", "count",
+            "denominator", "compared_to_england", "geography_used", "source"}
+    assert records and all(keys <= set(r) for r in records)
+    allowed = {"better", "similar", "worse", "lower", "higher", "not compared"}
+    assert {r["compared_to_england"] for r in records} <= allowed
+    copd = next(r for r in records if r["indicator_id"] == "qof-copd")
+    assert copd["geography_used"] == "Workington (parish wards)"
+    assert copd["lower_ci"] < copd["value"] < copd["upper_ci"]
+    le = next(r for r in records if r["indicator_id"] == "90366")
+    assert le["geography_used"] != "Workington (parish wards)"  # district value, said so
+
+
+def test_blackpool_male_life_expectancy_2018_20_is_lowest():
+    from explorer import indicators
+
+    df = indicators.values("90366")
+    rows = df[(df["period"].str.replace(" ", "") == "2018-20") & (df["sex"] == "Male")]
+    districts = rows[rows["area_code"].str.match(r"^E0[6-9]")]
+    lowest = districts.sort_values("value").iloc[0]
+    assert lowest["area_code"] == "E06000009" and lowest["value"] == 74.4
+    assert rows[rows["area_code"] == "E92000001"]["value"].iloc[0] == 79.3

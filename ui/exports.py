@@ -25,7 +25,7 @@ def downloads(name: str, table: pd.DataFrame, title: str, sources: list[str], pa
         try:
             png = _png(chart.to_json(), footer)
             svg = _svg(chart.to_json(), footer)
-        except Exception:  # noqa: BLE001 - an export failure must not break the page
+        except Exception:
             cols[1].caption("Image export unavailable.")
             return
         cols[1].download_button("PNG", png, f"{name}.png", mime="image/png",

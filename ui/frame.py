@@ -49,7 +49,7 @@ def guard(what: str) -> Iterator[None]:
                  icon=":material/database:")
     except UnknownPlaceError as exc:
         st.warning(str(exc), icon=":material/travel_explore:")
-    except Exception:  # noqa: BLE001 - the user must never see a raw traceback
+    except Exception:
         log.exception("Unexpected error in %s", what)
         st.error(f"**{what} could not be shown** because of an unexpected error. The rest of "
                  "the app still works; please report this with the link to this view.",

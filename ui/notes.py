@@ -60,7 +60,8 @@ _store = st.components.v2.component("hee_panel_notes_store", js=_JS)
 
 
 def sync() -> None:
-    """Mount the browser-storage mirror. Call once per run on every page that edits notes."""
+    """Mount the browser-storage mirror: once per run, at the END of a page that edits notes,
+    so the copy written to the browser includes notes added during the run."""
     loaded = bool(st.session_state.get(_LOADED))
     payload = model.to_json(notes()) if loaded else None
     result: Any = _store(key="hee_panel_notes_store", data={"loaded": loaded, "write": payload},

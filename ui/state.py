@@ -27,7 +27,7 @@ def seed(page: str, validators: Mapping[str, url_state.Validator],
     """Seed widget state from the URL once per page visit; remember messages to show."""
     if st.session_state.get(_SEEDED) == page:
         return
-    raw = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    raw = {k: st.query_params.get_all(k) for k in st.query_params}
     raw = {k: (v if url_state.PARAMS.get(k, None) and url_state.PARAMS[k].kind == "list"
                else (v[-1] if v else "")) for k, v in raw.items()}
     # keys used by the frame (presentation mode, scenes) are not this page's business
@@ -55,7 +55,7 @@ def publish(values: Mapping[str, Any]) -> None:
     """Write the page's current state to the URL (keeping frame keys such as present)."""
     keep = {k: st.query_params[k] for k in ("present", "scene") if k in st.query_params}
     query = {**url_state.to_query(values), **keep}
-    current = {k: st.query_params[k] for k in st.query_params.keys()}
+    current = {k: st.query_params[k] for k in st.query_params}
     if current != query:
         st.query_params.from_dict(query)
 
