@@ -6,11 +6,17 @@ each page file reads like a description of its screen and asks ``explorer/`` for
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.frame import apply_presentation_style, presentation_mode
 
-st.set_page_config(page_title="Health Equity Explorer", page_icon=":material/diversity_3:",
+# A bundled icon: a ":material/...:" page icon makes the browser fetch the favicon from
+# Google Fonts, and the app must make no network request.
+ICON = Path(__file__).resolve().parent / "ui" / "assets" / "icon.png"
+
+st.set_page_config(page_title="Health Equity Explorer", page_icon=str(ICON),
                    layout="wide", initial_sidebar_state="expanded")
 
 PAGES = [

@@ -251,6 +251,10 @@ class AreaIndicator:
     class_labels: tuple[tuple[int, str], ...] = ()
     #: For yes/no indicators at LSOA level: (class, label) of "yes" and "no".
     lsoa_flag_labels: tuple[tuple[int, str], ...] = ()
+    #: Indicators of one group share a static map file (all their colours and tooltip texts
+    #: are baked in, so switching within a group is instant). Groups keep the all-England
+    #: file small: the IoD set is one group; health indicators come in groups of a few.
+    file_group: str = "iod"
     version: str = "1"
 
     def available(self, geo: Geography) -> bool:
@@ -458,9 +462,11 @@ def available(geo: Geography) -> list[AreaIndicator]:
     return [i for i in indicators() if i.available(geo)]
 
 
-def series_keys(geo: Geography) -> list[str]:
-    """Distinct series of the indicators available for a geography, in registry order."""
-    return list(dict.fromkeys(i.series_key for i in available(geo)))
+def series_keys(geo: Geography, group: str | None = None) -> list[str]:
+    """Distinct series of the indicators available for a geography (in one file group, if
+    given), in registry order."""
+    return list(dict.fromkeys(i.series_key for i in available(geo)
+                              if group is None or i.file_group == group))
 
 
 def value_label(ind: AreaIndicator, geo: Geography) -> str:
@@ -491,7 +497,8 @@ def source_caption(ind: AreaIndicator, geo: Geography) -> str:
 @functools.cache
 def signature() -> str:
     """Changes whenever the set of indicators or their definitions change."""
-    text = "|".join(f"{i.id}:{i.series_key}:{i.version}:{i.class_method}" for i in indicators())
+    text = "|".join(f"{i.id}:{i.series_key}:{i.file_group}:{i.version}:{i.class_method}"
+                    for i in indicators())
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -499,28 +506,34 @@ def signature() -> str:
 # Health indicators from LSOA numerators and denominators
 
 
-def lsoa_ratio_indicator(id: str, label: str, *, numerator: pd.Series,
-                         denominator: pd.Series, lsoa_year: int, multiplier: float = 100.0,
-                         unit: str = "%", polarity: Polarity = "high_is_bad",
-                         group: str = "Health", tables: tuple[str, ...] = (),
-                         description: str = "", dp: int = 1, version: str = "1",
-                         ) -> AreaIndicator:
+def lsoa_ratio_indicator(id: str, label: str, *,
+                         counts: Callable[[], tuple[pd.Series, pd.Series]], lsoa_year: int,
+                         multiplier: float = 100.0, unit: str = "%",
+                         polarity: Polarity = "high_is_bad", group: str = "Health",
+                         tables: tuple[str, ...] = (), description: str = "", dp: int = 1,
+                         file_group: str = "health", version: str = "1") -> AreaIndicator:
     """An indicator whose area value is sum(numerator) / sum(denominator) × multiplier.
 
-    ``numerator``/``denominator`` are indexed by LSOA code of ``lsoa_year`` (2011 or 2021);
-    areas with a zero denominator get no value. National classes: deciles among all English
-    areas of the level.
+    ``counts()`` returns (numerator, denominator), both indexed by LSOA code of
+    ``lsoa_year`` (2011 → IoD2019 geographies, 2021 → IoD2025); it is called only when the
+    indicator is first drawn. Areas with a zero denominator get no value. National classes:
+    deciles among all English areas of the level.
     """
     vintage = 2019 if lsoa_year == 2011 else 2025
-    num = numerator.astype("float64")
-    den = denominator.astype("float64")
+
+    @functools.cache
+    def _counts() -> tuple[pd.Series, pd.Series]:
+        num, den = counts()
+        return num.astype("float64"), den.astype("float64")
 
     @functools.cache
     def _values(geo_id: str) -> pd.Series:
+        num, den = _counts()
         m = membership(geo_id)
         m = m[m["lsoa"].isin(num.index)]
-        n = num.reindex(m["lsoa"].to_numpy()).groupby(m["area"].to_numpy()).sum(min_count=1)
-        d = den.reindex(m["lsoa"].to_numpy()).groupby(m["area"].to_numpy()).sum(min_count=1)
+        areas = m["area"].to_numpy()
+        n = num.reindex(m["lsoa"].to_numpy()).groupby(areas).sum(min_count=1)
+        d = den.reindex(m["lsoa"].to_numpy()).groupby(areas).sum(min_count=1)
         return (n / d.where(d > 0) * multiplier).rename(id)
 
     def values(geo: Geography) -> pd.Series:
@@ -532,34 +545,54 @@ def lsoa_ratio_indicator(id: str, label: str, *, numerator: pd.Series,
     def fmt(x: float) -> str:
         if x is None or pd.isna(x) or not math.isfinite(x):
             return "no data"
-        return f"{x:,.{dp}f}{unit if unit == '%' else ''}"
+        return f"{x:,.{dp}f}{'%' if unit == '%' else ''}"
 
     return AreaIndicator(id=id, label=label, group=group, unit=unit, polarity=polarity,
                          values=values, classes=classes, fmt=fmt, description=description,
                          vintages=(vintage,), tables=tables, class_method="rank_decile",
-                         version=version)
+                         file_group=file_group, version=version)
+
+
+#: Health indicators share a static file in groups of this many (the IoD group has 10 series).
+HEALTH_SERIES_PER_FILE = 6
+_POLARITY = {"high_is_good": "low_is_bad", "low_is_good": "high_is_bad",
+             "no_judgement": "neutral"}
 
 
 def load_external() -> list[str]:
-    """Register LSOA-level indicators offered by ``explorer.indicators``, if it has any.
-
-    The adapter looks for ``map_indicators()`` returning :class:`AreaIndicator` objects (the
-    simplest contract: that module builds them with :func:`lsoa_ratio_indicator`). Any
-    failure leaves the IoD indicators working; the ids registered are returned.
+    """Register the LSOA-based health indicators of ``explorer.indicators`` (QOF attributed
+    to LSOAs, Census 2021 age, rural share): those with a numerator and a denominator per
+    LSOA, which sum to any geography. Published-only indicators (districts, MSOAs without
+    counts) are not mapped. Values load lazily; any failure leaves the IoD indicators
+    working. Returns the ids registered.
     """
     try:
         from explorer import indicators as health
-    except ImportError:
-        return []
-    provider = getattr(health, "map_indicators", None)
-    if provider is None:
+        metas = [m for m in health.registry().values() if m.method in ("lsoa", "derived")]
+    except Exception:
         return []
     added: list[str] = []
-    try:
-        for ind in provider():
-            if isinstance(ind, AreaIndicator) and ind.id not in _REGISTRY:
-                _REGISTRY[ind.id] = ind
-                added.append(ind.id)
-    except Exception:
-        return added
+    for n, m in enumerate(metas):
+        if m.id in _REGISTRY:
+            continue
+        lsoa_year = 2021 if "LSOA 2021" in m.vintage else 2011
+
+        def counts(mid: str = m.id) -> tuple[pd.Series, pd.Series]:
+            df = health.values(mid)
+            period = health.latest_period(mid)
+            rows = df[(df["area_type"] == "lsoa") & (df["period"] == period)
+                      & (df["sex"] == "Persons")].set_index("area_code")
+            return rows["count"], rows["denominator"]
+
+        tables = tuple(t.strip() for t in str(m.source).split(";")) + ("indicator_values",)
+        ind = lsoa_ratio_indicator(
+            m.id, m.short_name, counts=counts, lsoa_year=lsoa_year,
+            multiplier=float(m.multiplier), unit=m.unit,
+            polarity=_POLARITY.get(m.polarity, "neutral"),  # type: ignore[arg-type]
+            group="Health", tables=tables,
+            description=f"{m.name}. {m.definition} Areas: sum of LSOA numerators over sum "
+            f"of denominators. {m.caveats}".strip(),
+            file_group=f"health{n // HEALTH_SERIES_PER_FILE + 1}")
+        _REGISTRY[ind.id] = ind
+        added.append(ind.id)
     return added

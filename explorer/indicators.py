@@ -307,18 +307,31 @@ def _fill(frame: pd.DataFrame, m: IndicatorMeta) -> pd.DataFrame:
 
 
 @functools.cache
-def _values_cached(indicator_id: str) -> pd.DataFrame:
+def _raw_cached(indicator_id: str) -> pd.DataFrame:
+    """One indicator's rows before :func:`_fill` (derived indicators: the computed rows)."""
     m = meta(indicator_id)
     if m.method == "derived":
         df = _DERIVED[indicator_id].frame()
         df["indicator_id"] = m.id
         df["source"] = m.source
         cols = list(snapshot.table(STORE_TABLE).columns)
-        return _fill(df[cols], m)
+        return df[cols]
     frame = _store_groups().get(indicator_id)
     if frame is None:
         raise UnknownIndicatorError(f"No rows for indicator {indicator_id!r} in {STORE_TABLE}")
-    return _fill(frame, m)
+    return frame
+
+
+def _raw(indicator_id: str) -> pd.DataFrame:
+    """Unfilled rows. :func:`_fill` only adds values and CIs where counts are given, so the
+    periods, sexes and rows with a value or a count are the same as in :func:`values`, and
+    filling is row by row, so filling a subset equals subsetting the filled frame."""
+    return _raw_cached(str(indicator_id))
+
+
+@functools.cache
+def _values_cached(indicator_id: str) -> pd.DataFrame:
+    return _fill(_raw(indicator_id), meta(indicator_id))
 
 
 def values(indicator_id: str) -> pd.DataFrame:
@@ -332,7 +345,7 @@ def values(indicator_id: str) -> pd.DataFrame:
 
 def periods(indicator_id: str, sex: str | None = None) -> list[str]:
     """Period labels in time order (by the end of the period, then its start)."""
-    df = values(indicator_id)
+    df = _raw(indicator_id)
     if sex is not None:
         df = df[df["sex"] == sex]
     p = df[["period", "period_sort", "period_start"]].drop_duplicates("period")
@@ -354,7 +367,7 @@ def latest_period(indicator_id: str, sex: str | None = None,
 @functools.lru_cache(maxsize=1024)
 def _latest_cached(indicator_id: str, sex: str | None,
                    area_codes: tuple[str, ...] | None) -> str | None:
-    df = values(indicator_id)
+    df = _raw(indicator_id)
     df = df[df["value"].notna() | df["count"].notna()]
     if sex is not None:
         df = df[df["sex"] == sex]
@@ -375,7 +388,7 @@ def sexes(indicator_id: str, period: str | None = None) -> list[str]:
 
 @functools.lru_cache(maxsize=1024)
 def _sexes_cached(indicator_id: str, period: str | None) -> tuple[str, ...]:
-    df = values(indicator_id)
+    df = _raw(indicator_id)
     if period is not None:
         df = df[df["period"] == period]
     have = set(df["sex"].dropna().astype(str).unique())
@@ -449,46 +462,99 @@ def _label(code: str) -> str:
     return f"{name} ({kind})"
 
 
-def _codes_for(place: Place, level: str) -> pd.Series:
-    """Per area of ``level``: how many of the place's LSOAs (2011) lie in it."""
-    return _codes_for_lsoas(tuple(place.lsoa11), level)
+@functools.cache
+def _lsoa_codes(year: int) -> pd.Index:
+    """LSOA codes of the geography lookup of that vintage, in its order (sums run in it)."""
+    if year == 2011:
+        return _geo11().index
+    return pd.Index(snapshot.table("geo_lsoa21")["lsoa21cd"])
+
+
+@functools.cache
+def _lsoa_positions(year: int) -> dict[str, int]:
+    return {code: i for i, code in enumerate(_lsoa_codes(year).tolist())}
+
+
+class _LsoaSet:
+    """A set of LSOA codes located in the geography lookup, with the areas they make up
+    (2011 sets). Built once per set of codes (:func:`_lsoa_set`), so a place's geography is
+    worked out once, not once per indicator."""
+
+    def __init__(self, codes: tuple[str, ...], year: int) -> None:
+        where = _lsoa_positions(year)
+        unique = list(dict.fromkeys(codes))
+        found = [where.get(c, -1) for c in unique]
+        self.year = year
+        self.n_unique = len(unique)
+        #: rows of the lookup, ascending (the order of ``lookup.index.intersection(codes)``)
+        self.positions = np.sort(np.fromiter((i for i in found if i >= 0), dtype=np.intp))
+        #: codes not in the lookup (matched only against data rows outside it)
+        self.outside = tuple(c for c, i in zip(unique, found, strict=True) if i < 0)
+        self._counts: dict[str, pd.Series] = {}
+        self._whole: dict[str, list[str] | None] = {}
+
+    def counts(self, level: str) -> pd.Series:
+        """Per area of ``level``: how many of the LSOAs (2011) lie in it (value_counts order)."""
+        out = self._counts.get(level)
+        if out is None:
+            col = _LEVELS[level][0]
+            out = self._counts[level] = _geo11()[col].take(self.positions).value_counts()
+        return out
+
+    def whole(self, level: str) -> list[str] | None:
+        """The areas of ``level`` the LSOAs make up exactly, or None if they cut one."""
+        if level not in self._whole:
+            counts = self.counts(level)
+            whole = None
+            if not counts.empty:
+                sizes = _level_sizes(level)
+                if all(sizes.get(code, -1) == n for code, n in counts.items()):
+                    whole = sorted(counts.index)
+            self._whole[level] = whole
+        return self._whole[level]
+
+    def single(self, level: str) -> str | None:
+        counts = self.counts(level)
+        return str(counts.index[0]) if len(counts) == 1 else None
 
 
 @functools.lru_cache(maxsize=512)
-def _codes_for_lsoas(lsoa11: tuple[str, ...], level: str) -> pd.Series:
-    col = _LEVELS[level][0]
-    g = _geo11()
-    return g.loc[g.index.intersection(lsoa11), col].value_counts()
+def _lsoa_set(codes: tuple[str, ...], year: int) -> _LsoaSet:
+    return _LsoaSet(codes, year)
+
+
+def _geo(place: Place) -> _LsoaSet:
+    """The place's LSOAs (2011) in the lookup."""
+    return _lsoa_set(tuple(place.lsoa11), 2011)
+
+
+def _codes_for(place: Place, level: str) -> pd.Series:
+    """Per area of ``level``: how many of the place's LSOAs (2011) lie in it."""
+    return _geo(place).counts(level)
 
 
 def _whole_units(place: Place, level: str) -> list[str] | None:
     """The areas of ``level`` the place consists of exactly, or None if it cuts one."""
-    counts = _codes_for(place, level)
-    if counts.empty:
-        return None
-    sizes = _level_sizes(level)
-    if all(sizes.get(code, -1) == n for code, n in counts.items()):
-        return sorted(counts.index)
-    return None
+    return _geo(place).whole(level)
 
 
-def _equivalent_codes(place: Place) -> list[str]:
+def _equivalent_codes(place: Place, geo: _LsoaSet | None = None) -> list[str]:
     """Codes of published areas whose LSOAs are exactly the place's (own code first)."""
+    geo = geo or _geo(place)
     out: list[str] = []
     if place.kind == "country":
         out.append(ENGLAND)
     if place.code:
         out.append(place.code)
     for level in ("lad19", "lad24", "utla19", "sicbl22", "icb22", "rgn19", "msoa11"):
-        whole = _whole_units(place, level)
+        whole = geo.whole(level)
         if whole is not None and len(whole) == 1 and whole[0] not in out:
             out.append(whole[0])
     return out
 
 
 def _single(place: Place, level: str) -> str | None:
-    counts = _codes_for(place, level)
-    return str(counts.index[0]) if len(counts) == 1 else None
+    return _geo(place).single(level)
 
 
 def _resolve(place: Place | str) -> Place:
@@ -578,9 +644,148 @@ def _s(x: Any) -> str | None:
         else str(x)
 
 
-def _england_value(rows: pd.DataFrame) -> float | None:
-    eng = rows[rows["area_code"] == ENGLAND]
-    return _f(eng["value"].iloc[0]) if len(eng) else None
+class _LsoaData:
+    """LSOA numerators and denominators laid out on the geography lookup's rows, so a place's
+    sum is a gather over its positions (missing counts count as 0, as a pandas sum does)."""
+
+    def __init__(self, codes: pd.Series, count: pd.Series, den: pd.Series, year: int) -> None:
+        pos = _code_positions(codes, year)
+        cnt = count.to_numpy(dtype=np.float64, na_value=np.nan)
+        cnt = np.where(np.isnan(cnt), 0.0, cnt)
+        dnm = den.to_numpy(dtype=np.float64, na_value=np.nan)
+        dnm = np.where(np.isnan(dnm), 0.0, dnm)
+        n = len(_lsoa_codes(year))
+        inside = pos >= 0
+        p = pos[inside]
+        self.count = np.zeros(n)
+        self.den = np.zeros(n)
+        self.has = np.zeros(n, dtype=bool)
+        if len(np.unique(p)) == len(p):
+            self.count[p] = cnt[inside]
+            self.den[p] = dnm[inside]
+        else:  # a code listed twice: its rows are summed together
+            np.add.at(self.count, p, cnt[inside])
+            np.add.at(self.den, p, dnm[inside])
+        self.has[p] = True
+        #: rows whose code is not in the lookup: code -> (count, denominator)
+        self.extra: dict[str, tuple[float, float]] = {}
+        for code, c, d in zip(np.asarray(codes.astype(object))[~inside], cnt[~inside],
+                              dnm[~inside], strict=True):
+            c0, d0 = self.extra.get(code, (0.0, 0.0))
+            self.extra[code] = (c0 + c, d0 + d)
+
+    def total(self, lsoas: _LsoaSet) -> tuple[int, float, float]:
+        """(LSOAs with data, count, denominator) over a set of LSOAs."""
+        p = lsoas.positions
+        p = p[self.has[p]]
+        n, count, den = len(p), self.count[p].sum(), self.den[p].sum()
+        for code in lsoas.outside:
+            if code in self.extra:
+                c, d = self.extra[code]
+                n, count, den = n + 1, count + c, den + d
+        return n, float(count), float(den)
+
+
+_CATEGORY_POSITIONS: dict[tuple[int, int], tuple[pd.Index, np.ndarray]] = {}
+
+
+def _code_positions(codes: pd.Series, year: int) -> np.ndarray:
+    """Each code's row in the geography lookup (-1 if absent). Categorical codes are mapped
+    through their categories, which every indicator's frame shares."""
+    lookup = _lsoa_codes(year)
+    if isinstance(codes.dtype, pd.CategoricalDtype):
+        cats = codes.cat.categories
+        key = (id(cats), year)
+        hit = _CATEGORY_POSITIONS.get(key)
+        if hit is None or hit[0] is not cats:
+            hit = _CATEGORY_POSITIONS[key] = (cats, lookup.get_indexer(cats))
+        cat_pos = hit[1]
+        k = codes.cat.codes.to_numpy()
+        return np.where(k >= 0, cat_pos[k], -1).astype(np.intp)
+    return lookup.get_indexer(pd.Index(codes.astype(object))).astype(np.intp)
+
+
+@functools.cache
+def _derived_data(indicator_id: str) -> _LsoaData:
+    d = _DERIVED[indicator_id]
+    lsoa = d.lsoa_frame()
+    return _LsoaData(pd.Series(lsoa.index), lsoa["count"], lsoa["denominator"], d.lsoa_year)
+
+
+class _Slice:
+    """One indicator's rows for a period and sex (no category), filled and laid out for
+    per-place lookups: the England value, each area's first row, and for LSOA-summed
+    indicators the LSOA counts (:class:`_LsoaData`). Built once per (indicator, period,
+    sex), so a place's value needs no filtering of the indicator's frame."""
+
+    def __init__(self, m: IndicatorMeta, period: Any, sex: Any) -> None:
+        raw = _raw(m.id)
+        rows = raw[(raw["period"] == period) & (raw["sex"] == sex) & raw["category"].isna()]
+        self.n_rows = len(rows)
+        self.lsoa: _LsoaData | None = None
+        if m.method in ("lsoa", "derived"):
+            is_lsoa = (rows["area_type"] == "lsoa").to_numpy(dtype=bool, na_value=False)
+            if m.method == "lsoa":
+                lsoa = rows[is_lsoa]
+                self.lsoa = _LsoaData(lsoa["area_code"], lsoa["count"], lsoa["denominator"],
+                                      2011)
+            else:
+                self.lsoa = _derived_data(m.id)
+            rows = rows[~is_lsoa]  # only the England value is needed from the rest
+        rows = _fill(rows, m)
+        self.codes: list = rows["area_code"].tolist()
+        self.area_type: list = rows["area_type"].tolist()
+        self.first: dict[Any, int] = {}
+        for i, code in enumerate(self.codes):
+            self.first.setdefault(code, i)
+        self._all: dict[Any, list[int]] | None = None
+        self._msoa: dict[Any, list[int]] | None = None
+        num = {c: rows[c].to_numpy(dtype=np.float64, na_value=np.nan)
+               for c in ("value", "lower_ci", "upper_ci", "count", "denominator")}
+        self.value, self.lower, self.upper = num["value"], num["lower_ci"], num["upper_ci"]
+        self.count, self.den = num["count"], num["denominator"]
+        self.age: list = rows["age"].tolist()
+        self.value_note: list = rows["value_note"].tolist()
+        self.compared: list = rows["compared_to_england"].tolist()
+        self.any_msoa = "msoa" in self.area_type
+        eng = self.first.get(ENGLAND)
+        self.england = _f(self.value[eng]) if eng is not None else None
+        self._levels: str | None = None
+
+    def rows_of(self, code: Any) -> list[int]:
+        """Every row of an area (an area may have several only if the store repeats it)."""
+        if len(self.first) == len(self.codes):
+            return [self.first[code]] if code in self.first else []
+        if self._all is None:
+            out: dict[Any, list[int]] = {}
+            for i, c in enumerate(self.codes):
+                out.setdefault(c, []).append(i)
+            self._all = out
+        return self._all.get(code, [])
+
+    def msoa_rows(self) -> dict[Any, list[int]]:
+        if self._msoa is None:
+            out: dict[Any, list[int]] = {}
+            for i, (c, t) in enumerate(zip(self.codes, self.area_type, strict=True)):
+                if t == "msoa":
+                    out.setdefault(c, []).append(i)
+            self._msoa = out
+        return self._msoa
+
+    def nil(self, i: int) -> bool:
+        note = self.value_note[i]
+        return isinstance(note, str) and note.startswith("nil")
+
+    @property
+    def levels(self) -> str:
+        if self._levels is None:
+            self._levels = _published_levels(self.codes)
+        return self._levels
+
+
+@functools.lru_cache(maxsize=4096)
+def _slice(indicator_id: str, period: Any, sex: Any) -> _Slice:
+    return _Slice(meta(indicator_id), period, sex)
 
 
 def _compare(m: IndicatorMeta, value: float | None, lower: float | None,
@@ -596,15 +801,22 @@ def _compare(m: IndicatorMeta, value: float | None, lower: float | None,
         return NOT_COMPARED, "no England value"
     if wilson and count is not None and den and den > 0:
         conf = m.compare_confidence / 100
-        lo, hi = wilson_ci(count, den, conf)
+        lo, hi = _wilson(count, den, conf)
         label = "99.8%" if m.compare_confidence == 99.8 else "95%"
-        return (compare_to_benchmark(value, float(lo) * m.multiplier,
-                                     float(hi) * m.multiplier, england, m.polarity, label),
+        return (compare_to_benchmark(value, lo * m.multiplier, hi * m.multiplier, england,
+                                     m.polarity, label),
                 f"{label} Wilson CI")
     if lower is not None and upper is not None:
         return (compare_to_benchmark(value, lower, upper, england, m.polarity, "95%"),
                 "published 95% CI")
     return NOT_COMPARED, "no confidence interval"
+
+
+@functools.lru_cache(maxsize=8192)
+def _wilson(count: float, den: float, confidence: float) -> tuple[float, float]:
+    """Scalar Wilson limits (0-1 scale), memoised: the compare page asks for the same sums."""
+    lo, hi = wilson_ci(count, den, confidence)
+    return float(lo), float(hi)
 
 
 def _result(m: IndicatorMeta, *, period: str | None, sex: str | None,
@@ -619,8 +831,8 @@ def _result(m: IndicatorMeta, *, period: str | None, sex: str | None,
             n_areas: int | None = None) -> PlaceValue:
     wilson = m.value_type == "proportion" and (m.ci_method == "Wilson" or from_counts)
     if value is not None and lower is None and wilson and count is not None and den:
-        lo, hi = wilson_ci(count, den, 0.95)
-        lower, upper = float(lo) * m.multiplier, float(hi) * m.multiplier
+        lo, hi = _wilson(count, den, 0.95)
+        lower, upper = lo * m.multiplier, hi * m.multiplier
     comp, basis = _compare(m, value, lower, upper, count, den, england, published, is_england,
                            wilson)
     small = bool(value is not None and count is not None and m.value_type != "count"
@@ -634,59 +846,60 @@ def _result(m: IndicatorMeta, *, period: str | None, sex: str | None,
         comparison_basis=basis, value_range=value_range, n_areas=n_areas)
 
 
-def _row_result(m: IndicatorMeta, row: pd.Series, rows: pd.DataFrame, *, period: str,
-                sex: str, used: str, note: str, is_england: bool = False) -> PlaceValue:
+def _row_result(m: IndicatorMeta, sl: _Slice, i: int, *, period: str, sex: str, used: str,
+                note: str, is_england: bool = False) -> PlaceValue:
     return _result(
-        m, period=period, sex=sex, value=_f(row["value"]), lower=_f(row["lower_ci"]),
-        upper=_f(row["upper_ci"]), count=_f(row["count"]), den=_f(row["denominator"]),
-        england=_england_value(rows), published=_s(row["compared_to_england"]), used=used,
-        code=str(row["area_code"]), note=note, age=_s(row["age"]),
-        value_note=_s(row["value_note"]), is_england=is_england)
+        m, period=period, sex=sex, value=_f(sl.value[i]), lower=_f(sl.lower[i]),
+        upper=_f(sl.upper[i]), count=_f(sl.count[i]), den=_f(sl.den[i]),
+        england=sl.england, published=_s(sl.compared[i]), used=used,
+        code=str(sl.codes[i]), note=note, age=_s(sl.age[i]),
+        value_note=_s(sl.value_note[i]), is_england=is_england)
 
 
-def _lsoa_sum(m: IndicatorMeta, place: Place, period: str, sex: str,
-              lsoa: pd.DataFrame, england: float | None, lsoa_year: int) -> PlaceValue:
-    codes = list(place.lsoa11 if lsoa_year == 2011 else place.lsoa21)
-    present = lsoa.index.intersection(codes)
-    if not len(present):
+def _lsoa_sum(m: IndicatorMeta, place: Place, period: str, sex: str, lsoa: _LsoaData,
+              lsoas: _LsoaSet, england: float | None) -> PlaceValue:
+    year = lsoas.year
+    n_present, count, den = lsoa.total(lsoas)
+    if not n_present:
         return _result(m, period=period, sex=sex, england=england, used=place.label,
-                       note=f"None of the place's LSOAs ({lsoa_year}) has data.")
-    sub = lsoa.loc[present]
-    count = float(sub["count"].sum())
-    den = float(sub["denominator"].sum())
+                       note=f"None of the place's LSOAs ({year}) has data.")
     value = count / den * m.multiplier if den > 0 else None
-    missing = len(set(codes)) - len(present)
+    missing = lsoas.n_unique - n_present
     what = ("QOF prevalence attributed from GP practices by registered patients"
             if m.method == "lsoa" else _DERIVED[m.id].what)
-    note = f"Sum over {len(present):,} LSOAs ({lsoa_year}) of {what}."
+    note = f"Sum over {n_present:,} LSOAs ({year}) of {what}."
     if missing:
         note += f" {missing} of the place's LSOAs have no data and are left out."
     return _result(m, period=period, sex=sex, value=value, count=count, den=den,
                    england=england, used=place.label, code=place.code, note=note,
-                   is_england=place.kind == "country", n_areas=len(present),
+                   is_england=place.kind == "country", n_areas=n_present,
                    from_counts=m.ci_method != "none")
 
 
-def _msoa_values(m: IndicatorMeta, place: Place, period: str, sex: str,
-                 rows: pd.DataFrame) -> PlaceValue:
-    msoa_counts = _codes_for(place, "msoa11")
-    data = rows[rows["area_type"] == "msoa"].set_index("area_code")
-    have = [c for c in msoa_counts.index if c in data.index]
+def _msoa_values(m: IndicatorMeta, place: Place, geo: _LsoaSet, period: str, sex: str,
+                 sl: _Slice) -> PlaceValue:
+    msoa_counts = geo.counts("msoa11")
+    data = sl.msoa_rows()
+    have = [c for c in msoa_counts.index if c in data]
     if not have:
         return _result(m, period=period, sex=sex, used=None,
                        note="Published for MSOAs only; none covers this place.")
+    sizes = _level_sizes("msoa11")
     if len(have) == 1:
         code = have[0]
-        exact = _level_sizes("msoa11").get(code) == msoa_counts[code]
+        exact = sizes.get(code) == msoa_counts[code]
         how = ("this place is that MSOA" if exact
                else "the MSOA containing this place is shown")
-        return _result(m, period=period, sex=sex, value=_f(data.loc[code, "value"]),
+        idx = data[code]  # an area listed twice has no single value
+        return _result(m, period=period, sex=sex,
+                       value=_f(sl.value[idx[0]]) if len(idx) == 1 else None,
                        used=_label(code), code=code,
                        note=f"Published for MSOAs only (values without counts); {how}.",
                        n_areas=1)
-    vals = data.loc[have, "value"].astype(float)
-    lo, hi = float(vals.min()), float(vals.max())
-    partial = sum(1 for c in have if _level_sizes("msoa11").get(c) != msoa_counts[c])
+    vals = sl.value[[i for c in have for i in data[c]]]
+    vals = vals[~np.isnan(vals)]
+    lo, hi = (float(vals.min()), float(vals.max())) if len(vals) else (math.nan, math.nan)
+    partial = sum(1 for c in have if sizes.get(c) != msoa_counts[c])
     note = (f"Published for MSOAs without counts, so no combined value can be made for a "
             f"place covering {len(have)} MSOAs; they range from {lo:.1f} to {hi:.1f}{m.unit}")
     note += f" ({partial} only partly inside the place)." if partial else "."
@@ -694,26 +907,26 @@ def _msoa_values(m: IndicatorMeta, place: Place, period: str, sex: str,
                    value_range=(lo, hi), n_areas=len(have))
 
 
-def _sum_units(m: IndicatorMeta, place: Place, rows: pd.DataFrame, units: list[str],
-               kind: str, *, period: str, sex: str) -> PlaceValue | str:
+def _sum_units(m: IndicatorMeta, place: Place, sl: _Slice, units: list[str], kind: str, *,
+               period: str, sex: str) -> PlaceValue | str:
     """Sum counts (and denominators) over whole areas; else the reason it cannot be done."""
-    data = rows.set_index("area_code")
-    missing = [u for u in units if u not in data.index]
+    missing = [u for u in units if u not in sl.first]
     names = [_name_of_code().get(u, (u, ""))[0] for u in units]
     if missing:
         miss = ", ".join(_name_of_code().get(u, (u, ""))[0] for u in missing[:6])
         return (f"it is made of {len(units)} whole {kind}, but {len(missing)} of them "
                 f"({miss}{', ...' if len(missing) > 6 else ''}) have no value for {period}")
-    sub = data.loc[units]
-    suppressed = sub["count"].isna() & sub["value_note"].astype("string").str.startswith(
-        "nil", na=False)
-    if (sub["count"].isna() & ~suppressed).any() or (
-            m.value_type == "proportion" and sub["denominator"].isna().any()):
+    idx = [i for u in units for i in sl.rows_of(u)]
+    counts = sl.count[idx]
+    no_count = np.isnan(counts)
+    suppressed = no_count & np.array([sl.nil(i) for i in idx], dtype=bool)
+    if (no_count & ~suppressed).any() or (
+            m.value_type == "proportion" and np.isnan(sl.den[idx]).any()):
         return f"it is made of {len(units)} whole {kind}, but not all have published counts"
-    count = float(sub["count"].fillna(0).sum())
+    count = float(np.where(no_count, 0.0, counts).sum())
     den: float | None = None
     if m.value_type == "proportion":
-        den = float(sub["denominator"].sum())
+        den = float(sl.den[idx].sum())
         value = count / den * m.multiplier if den > 0 else None
     else:
         value = count
@@ -722,33 +935,33 @@ def _sum_units(m: IndicatorMeta, place: Place, rows: pd.DataFrame, units: list[s
     if suppressed.any():
         note += f" {int(suppressed.sum())} nil or negligible ('..') counted as 0."
     return _result(m, period=period, sex=sex, value=value, count=count, den=den,
-                   england=_england_value(rows), used=place.label, code=place.code,
+                   england=sl.england, used=place.label, code=place.code,
                    note=note, n_areas=len(units), from_counts=m.ci_method != "none")
 
 
-def _published(m: IndicatorMeta, place: Place, period: str, sex: str,
-               rows: pd.DataFrame) -> PlaceValue:
-    data = rows.drop_duplicates("area_code").set_index("area_code", drop=False)
-    england = _england_value(rows)
+def _published(m: IndicatorMeta, place: Place, geo: _LsoaSet, period: str, sex: str,
+               sl: _Slice) -> PlaceValue:
+    england = sl.england
+    data = sl.first
     is_england = place.kind == "country"
     # 1. the place's own row, or an area with exactly the place's LSOAs
-    for code in _equivalent_codes(place):
-        if code in data.index:
+    for code in _equivalent_codes(place, geo):
+        if code in data:
             own = code == place.code or (is_england and code == ENGLAND)
             note = "" if own else f"{_label(code)} covers exactly this place's LSOAs."
-            return _row_result(m, data.loc[code], rows, period=period, sex=sex,
+            return _row_result(m, sl, data[code], period=period, sex=sex,
                                used=place.label if own else _label(code), note=note,
                                is_england=is_england)
     # 2. additive counts or crude proportions: sum the whole areas the place is made of
     reasons: list[str] = []
     if m.aggregatable or m.value_type == "count":
         levels = [("lad19", "districts (2019)"), ("lad24", "districts (2024)")]
-        if (rows["area_type"] == "msoa").any():
+        if sl.any_msoa:
             levels.append(("msoa11", "MSOAs"))
         for level, kind in levels:
-            units = _whole_units(place, level)
+            units = geo.whole(level)
             if units:
-                res = _sum_units(m, place, rows, units, kind, period=period, sex=sex)
+                res = _sum_units(m, place, sl, units, kind, period=period, sex=sex)
                 if isinstance(res, PlaceValue):
                     return res
                 if res not in reasons:
@@ -759,20 +972,20 @@ def _published(m: IndicatorMeta, place: Place, period: str, sex: str,
                        note="A count can be given only for a place made of whole districts "
                        "or whole MSOAs with published counts; this place is not." + why_not)
     # 3. the single district containing the place, its successor, its county or sub-ICB
-    d19 = _single(place, "lad19")
-    d24 = _single(place, "lad24")
+    d19 = geo.single("lad19")
+    d24 = geo.single("lad24")
     if d19 is None and d24 is None:
-        n = _codes_for(place, "lad19")
+        n = geo.counts("lad19")
         names = ", ".join(_names("lad19").get(c, c) for c in n.index[:8])
         more = f" and {len(n) - 8} more" if len(n) > 8 else ""
         return _result(m, period=period, sex=sex, england=england, used=None,
-                       note=f"Published for {_published_levels(rows)} only; this place "
+                       note=f"Published for {sl.levels} only; this place "
                        f"spans {len(n)} districts ({names}{more}) and no combined value "
                        "can be made without counts, so none is shown." + why_not)
     chain: list[tuple[str, str]] = []
     own_district = d19 is not None and place.code == d19
     if d19 is not None and not own_district:
-        chain.append((d19, f"published for {_published_levels(rows)} only; the district "
+        chain.append((d19, f"published for {sl.levels} only; the district "
                       f"containing this place, {_label(d19)}, is shown"))
     if d24 is not None and d24 != d19 and d24 != place.code:
         old = _names("lad19").get(d19, "") if d19 else ""
@@ -783,29 +996,28 @@ def _published(m: IndicatorMeta, place: Place, period: str, sex: str,
         also = f", which also covers {' and '.join(others)}," if others else ""
         chain.append((d24, f"{why}; {_label(d24)}{also} is shown"))
     base = d19 or d24
-    u19 = _single(place, "utla19")
+    u19 = geo.single("utla19")
     if u19 is not None and u19 != base:
         chain.append((u19, f"published for upper-tier authorities only; {_label(u19)}, "
                       "which contains this place, is shown"))
-    sicb = _single(place, "sicbl22")
+    sicb = geo.single("sicbl22")
     if sicb is not None:
         chain.append((sicb, f"published for NHS geographies only; {_label(sicb)}, which "
                       "contains this place, is shown"))
     for code, why in chain:
-        if code in data.index:
+        if code in data:
             note = why[0].upper() + why[1:] + "."
-            return _row_result(m, data.loc[code], rows, period=period, sex=sex,
+            return _row_result(m, sl, data[code], period=period, sex=sex,
                                used=_label(code), note=note)
     return _result(m, period=period, sex=sex, england=england, used=None,
                    note=f"No value is published for this place or an area containing it "
-                   f"in {period}; the indicator is published for {_published_levels(rows)}."
+                   f"in {period}; the indicator is published for {sl.levels}."
                    + why_not)
 
 
-def _published_levels(rows: pd.DataFrame) -> str:
+def _published_levels(codes: Iterable[Any]) -> str:
     """Plain words for the geographies an indicator is published for (for notes)."""
-    codes = rows["area_code"].astype(str)
-    prefixes = set(codes.str[:3])
+    prefixes = {str(c)[:3] for c in codes}
     names: list[str] = []
     if "E07" in prefixes:
         names.append("districts and unitary authorities")
@@ -821,6 +1033,22 @@ def _published_levels(rows: pd.DataFrame) -> str:
     return ", ".join(names) if names else "England"
 
 
+class _At:
+    """A place with its LSOA sets, worked out once for all the indicators of a call."""
+
+    def __init__(self, place: Place) -> None:
+        self.place = place
+        self.geo = _geo(place)
+        self._lsoa21: _LsoaSet | None = None
+
+    def lsoas(self, year: int) -> _LsoaSet:
+        if year == 2011:
+            return self.geo
+        if self._lsoa21 is None:
+            self._lsoa21 = _lsoa_set(tuple(self.place.lsoa21), 2021)
+        return self._lsoa21
+
+
 def indicator_for_place(place: Place | str, indicator_id: str, period: str | None = None,
                         sex: str | None = None) -> PlaceValue:
     """The indicator's value for a place, its CI, England value and comparison, and how
@@ -830,29 +1058,29 @@ def indicator_for_place(place: Place | str, indicator_id: str, period: str | Non
     Persons when published, otherwise Male (then Female) - use :func:`indicators_for_place`
     to get both sexes.
     """
-    place = _resolve(place)
+    return _for_place(_At(_resolve(place)), indicator_id, period, sex)
+
+
+def _for_place(at: _At, indicator_id: str, period: str | None, sex: str | None) -> PlaceValue:
+    place = at.place
     m = meta(indicator_id)
-    df = values(m.id)
+    _raw(m.id)  # an indicator without rows fails here, as values() would
     if sex is None:
         avail = sexes(m.id)
         sex = avail[0] if avail else "Persons"
     if period is None:
         period = latest_period(m.id, sex)
-    rows = df[(df["period"] == period) & (df["sex"] == sex) & df["category"].isna()]
-    if rows.empty:
+    sl = _slice(m.id, period, sex)
+    if not sl.n_rows:
         return _result(m, period=period, sex=sex, used=None,
                        note=f"No data for {sex.lower()} in {period}.")
     if m.method in ("lsoa", "derived"):
-        if m.method == "derived":
-            d = _DERIVED[m.id]
-            lsoa, year = d.lsoa_frame(), d.lsoa_year
-        else:
-            lsoa = rows[rows["area_type"] == "lsoa"].set_index("area_code")
-            year = 2011
-        return _lsoa_sum(m, place, period, sex, lsoa, _england_value(rows), year)
+        year = 2011 if m.method == "lsoa" else _DERIVED[m.id].lsoa_year
+        assert sl.lsoa is not None
+        return _lsoa_sum(m, place, period, sex, sl.lsoa, at.lsoas(year), sl.england)
     if m.method == "msoa":
-        return _msoa_values(m, place, period, sex, rows)
-    return _published(m, place, period, sex, rows)
+        return _msoa_values(m, place, at.geo, period, sex, sl)
+    return _published(m, place, at.geo, period, sex, sl)
 
 
 def indicators_for_place(place: Place | str, include_unavailable: bool = False,
@@ -860,14 +1088,14 @@ def indicators_for_place(place: Place | str, include_unavailable: bool = False,
     """Every indicator for a place in its latest period: Persons where published, else Male
     and Female. Indicators with neither a value nor a range are left out unless
     ``include_unavailable`` (their note says why)."""
-    place = _resolve(place)
+    at = _At(_resolve(place))
     out: list[PlaceValue] = []
     for ind in (ids if ids is not None else registry()):
         avail = sexes(ind)
         wanted = ["Persons"] if "Persons" in avail else [s for s in ("Male", "Female")
                                                         if s in avail]
         for sex in wanted:
-            pv = indicator_for_place(place, ind, sex=sex)
+            pv = _for_place(at, ind, None, sex)
             if include_unavailable or pv.value is not None or pv.value_range is not None:
                 out.append(pv)
     return out
@@ -935,7 +1163,9 @@ def town_flags(place: Place | str) -> dict[str, Any] | None:
 
 def clear_cache() -> None:
     """Forget cached frames (tests that swap the snapshot folder)."""
-    for fn in (registry, _store_groups, _values_cached, _geo11, _level_sizes, _names,
-               _name_of_code, _successors, _derived_lsoa, _codes_for_lsoas,
-               _latest_cached, _sexes_cached):
+    for fn in (registry, _store_groups, _raw_cached, _values_cached, _geo11, _level_sizes,
+               _names, _name_of_code, _successors, _derived_lsoa, _lsoa_codes,
+               _lsoa_positions, _lsoa_set, _derived_data, _slice, _wilson, _latest_cached,
+               _sexes_cached):
         fn.cache_clear()
+    _CATEGORY_POSITIONS.clear()

@@ -153,17 +153,20 @@ class SeriesColumns:
         return f"q{self.index}"
 
 
-def series_columns(geo: Geography) -> list[SeriesColumns]:
-    """The series of a geography with their property index (stable registry order)."""
+def series_columns(geo: Geography, group: str | None = None) -> list[SeriesColumns]:
+    """The series of a geography (in one static-file group, or all) with their property
+    index in that group's file (stable registry order)."""
     out = []
-    for i, key in enumerate(am.series_keys(geo)):
-        primary = next(ind for ind in am.available(geo) if ind.series_key == key)
-        out.append(SeriesColumns(key, i, primary))
+    groups = [group] if group else list(dict.fromkeys(i.file_group for i in am.available(geo)))
+    for g in groups:
+        for i, key in enumerate(am.series_keys(geo, g)):
+            primary = next(ind for ind in am.available(geo) if ind.series_key == key)
+            out.append(SeriesColumns(key, i, primary))
     return out
 
 
 def series_of(ind: AreaIndicator, geo: Geography) -> SeriesColumns:
-    for s in series_columns(geo):
+    for s in series_columns(geo, ind.file_group):
         if s.key == ind.series_key:
             return s
     raise KeyError(f"indicator {ind.id} is not available for {geo.id}")
@@ -415,11 +418,12 @@ def table_twin(view: pd.DataFrame, ind: AreaIndicator, geo: Geography, scheme: s
 # Static GeoJSON files
 
 
-def _input_tables(geo: Geography) -> list[str]:
+def _input_tables(geo: Geography, group: str) -> list[str]:
     names = {geo.boundary_table, "geo_lsoa11", "geo_lsoa21", "lsoa11_lsoa21", "wards19",
-             "districts"}
+             "districts", "iod2019_lsoa11", "iod2025_lsoa21", "census2021_age_lsoa21"}
     for ind in am.available(geo):
-        names.update(ind.tables)
+        if ind.file_group == group:
+            names.update(ind.tables)
     return sorted(names)
 
 
@@ -458,8 +462,9 @@ def _clean_class(x: float) -> int | str:
     return "–" if x is None or pd.isna(x) else int(x)
 
 
-def areas_geojson(geo_id: str, extent: Place) -> bytes:
-    """The static file of a map: every drawable area in view with, for every series, the
+def areas_geojson(geo_id: str, extent: Place, group: str = "iod") -> bytes:
+    """The static file of a map: every drawable area in view (sorted by code, so feature
+    indices are the same in every group's file) with, for every series of the group, the
     tooltip text ``s<k>``, the national class ``d<k>`` and the class in view ``q<k>``
     (omitted for all-England maps, where it equals the national class). No NaN, ever."""
     geo = am.GEOGRAPHIES[geo_id]
@@ -467,7 +472,7 @@ def areas_geojson(geo_id: str, extent: Place) -> bytes:
     drawn = view[view["has_geometry"]]
     bt = snapshot.geo_table(geo.boundary_table).set_index("code")
     geoms = bt.geometry.reindex(drawn.index).to_numpy()
-    series = series_columns(geo)
+    series = series_columns(geo, group)
     with_q = not england_like(extent)
     cols = {}
     for s in series:
@@ -499,13 +504,14 @@ def outline_geojson(geoms: Sequence[shapely.Geometry], codes: Sequence[str],
     return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode()
 
 
-def areas_file(geo_id: str, extent: Place) -> str:
-    """File name of the (geography, extent) static file, generating it if needed."""
+def areas_file(geo_id: str, extent: Place, group: str = "iod") -> str:
+    """File name of the (geography, extent, indicator group) static file, generating it if
+    needed."""
     geo = am.GEOGRAPHIES[geo_id]
-    key = [STATIC_FORMAT, geo_id, _extent_key(extent), am.signature(),
-           *_table_hashes(_input_tables(geo))]
-    return static_geo.ensure(f"areas-{geo_id}-{extent.id}", key,
-                             lambda: areas_geojson(geo_id, extent))
+    key = [STATIC_FORMAT, geo_id, group, _extent_key(extent), am.signature(),
+           *_table_hashes(_input_tables(geo, group))]
+    return static_geo.ensure(f"areas-{geo_id}-{extent.id}-{group}", key,
+                             lambda: areas_geojson(geo_id, extent, group))
 
 
 def _district_geography(geo: Geography) -> Geography:

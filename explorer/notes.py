@@ -35,7 +35,14 @@ FORMAT_VERSION = 1
 
 #: Characters with a meaning in Markdown (CommonMark plus Streamlit's $maths$ and
 #: :colour[text] directives). Each can be backslash-escaped in CommonMark.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&$:=\"'^])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~&$=\"'^])")
+#: GitHub-flavoured Markdown turns bare addresses (http://…, www.…, name@host) into links,
+#: and Streamlit turns :shortcodes: into emoji and icons, *after* escapes are decoded. An
+#: invisible WORD JOINER after ':' and 'www' and before '@' breaks those patterns while the
+#: text looks the same.
+WORD_JOINER = "\u2060"
+_ORDERED = re.compile(r"^(\s*\d+)\.", re.MULTILINE)
+_AUTOLINK = re.compile(r"(?<=:)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -136,12 +143,18 @@ def merge(first: Iterable[Note], second: Iterable[Note]) -> list[Note]:
 # Display and export
 
 
-def escape_markdown(text: str) -> str:
+def escape_markdown(text: str, *, plain_addresses: bool = True) -> str:
     """Text -> Markdown that displays exactly that text: no HTML, links, images or maths.
 
+    ``plain_addresses`` also stops bare addresses (http://…, www.…, a@b.org) becoming links
+    and :shortcodes: becoming icons (see WORD_JOINER); exports turn it off, because a
+    Markdown file is also read as plain text.
     Line breaks are kept as hard breaks so a multi-line note keeps its shape.
     """
     escaped = _MD_SPECIAL.sub(r"\\\1", str(text))
+    escaped = _ORDERED.sub(r"\1\\.", escaped)  # "1. " at a line start is not a list
+    if plain_addresses:
+        escaped = _AUTOLINK.sub(WORD_JOINER, escaped)
     return "  \n".join(line.strip("\r") for line in escaped.split("\n"))
 
 
@@ -151,25 +164,29 @@ def _absolute(link: str, base: str) -> str:
 
 def to_markdown(notes: Iterable[Note], title: str, generated: str, base: str = "") -> str:
     """Notes grouped by scene, each scene with its link, every typed text escaped."""
+
+    def esc(text: str) -> str:
+        return escape_markdown(text, plain_addresses=False)
+
     notes = list(notes)
-    lines = [f"# Panel notes: {escape_markdown(title)}", "",
-             f"Exported {escape_markdown(generated)} from the Health Equity Explorer. "
+    lines = [f"# Panel notes: {esc(title)}", "",
+             f"Exported {esc(generated)} from the Health Equity Explorer. "
              f"{len(notes)} note(s).", ""]
     groups: dict[tuple[int, str, str], list[Note]] = {}
     for note in sorted(notes, key=lambda n: (n.scene, n.created)):
         groups.setdefault((note.scene, note.scene_title, note.link), []).append(note)
     for (scene, scene_title, link), items in groups.items():
         heading = f"Scene {scene}: {scene_title}" if scene else (scene_title or "General")
-        lines += [f"## {escape_markdown(heading)}", ""]
+        lines += [f"## {esc(heading)}", ""]
         if link:
             url = _absolute(link, base)
             # a link destination cannot hold spaces or angle brackets; ours are URL-encoded
             safe = url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
             lines += [f"View: <{safe}>", ""]
         for note in items:
-            body = escape_markdown(note.text).replace("  \n", "  \n  ")
-            lines.append(f"- **{escape_markdown(note.kind_label)}** "
-                         f"({escape_markdown(note.created)}): {body}")
+            body = esc(note.text).replace("  \n", "  \n  ")
+            lines.append(f"- **{esc(note.kind_label)}** "
+                         f"({esc(note.created)}): {body}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

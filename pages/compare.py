@@ -21,9 +21,11 @@ from explorer.places import DEFAULT_COMPARISON, registry
 from explorer.profile import CORE20_DEFINITION, profile
 from loaders import snapshot
 from ui import exports
-from ui.frame import guard
+from ui.frame import guard, require_app_frame
 from ui.state import publish, seed, show_messages, widget_key
 from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
+
+require_app_frame()
 
 PAGE = "compare"
 CONFIDENCE = {"95": 0.95, "99.8": 0.998}
@@ -47,10 +49,8 @@ def _valid_places(ids: list[str]) -> list[str]:
 
 st.session_state.pop("_compare_bad", None)
 seed(PAGE, validators={"p": _valid_places,
-                       "bm": url_state.choice(place_options(("country", "region", "icb",
-                                                             "sub-region")), "benchmark"),
                        "ci": url_state.choice(CONFIDENCE, "confidence level")},
-     defaults={"p": list(DEFAULT_COMPARISON), "bm": "england", "ci": "95"})
+     defaults={"p": list(DEFAULT_COMPARISON), "ci": "95"})
 # a place sent here by another page (map "Compare" button)
 for pid in st.session_state.pop("compare_add", []):
     current = st.session_state.get(widget_key("p"), [])
@@ -73,7 +73,7 @@ with guard("The comparison"):
     conf_key = top[1].radio("Confidence", list(CONFIDENCE), key=widget_key("ci"),
                             format_func=lambda k: f"{k}%", horizontal=True)
     top[2].markdown(" ")
-    publish({"p": ids, "ci": conf_key, "bm": "england"})
+    publish({"p": ids, "ci": conf_key})
     if not ids:
         st.info("Choose at least one place to see its profile.")
         st.stop()

@@ -11,10 +11,12 @@ from explorer.core20plus5 import card, marmot_rows
 from explorer.profile import CORE20_DEFINITION
 from loaders import snapshot
 from ui import exports
-from ui.frame import guard
+from ui.frame import guard, require_app_frame
 from ui.indicator_cards import indicator_line
 from ui.state import publish, seed, show_messages, widget_key
 from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
+
+require_app_frame()
 
 PAGE = "core20plus5"
 VIEWS = {"card": "CORE20PLUS5", "marmot": "Marmot principles"}

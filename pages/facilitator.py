@@ -91,7 +91,7 @@ with guard("The scene player"):
         if scene.notes:
             with st.container(border=True):
                 st.caption("Speaker notes")
-                st.markdown(escape_markdown(scene.notes))
+                st.text(scene.notes)
         b1, b2 = st.columns(2)
         go = b1.button("Present from this scene", type="primary",
                        icon=":material/slideshow:", width="stretch",
@@ -132,7 +132,7 @@ with guard("The panel notes"):
             top.caption(f"{note.kind_label} · {escape_markdown(note.created)}")
             bin_col.button("Delete", key=f"note_del_{note.id}", icon=":material/delete:",
                            on_click=notes.delete, args=(note.id,), type="tertiary")
-            st.markdown(escape_markdown(note.text))
+            st.text(note.text)
     status = notes.storage_status()
     st.caption({"browser": "Notes are kept in this browser: they survive a reload, stay on "
                            "this device and are never sent to other users.",
@@ -282,7 +282,7 @@ with tab_data, guard("Your own data"):
 with tab_room:
     st.caption("The address that links and QR codes use. When the app runs on your laptop, "
                "phones in the room need its network or public address, e.g. "
-               "https://explorer.example.org or http://192.168.1.20:8501.")
+               "`https://explorer.example.org` or `http://192.168.1.20:8501`.")
     typed = st.text_input("Room address", value=share.room_base(), key="room_input")
     if typed and typed.rstrip("/") != share.room_base():
         valid = share.valid_base(typed)

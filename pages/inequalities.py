@@ -13,9 +13,11 @@ from explorer.inequalities import (
     life_expectancy,
 )
 from ui import exports
-from ui.frame import guard
+from ui.frame import guard, require_app_frame
 from ui.state import publish, seed, show_messages, widget_key
 from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
+
+require_app_frame()
 
 PAGE = "inequalities"
 GROUPINGS = ("decile", "quintile")

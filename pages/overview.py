@@ -11,9 +11,11 @@ from explorer.places import DEFAULT_REGION
 from explorer.profile import CORE20_DEFINITION, VINTAGES
 from loaders import snapshot
 from ui import exports
-from ui.frame import guard
+from ui.frame import guard, require_app_frame
 from ui.state import publish, seed, show_messages
 from ui.widgets import REGION_KINDS, place_options, region_picker, vintage_picker
+
+require_app_frame()
 
 PAGE = "overview"
 MAX_BARS = 45

@@ -7,7 +7,9 @@ import streamlit as st
 from explorer.places import KINDS, registry
 from explorer.profile import CORE20_DEFINITION
 from explorer.provenance import attributions, check_snapshot, sources_table
-from ui.frame import guard
+from ui.frame import guard, require_app_frame
+
+require_app_frame()
 
 st.title("Data and methods")
 st.markdown(

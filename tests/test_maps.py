@@ -75,8 +75,9 @@ def test_registry_has_the_iod_picker_and_a_stable_signature():
 def test_a_health_indicator_plugs_in_from_lsoa_counts():
     lsoa = am.area_values("lsoa19")
     num = (lsoa["population"] * 0.1).round()
-    ind = am.lsoa_ratio_indicator("test_rate", "Test rate", numerator=num,
-                                  denominator=lsoa["population"], lsoa_year=2011)
+    ind = am.lsoa_ratio_indicator("test_rate", "Test rate", lsoa_year=2011,
+                                  counts=lambda: (num, lsoa["population"]),
+                                  file_group="test")
     before = am.signature()
     am.register(ind)
     try:
@@ -85,7 +86,8 @@ def test_a_health_indicator_plugs_in_from_lsoa_counts():
         assert am.signature() != before
         assert ind.values(geo).loc["E06000009"] == pytest.approx(10.0, abs=0.05)
         assert ind.fmt(12.345) == "12.3%"
-        assert "test_rate" in am.series_keys(geo)
+        assert am.series_keys(geo, "test") == ["test_rate"]
+        assert "test_rate" not in am.series_keys(geo, "iod")
         assert ind not in am.available(am.geography("lsoa", 2025))
     finally:
         am.unregister("test_rate")
@@ -125,7 +127,7 @@ def test_decile_colours_are_identical_across_extents(places):
         col = f"n:{ind.id}"
         assert (small.loc[both, col] == big.loc[both, col]).all(), ind.id
     # one palette, decile 1 darkest, the same strings as every other page
-    assert maps.PALETTE == (MISSING_COLOUR, *DECILE_COLOURS)
+    assert (MISSING_COLOUR, *DECILE_COLOURS) == maps.PALETTE
     england = places.get("england")
     for region in (places.get("blackpool"), england):
         assert maps.accessor_prop(am.get("imd_score"), geo, region, "national") == "d0"

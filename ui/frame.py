@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from pathlib import Path
 from collections.abc import Iterator
 
 import streamlit as st
@@ -12,6 +13,7 @@ from explorer.places import UnknownPlaceError
 from loaders.schema import SnapshotError
 
 log = logging.getLogger("explorer")
+APP_FILE = Path(__file__).resolve().parents[1] / "app.py"
 
 PRESENT_CSS = """
 <style>
@@ -24,6 +26,24 @@ header[data-testid="stHeader"], [data-testid="stToolbar"] {display: none !import
 .block-container {padding-top: 1.2rem; max-width: 1800px;}
 </style>
 """
+
+
+def require_app_frame() -> None:
+    """Run the page inside app.py's navigation even on a fresh server's first request.
+
+    Streamlit treats an entry script with a sibling ``pages/`` folder as a legacy
+    "pages directory" app until ``st.navigation`` is first called in the process, so the very
+    first visit to e.g. ``/compare`` would run the page alone (no page config, no sidebar,
+    no presentation mode). When that happens, run app.py here (it calls st.navigation and
+    then this page) and stop.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        import runpy
+
+        runpy.run_path(str(APP_FILE), run_name="__main__")
+        st.stop()
 
 
 def presentation_mode() -> bool:

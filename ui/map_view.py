@@ -136,8 +136,8 @@ def view_frame(choice: MapChoice) -> pd.DataFrame:
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def _spec(geo_id: str, extent_key: str, fill_prop: str, sel: str, zoom: str, basemap: bool,
-          base_url: str, _extent: Place) -> str:
+def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zoom: str,
+          basemap: bool, base_url: str, _extent: Place) -> str:
     geo = am.GEOGRAPHIES[geo_id]
     view = maps.view_frame(geo_id, _extent)
     drawn = view.index[view["has_geometry"]]
@@ -146,7 +146,7 @@ def _spec(geo_id: str, extent_key: str, fill_prop: str, sel: str, zoom: str, bas
     url = lambda name: None if name is None else \
         maps.static_geo.url(name, base_url)  # noqa: E731
     layers = maps.MapLayers(
-        areas=url(maps.areas_file(geo_id, _extent)),
+        areas=url(maps.areas_file(geo_id, _extent, group)),
         districts=url(maps.district_outline_file(geo_id, _extent)),
         wards=url(maps.ward_outline_file(geo_id, _extent)),
         extent=url(maps.extent_outline_file(geo_id, _extent)),
@@ -155,14 +155,16 @@ def _spec(geo_id: str, extent_key: str, fill_prop: str, sel: str, zoom: str, bas
         stroked=not geo.is_lsoa,
         light_outlines=maps.england_like(_extent),
     )
-    return maps.deck_json(layers, fill_prop, state, trigger=fill_prop, basemap=basemap)
+    return maps.deck_json(layers, fill_prop, state, trigger=f"{group}:{fill_prop}",
+                          basemap=basemap)
 
 
 def deck_spec(choice: MapChoice, sel: str | None, zoom: str | None) -> str:
     base = st.get_option("server.baseUrlPath") or ""
     prop = maps.accessor_prop(choice.indicator, choice.geo, choice.extent, choice.scheme)
-    return _spec(choice.geo.id, f"{choice.extent.id}:{maps._extent_key(choice.extent)}", prop,
-                 sel or "", zoom or "", choice.basemap, base, choice.extent)
+    return _spec(choice.geo.id, f"{choice.extent.id}:{maps._extent_key(choice.extent)}",
+                 choice.indicator.file_group, prop, sel or "", zoom or "", choice.basemap, base,
+                 choice.extent)
 
 
 # --------------------------------------------------------------------------------------

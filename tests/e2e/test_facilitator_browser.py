@@ -213,7 +213,8 @@ def test_present_from_a_scene_opens_its_page_in_presentation_mode(fac_app: str,
 
 
 def test_notes_survive_a_reload_and_show_as_typed(fac_app: str, page) -> None:
-    typed = "Panel: <b>not bold</b> [a link](http://example.org) **no stars** $x$"
+    typed = ("Panel: <b>not bold</b> [a link](http://example.org) **no stars** $x$ "
+             "www.example.com ask@example.com")
     _open_facilitator(page, fac_app, "?scene=1")
     page.get_by_text("Notes are kept in this browser").wait_for()
     page.get_by_label("Note", exact=True).fill(typed)
@@ -227,5 +228,5 @@ def test_notes_survive_a_reload_and_show_as_typed(fac_app: str, page) -> None:
     main.get_by_text(typed, exact=True).wait_for()
     # typed text is shown as text: no element, link or image was made from it
     assert main.locator("b", has_text="not bold").count() == 0
-    assert main.locator('a[href="http://example.org"]').count() == 0
+    assert main.locator('a[href*="example"]').count() == 0
     assert main.locator("strong", has_text="no stars").count() == 0

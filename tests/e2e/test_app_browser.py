@@ -1,0 +1,69 @@
+"""The real app in headless Chromium: it starts on 127.0.0.1, pages render, links reopen views,
+and nothing reaches the network or the console."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import assert_no_console_errors, wait_for_script_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def _external(requests: list[str], base: str) -> list[str]:
+    return [u for u in requests if not u.startswith((base, "data:", "blob:"))]
+
+
+def test_overview_renders_without_errors_or_network(app_server, browser_page):
+    page = browser_page
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url))
+    page.goto(app_server + "/")
+    wait_for_script_idle(page)
+    page.get_by_role("heading", name="Where is deprivation concentrated?").wait_for()
+    page.locator("[data-testid='stVegaLiteChart'] canvas, "
+                 "[data-testid='stVegaLiteChart'] svg").first.wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_text("Open Government Licence").first.is_visible()
+    assert "r=lsc-north-cumbria" in page.url
+    assert_no_console_errors(page)
+    assert _external(seen, app_server) == []
+
+
+def test_compare_opens_by_url_with_three_places(app_server, browser_page):
+    page = browser_page
+    page.goto(app_server + "/compare?p=workington-parish-wards,eden,blackpool")
+    wait_for_script_idle(page)
+    page.get_by_role("heading", name="In brief").wait_for()
+    summary = page.locator("[data-testid='stMarkdownContainer'] li").first.inner_text()
+    assert "Workington (parish wards)" in summary and "45.4%" in summary
+    metrics = page.locator("[data-testid='stMetricLabel']").all_inner_texts()
+    assert [m.strip() for m in metrics[:3]] == ["Workington (parish wards)", "Eden", "Blackpool"]
+    charts = page.locator("[data-testid='stVegaLiteChart']")
+    charts.first.wait_for()
+    assert charts.count() >= 2
+    # the decile chart draws one bar group per place: its y axis names all three
+    page.get_by_text("Residents by national deprivation decile").wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert_no_console_errors(page)
+
+
+def test_unknown_place_in_link_shows_message_not_traceback(app_server, browser_page):
+    page = browser_page
+    page.goto(app_server + "/compare?p=atlantis,eden")
+    wait_for_script_idle(page)
+    page.get_by_text(re.compile("Unknown place\\(s\\) in the link: 'atlantis'")).wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert "Traceback" not in page.content()
+
+
+def test_first_visit_deep_link_gets_the_app_frame(app_server, browser_page):
+    page = browser_page
+    page.goto(app_server + "/inequalities?p=blackpool&ind=qof-copd")
+    wait_for_script_idle(page)
+    page.get_by_role("heading", name="Inequalities within a place").wait_for()
+    nav = page.locator("[data-testid='stSidebarNav']")
+    assert "Compare places" in nav.inner_text()
+    assert page.title() == "Health Equity Explorer"

@@ -1,0 +1,86 @@
+"""The map page in headless Chromium: the canvas really draws, the legend is there, a click
+selects, and a link with a selection reopens it. Timing is the benchmark's job, not this."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.e2e.conftest import assert_no_console_errors, wait_for_script_idle
+
+pytestmark = pytest.mark.e2e
+DECK = "[data-testid='stDeckGlJsonChart']"
+
+
+def coloured_share(page, selector: str = DECK) -> float:
+    """Share of the map's pixels that are choropleth colours (not white, grey or black)."""
+    png = page.locator(selector).first.screenshot()
+    img = Image.open(io.BytesIO(png)).convert("RGB").resize((160, 120))
+    pixels = list(img.get_flattened_data())
+    coloured = sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 40)
+    return coloured / len(pixels)
+
+
+def wait_for_map(page, min_share: float = 0.05, timeout: float = 60) -> float:
+    page.wait_for_selector(f"{DECK} canvas", timeout=timeout * 1000)
+    deadline = time.time() + timeout
+    share = 0.0
+    while time.time() < deadline:
+        share = coloured_share(page)
+        if share >= min_share:
+            return share
+        time.sleep(0.5)
+    raise AssertionError(f"the map did not draw (coloured share {share:.3f})")
+
+
+def test_map_canvas_draws_with_its_legend(app_server, browser_page):
+    page = browser_page
+    static = []
+    page.on("response", lambda r: static.append((r.status, r.url))
+            if "/app/static/" in r.url else None)
+    page.goto(f"{app_server}/map?r=blackpool")
+    share = wait_for_map(page)
+    assert share > 0.05
+    legend = page.get_by_label("Map legend")
+    assert legend.is_visible()
+    assert "No value" in legend.inner_text()
+    assert "most deprived" in legend.inner_text()
+    assert any(s == 200 and "/app/static/areas-lsoa19-blackpool-" in u for s, u in static)
+    alt = page.locator(DECK).first.get_attribute("aria-label") or ""
+    assert alt.startswith("Blackpool: 39 of 94 LSOAs in the most deprived decile")
+    wait_for_script_idle(page)
+    assert_no_console_errors(page)
+
+
+def test_a_link_with_a_selection_reopens_it(app_server, browser_page):
+    page = browser_page
+    page.goto(f"{app_server}/map?r=blackpool&sel=E01012673")
+    wait_for_map(page)
+    page.get_by_role("heading", name="Blackpool 010A").wait_for()
+    assert "sel=E01012673" in page.url
+    page.get_by_role("button", name="Zoom to").wait_for()
+    assert_no_console_errors(page)
+
+
+def test_clicking_an_area_selects_it(app_server, browser_page):
+    page = browser_page
+    page.goto(f"{app_server}/map?lvl=district&r=north-west")
+    wait_for_map(page)
+    wait_for_script_idle(page)
+    box = page.locator(f"{DECK} canvas").first.bounding_box()
+    assert box is not None
+    for fx, fy in ((0.5, 0.5), (0.45, 0.6), (0.55, 0.4), (0.5, 0.7)):
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        try:
+            page.wait_for_url("**sel=E0*", timeout=15_000)
+            break
+        except PlaywrightTimeout:  # that point may be outside every area: try another
+            continue
+    else:
+        pytest.fail("clicking the map never selected an area")
+    page.get_by_role("button", name="Zoom to").wait_for()
+    assert_no_console_errors(page)
