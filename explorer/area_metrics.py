@@ -495,10 +495,10 @@ def source_caption(ind: AreaIndicator, geo: Geography) -> str:
 
 
 @functools.cache
-def signature() -> str:
-    """Changes whenever the set of indicators or their definitions change."""
+def signature(group: str | None = None) -> str:
+    """Changes whenever the indicators (of a file group) or their definitions change."""
     text = "|".join(f"{i.id}:{i.series_key}:{i.file_group}:{i.version}:{i.class_method}"
-                    for i in indicators())
+                    for i in indicators() if group is None or i.file_group == group)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -21,7 +21,10 @@ otherwise the place's CI (Wilson at the indicator's comparison level, or the pub
 limits) against the England value via :mod:`explorer.stats.compare`.
 
 Pure functions over snapshot frames; no Streamlit. Frames returned by :func:`values` are
-shared (cached per process): treat them as read-only.
+shared (cached per process): treat them as read-only. For speed, each indicator's rows for a
+(period, sex) are prepared once per process (:class:`_Slice`: England value, each area's
+row, LSOA counts as arrays on the lookup's rows) and each place's geography once per set of
+LSOAs (:class:`_LsoaSet`), so a place's values are look-ups and array sums, not frame filters.
 """
 
 from __future__ import annotations
@@ -210,10 +213,23 @@ def _validate_entry(raw: dict, n: int) -> IndicatorMeta:
     return IndicatorMeta(**d)
 
 
+def _load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` through libyaml when available (same constructor, a tenth of the
+    time); a document libyaml rejects is re-read by the pure-Python loader, so errors read
+    as before."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            return yaml.load(text, Loader=loader)
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
+
+
 def load_registry(path: Path = INDICATORS_FILE) -> dict[str, IndicatorMeta]:
     """Parse and validate the yaml; every problem raises :class:`IndicatorRegistryError`."""
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = _load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise IndicatorRegistryError(f"{path.name}: not valid YAML ({exc})") from exc
     if not isinstance(spec, dict) or set(spec) != _TOP_KEYS:
@@ -368,17 +384,21 @@ def latest_period(indicator_id: str, sex: str | None = None,
 def _latest_cached(indicator_id: str, sex: str | None,
                    area_codes: tuple[str, ...] | None) -> str | None:
     df = _raw(indicator_id)
-    df = df[df["value"].notna() | df["count"].notna()]
+    keep = (df["value"].notna() | df["count"].notna()).to_numpy(dtype=bool)
     if sex is not None:
-        df = df[df["sex"] == sex]
+        keep = keep & (df["sex"] == sex).to_numpy(dtype=bool, na_value=False)
     if area_codes is not None:
-        df = df[df["area_code"].isin(list(area_codes))]
-    elif (df["area_type"] != "england").any():
-        df = df[df["area_type"] != "england"]
-    if df.empty:
+        keep = keep & df["area_code"].isin(list(area_codes)).to_numpy(dtype=bool)
+    else:
+        below = (df["area_type"] != "england").to_numpy(dtype=bool, na_value=True)
+        if (keep & below).any():
+            keep = keep & below
+    rows = np.flatnonzero(keep)
+    if not len(rows):
         return None
-    top = df.sort_values(["period_sort", "period_start"]).iloc[-1]
-    return str(top["period"])
+    # the last of the rows sorted (stably) by period_sort, then period_start
+    order = np.lexsort((df["period_start"].to_numpy()[rows], df["period_sort"].to_numpy()[rows]))
+    return str(df["period"].iloc[rows[order[-1]]])
 
 
 def sexes(indicator_id: str, period: str | None = None) -> list[str]:
@@ -391,7 +411,7 @@ def _sexes_cached(indicator_id: str, period: str | None) -> tuple[str, ...]:
     df = _raw(indicator_id)
     if period is not None:
         df = df[df["period"] == period]
-    have = set(df["sex"].dropna().astype(str).unique())
+    have = {str(x) for x in df["sex"].dropna().unique()}
     return tuple(s for s in SEX_ORDER if s in have)
 
 
@@ -476,9 +496,9 @@ def _lsoa_positions(year: int) -> dict[str, int]:
 
 
 class _LsoaSet:
-    """A set of LSOA codes located in the geography lookup, with the areas they make up
-    (2011 sets). Built once per set of codes (:func:`_lsoa_set`), so a place's geography is
-    worked out once, not once per indicator."""
+    """A set of LSOA codes located in the geography lookup of its vintage, with (2011 sets
+    only) the areas they make up. Built once per set of codes (:func:`_lsoa_set`), so a
+    place's geography is worked out once, not once per indicator."""
 
     def __init__(self, codes: tuple[str, ...], year: int) -> None:
         where = _lsoa_positions(year)
@@ -490,32 +510,65 @@ class _LsoaSet:
         self.positions = np.sort(np.fromiter((i for i in found if i >= 0), dtype=np.intp))
         #: codes not in the lookup (matched only against data rows outside it)
         self.outside = tuple(c for c, i in zip(unique, found, strict=True) if i < 0)
-        self._counts: dict[str, pd.Series] = {}
+        self._counts: dict[str, dict[str, int]] = {}
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._whole: dict[str, list[str] | None] = {}
 
-    def counts(self, level: str) -> pd.Series:
-        """Per area of ``level``: how many of the LSOAs (2011) lie in it (value_counts order)."""
+    def counts(self, level: str) -> dict[str, int]:
+        """Per area of ``level``: how many of the LSOAs (2011) lie in it, most first (ties in
+        lookup order, as ``value_counts`` orders them)."""
         out = self._counts.get(level)
         if out is None:
-            col = _LEVELS[level][0]
-            out = self._counts[level] = _geo11()[col].take(self.positions).value_counts()
+            if self.year != 2011:
+                raise ValueError("areas are known for LSOA 2011 sets only")
+            codes, names = _level_codes(level)
+            k = codes[self.positions]
+            k = k[k >= 0]
+            areas, first, n = np.unique(k, return_index=True, return_counts=True)
+            seen = np.argsort(first)  # order of first appearance
+            areas, n = areas[seen], n[seen]
+            most = np.argsort(-n, kind="stable")
+            self._arrays[level] = (areas[most], n[most])
+            out = dict(zip(names[areas[most]].tolist(), n[most].tolist(), strict=True))
+            self._counts[level] = out
         return out
+
+    def count_arrays(self, level: str) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`counts` as (area numbers of :func:`_level_codes`, LSOA counts)."""
+        if level not in self._arrays:
+            self.counts(level)
+        return self._arrays[level]
 
     def whole(self, level: str) -> list[str] | None:
         """The areas of ``level`` the LSOAs make up exactly, or None if they cut one."""
         if level not in self._whole:
             counts = self.counts(level)
             whole = None
-            if not counts.empty:
+            if counts:
                 sizes = _level_sizes(level)
                 if all(sizes.get(code, -1) == n for code, n in counts.items()):
-                    whole = sorted(counts.index)
+                    whole = sorted(counts)
             self._whole[level] = whole
         return self._whole[level]
 
     def single(self, level: str) -> str | None:
         counts = self.counts(level)
-        return str(counts.index[0]) if len(counts) == 1 else None
+        return str(next(iter(counts))) if len(counts) == 1 else None
+
+
+@functools.cache
+def _level_codes(level: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each lookup row's area of ``level`` as an integer (-1 if none), and the area codes."""
+    codes, names = pd.factorize(_geo11()[_LEVELS[level][0]])
+    return np.asarray(codes, dtype=np.intp), np.asarray(names, dtype=object)
+
+
+@functools.cache
+def _level_numbers(level: str) -> tuple[dict[str, int], np.ndarray]:
+    """Area code -> its number in :func:`_level_codes`, and each area's LSOA count."""
+    codes, names = _level_codes(level)
+    sizes = np.bincount(codes[codes >= 0], minlength=len(names))
+    return {name: i for i, name in enumerate(names.tolist())}, sizes
 
 
 @functools.lru_cache(maxsize=512)
@@ -526,16 +579,6 @@ def _lsoa_set(codes: tuple[str, ...], year: int) -> _LsoaSet:
 def _geo(place: Place) -> _LsoaSet:
     """The place's LSOAs (2011) in the lookup."""
     return _lsoa_set(tuple(place.lsoa11), 2011)
-
-
-def _codes_for(place: Place, level: str) -> pd.Series:
-    """Per area of ``level``: how many of the place's LSOAs (2011) lie in it."""
-    return _geo(place).counts(level)
-
-
-def _whole_units(place: Place, level: str) -> list[str] | None:
-    """The areas of ``level`` the place consists of exactly, or None if it cuts one."""
-    return _geo(place).whole(level)
 
 
 def _equivalent_codes(place: Place, geo: _LsoaSet | None = None) -> list[str]:
@@ -551,10 +594,6 @@ def _equivalent_codes(place: Place, geo: _LsoaSet | None = None) -> list[str]:
         if whole is not None and len(whole) == 1 and whole[0] not in out:
             out.append(whole[0])
     return out
-
-
-def _single(place: Place, level: str) -> str | None:
-    return _geo(place).single(level)
 
 
 def _resolve(place: Place | str) -> Place:
@@ -648,11 +687,15 @@ class _LsoaData:
     """LSOA numerators and denominators laid out on the geography lookup's rows, so a place's
     sum is a gather over its positions (missing counts count as 0, as a pandas sum does)."""
 
-    def __init__(self, codes: pd.Series, count: pd.Series, den: pd.Series, year: int) -> None:
+    def __init__(self, codes: pd.Series, count: pd.Series, den: pd.Series, year: int,
+                 keep: np.ndarray | None = None) -> None:
+        """Rows ``keep`` (a boolean mask; all rows if None) of aligned columns."""
         pos = _code_positions(codes, year)
         cnt = count.to_numpy(dtype=np.float64, na_value=np.nan)
-        cnt = np.where(np.isnan(cnt), 0.0, cnt)
         dnm = den.to_numpy(dtype=np.float64, na_value=np.nan)
+        if keep is not None:
+            pos, cnt, dnm = pos[keep], cnt[keep], dnm[keep]
+        cnt = np.where(np.isnan(cnt), 0.0, cnt)
         dnm = np.where(np.isnan(dnm), 0.0, dnm)
         n = len(_lsoa_codes(year))
         inside = pos >= 0
@@ -660,19 +703,22 @@ class _LsoaData:
         self.count = np.zeros(n)
         self.den = np.zeros(n)
         self.has = np.zeros(n, dtype=bool)
-        if len(np.unique(p)) == len(p):
+        self.has[p] = True
+        if self.has.sum() == len(p):
             self.count[p] = cnt[inside]
             self.den[p] = dnm[inside]
         else:  # a code listed twice: its rows are summed together
             np.add.at(self.count, p, cnt[inside])
             np.add.at(self.den, p, dnm[inside])
-        self.has[p] = True
         #: rows whose code is not in the lookup: code -> (count, denominator)
         self.extra: dict[str, tuple[float, float]] = {}
-        for code, c, d in zip(np.asarray(codes.astype(object))[~inside], cnt[~inside],
-                              dnm[~inside], strict=True):
-            c0, d0 = self.extra.get(code, (0.0, 0.0))
-            self.extra[code] = (c0 + c, d0 + d)
+        if not inside.all():
+            names = np.asarray(codes.astype(object))
+            if keep is not None:
+                names = names[keep]
+            for code, c, d in zip(names[~inside], cnt[~inside], dnm[~inside], strict=True):
+                c0, d0 = self.extra.get(code, (0.0, 0.0))
+                self.extra[code] = (c0 + c, d0 + d)
 
     def total(self, lsoas: _LsoaSet) -> tuple[int, float, float]:
         """(LSOAs with data, count, denominator) over a set of LSOAs."""
@@ -720,19 +766,19 @@ class _Slice:
 
     def __init__(self, m: IndicatorMeta, period: Any, sex: Any) -> None:
         raw = _raw(m.id)
-        rows = raw[(raw["period"] == period) & (raw["sex"] == sex) & raw["category"].isna()]
-        self.n_rows = len(rows)
+        keep = ((raw["period"] == period) & (raw["sex"] == sex)).to_numpy(
+            dtype=bool, na_value=False) & raw["category"].isna().to_numpy(dtype=bool)
+        self.n_rows = int(keep.sum())
         self.lsoa: _LsoaData | None = None
         if m.method in ("lsoa", "derived"):
-            is_lsoa = (rows["area_type"] == "lsoa").to_numpy(dtype=bool, na_value=False)
+            is_lsoa = (raw["area_type"] == "lsoa").to_numpy(dtype=bool, na_value=False)
             if m.method == "lsoa":
-                lsoa = rows[is_lsoa]
-                self.lsoa = _LsoaData(lsoa["area_code"], lsoa["count"], lsoa["denominator"],
-                                      2011)
+                self.lsoa = _LsoaData(raw["area_code"], raw["count"], raw["denominator"],
+                                      2011, keep & is_lsoa)
             else:
                 self.lsoa = _derived_data(m.id)
-            rows = rows[~is_lsoa]  # only the England value is needed from the rest
-        rows = _fill(rows, m)
+            keep = keep & ~is_lsoa  # only the England value is needed from the other rows
+        rows = _fill(raw[keep], m)
         self.codes: list = rows["area_code"].tolist()
         self.area_type: list = rows["area_type"].tolist()
         self.first: dict[Any, int] = {}
@@ -740,6 +786,7 @@ class _Slice:
             self.first.setdefault(code, i)
         self._all: dict[Any, list[int]] | None = None
         self._msoa: dict[Any, list[int]] | None = None
+        self._msoa_areas: tuple[np.ndarray, np.ndarray] | None = None
         num = {c: rows[c].to_numpy(dtype=np.float64, na_value=np.nan)
                for c in ("value", "lower_ci", "upper_ci", "count", "denominator")}
         self.value, self.lower, self.upper = num["value"], num["lower_ci"], num["upper_ci"]
@@ -771,6 +818,20 @@ class _Slice:
                     out.setdefault(c, []).append(i)
             self._msoa = out
         return self._msoa
+
+    def msoa_areas(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per MSOA (numbered as in :func:`_level_codes`): its first row (-1 if none) and
+        how many rows it has."""
+        if self._msoa_areas is None:
+            number, sizes = _level_numbers("msoa11")
+            first = np.full(len(sizes), -1, dtype=np.intp)
+            nrows = np.zeros(len(sizes), dtype=np.intp)
+            for code, rows in self.msoa_rows().items():
+                j = number.get(code)
+                if j is not None:
+                    first[j], nrows[j] = rows[0], len(rows)
+            self._msoa_areas = (first, nrows)
+        return self._msoa_areas
 
     def nil(self, i: int) -> bool:
         note = self.value_note[i]
@@ -878,28 +939,33 @@ def _lsoa_sum(m: IndicatorMeta, place: Place, period: str, sex: str, lsoa: _Lsoa
 
 def _msoa_values(m: IndicatorMeta, place: Place, geo: _LsoaSet, period: str, sex: str,
                  sl: _Slice) -> PlaceValue:
-    msoa_counts = geo.counts("msoa11")
-    data = sl.msoa_rows()
-    have = [c for c in msoa_counts.index if c in data]
-    if not have:
+    areas, n = geo.count_arrays("msoa11")  # the place's MSOAs, most LSOAs first
+    first, nrows = sl.msoa_areas()
+    inside = nrows[areas] > 0
+    have, n_have = areas[inside], n[inside]
+    if not len(have):
         return _result(m, period=period, sex=sex, used=None,
                        note="Published for MSOAs only; none covers this place.")
-    sizes = _level_sizes("msoa11")
+    names = _level_codes("msoa11")[1]
+    sizes = _level_numbers("msoa11")[1]
     if len(have) == 1:
-        code = have[0]
-        exact = sizes.get(code) == msoa_counts[code]
-        how = ("this place is that MSOA" if exact
+        a = have[0]
+        code = str(names[a])
+        how = ("this place is that MSOA" if sizes[a] == n_have[0]
                else "the MSOA containing this place is shown")
-        idx = data[code]  # an area listed twice has no single value
-        return _result(m, period=period, sex=sex,
-                       value=_f(sl.value[idx[0]]) if len(idx) == 1 else None,
+        return _result(m, period=period, sex=sex,  # an area listed twice has no one value
+                       value=_f(sl.value[first[a]]) if nrows[a] == 1 else None,
                        used=_label(code), code=code,
                        note=f"Published for MSOAs only (values without counts); {how}.",
                        n_areas=1)
-    vals = sl.value[[i for c in have for i in data[c]]]
+    if (nrows[have] == 1).all():
+        vals = sl.value[first[have]]
+    else:
+        rows = sl.msoa_rows()
+        vals = sl.value[[i for a in have for i in rows[names[a]]]]
     vals = vals[~np.isnan(vals)]
     lo, hi = (float(vals.min()), float(vals.max())) if len(vals) else (math.nan, math.nan)
-    partial = sum(1 for c in have if sizes.get(c) != msoa_counts[c])
+    partial = int((sizes[have] != n_have).sum())
     note = (f"Published for MSOAs without counts, so no combined value can be made for a "
             f"place covering {len(have)} MSOAs; they range from {lo:.1f} to {hi:.1f}{m.unit}")
     note += f" ({partial} only partly inside the place)." if partial else "."
@@ -976,7 +1042,7 @@ def _published(m: IndicatorMeta, place: Place, geo: _LsoaSet, period: str, sex: 
     d24 = geo.single("lad24")
     if d19 is None and d24 is None:
         n = geo.counts("lad19")
-        names = ", ".join(_names("lad19").get(c, c) for c in n.index[:8])
+        names = ", ".join(_names("lad19").get(c, c) for c in list(n)[:8])
         more = f" and {len(n) - 8} more" if len(n) > 8 else ""
         return _result(m, period=period, sex=sex, england=england, used=None,
                        note=f"Published for {sl.levels} only; this place "
@@ -1165,7 +1231,7 @@ def clear_cache() -> None:
     """Forget cached frames (tests that swap the snapshot folder)."""
     for fn in (registry, _store_groups, _raw_cached, _values_cached, _geo11, _level_sizes,
                _names, _name_of_code, _successors, _derived_lsoa, _lsoa_codes,
-               _lsoa_positions, _lsoa_set, _derived_data, _slice, _wilson, _latest_cached,
-               _sexes_cached):
+               _lsoa_positions, _lsoa_set, _level_codes, _level_numbers, _derived_data,
+               _slice, _wilson, _latest_cached, _sexes_cached):
         fn.cache_clear()
     _CATEGORY_POSITIONS.clear()

@@ -16,6 +16,7 @@ Pure functions of the snapshot (no Streamlit). The design follows the measuremen
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -173,34 +174,38 @@ def series_of(ind: AreaIndicator, geo: Geography) -> SeriesColumns:
 
 
 @functools.lru_cache(maxsize=32)
-def view_frame(geo_id: str, extent: Place) -> pd.DataFrame:
+def view_frame(geo_id: str, extent: Place, group: str = "iod") -> pd.DataFrame:
     """One row per area in view (index: code), read-only.
 
-    Columns: ``name``, ``parent``, ``has_geometry``, ``population``; for every indicator
-    available at the geography ``v:<id>`` (value) and ``n:<id>`` (national class); for every
-    series ``q:<key>`` (class among the areas in view, by the series' primary value).
+    Columns: ``name``, ``parent``, ``has_geometry``, ``population``; for every indicator of
+    the file group available at the geography ``v:<id>`` (value) and ``n:<id>`` (national
+    class); for every series of the group ``q:<key>`` (class among the areas in view, by the
+    series' primary value). Only the requested group is computed: health indicators load
+    their LSOA data on first use.
     """
     geo = am.GEOGRAPHIES[geo_id]
     codes = pd.Index(areas_in_view(geo_id, extent), name="code")
     names = am.area_names(geo_id).reindex(codes)
     bnames = snapshot.geo_table(geo.boundary_table).set_index("code")["name"]
     names["name"] = names["name"].fillna(bnames.reindex(codes)).fillna(pd.Series(codes, codes))
-    names["parent"] = names["parent"].fillna("")
-    out = pd.DataFrame({"name": names["name"].astype(str), "parent": names["parent"].astype(str)},
-                       index=codes)
-    out["has_geometry"] = codes.isin(list(_boundary_codes(geo.boundary_table)))
-    values = am.area_values(geo_id).reindex(codes)
-    out["population"] = values["population"]
+    cols: dict[str, object] = {
+        "name": names["name"].astype(str),
+        "parent": names["parent"].fillna("").astype(str),
+        "has_geometry": pd.Series(codes.isin(list(_boundary_codes(geo.boundary_table))),
+                                  index=codes),
+        "population": am.area_values(geo_id)["population"].reindex(codes),
+    }
     for ind in am.available(geo):
-        out[f"v:{ind.id}"] = ind.values(geo).reindex(codes).astype("float64")
-        out[f"n:{ind.id}"] = ind.classes(geo).reindex(codes).astype("float64")
-    for s in series_columns(geo):
+        if ind.file_group == group:
+            cols[f"v:{ind.id}"] = ind.values(geo).reindex(codes).astype("float64")
+            cols[f"n:{ind.id}"] = ind.classes(geo).reindex(codes).astype("float64")
+    for s in series_columns(geo, group):
         if s.primary.is_flag(geo):
-            out[f"q:{s.key}"] = out[f"n:{s.primary.id}"]
+            cols[f"q:{s.key}"] = cols[f"n:{s.primary.id}"]
         else:
-            out[f"q:{s.key}"] = am.quantile_classes(out[f"v:{s.primary.id}"],
-                                                    s.primary.polarity)
-    return out
+            cols[f"q:{s.key}"] = am.quantile_classes(cols[f"v:{s.primary.id}"],  # type: ignore
+                                                     s.primary.polarity)
+    return pd.DataFrame(cols, index=codes)
 
 
 # --------------------------------------------------------------------------------------
@@ -432,9 +437,8 @@ def _table_hashes(names: Iterable[str]) -> list[str]:
     return [f"{n}={tables.get(n, {}).get('output_sha256', 'absent')}" for n in names]
 
 
-def _extent_key(extent: Place) -> str:
-    import hashlib
-
+def extent_key(extent: Place) -> str:
+    """Identifies an extent's definition (id and LSOA sets), for cache and file keys."""
     text = f"{extent.id}|{','.join(extent.lsoa11)}|{','.join(extent.lsoa21)}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -468,7 +472,7 @@ def areas_geojson(geo_id: str, extent: Place, group: str = "iod") -> bytes:
     tooltip text ``s<k>``, the national class ``d<k>`` and the class in view ``q<k>``
     (omitted for all-England maps, where it equals the national class). No NaN, ever."""
     geo = am.GEOGRAPHIES[geo_id]
-    view = view_frame(geo_id, extent)
+    view = view_frame(geo_id, extent, group)
     drawn = view[view["has_geometry"]]
     bt = snapshot.geo_table(geo.boundary_table).set_index("code")
     geoms = bt.geometry.reindex(drawn.index).to_numpy()
@@ -508,7 +512,7 @@ def areas_file(geo_id: str, extent: Place, group: str = "iod") -> str:
     """File name of the (geography, extent, indicator group) static file, generating it if
     needed."""
     geo = am.GEOGRAPHIES[geo_id]
-    key = [STATIC_FORMAT, geo_id, group, _extent_key(extent), am.signature(),
+    key = [STATIC_FORMAT, geo_id, group, extent_key(extent), am.signature(group),
            *_table_hashes(_input_tables(geo, group))]
     return static_geo.ensure(f"areas-{geo_id}-{extent.id}-{group}", key,
                              lambda: areas_geojson(geo_id, extent, group))
@@ -518,23 +522,61 @@ def _district_geography(geo: Geography) -> Geography:
     return am.geography("district", geo.vintage)
 
 
+def _dissolve(table: str, members: pd.DataFrame) -> tuple[list, list[str]]:
+    """Union of the ``lsoa`` shapes of ``table`` grouped by ``area`` (sorted by area)."""
+    bt = snapshot.geo_table(table).set_index("code")
+    members = members[members["lsoa"].isin(bt.index)]
+    codes, geoms = [], []
+    for area, grp in members.groupby("area", sort=True):
+        codes.append(str(area))
+        geoms.append(shapely.union_all(bt.geometry.reindex(grp["lsoa"]).to_numpy(),
+                                       grid_size=1e-5))
+    return geoms, codes
+
+
 def district_outline_file(geo_id: str, extent: Place) -> str | None:
-    """District outlines around the areas in view (none when the map is of districts)."""
+    """District outlines around the areas in view (none on district and ICB maps).
+
+    The official district boundaries (BUC, 500 m generalised) do not follow the LSOA (BSC,
+    200 m) or ward (BGC, 20 m) edges, so at region zoom their lines cut across areas. The
+    outlines are therefore dissolved from the areas drawn: LSOAs (or wards) by district.
+    All-England maps use the official BUC lines: there the mismatch is below a pixel and the
+    dissolved lines would have 3x the vertices to draw.
+    """
     geo = am.GEOGRAPHIES[geo_id]
-    if geo.level == "district":
-        return None
-    if geo.level == "icb":
-        return None  # districts clutter a 42-area national overview
+    if geo.level in ("district", "icb"):
+        return None  # the areas are districts; districts clutter a 42-ICB overview
     dgeo = _district_geography(geo)
     codes = list(areas_in_view(dgeo.id, extent))
-    bt = snapshot.geo_table(dgeo.boundary_table).set_index("code")
-    codes = [c for c in codes if c in bt.index]
-    key = [STATIC_FORMAT, "districts", dgeo.id, _extent_key(extent),
-           *_table_hashes([dgeo.boundary_table])]
-    return static_geo.ensure(
-        f"districts-{dgeo.id}-{extent.id}", key,
-        lambda: outline_geojson(bt.geometry.reindex(codes).to_numpy(), codes,
-                                bt["name"].reindex(codes).tolist()))
+    names = am.area_names(dgeo.id)["name"]
+    if england_like(extent):
+        table, how = dgeo.boundary_table, "buc"
+    elif geo.level == "ward":
+        table, how = geo.boundary_table, "wards"
+    else:
+        table, how = geo.boundary_table, "lsoas"
+    key = [STATIC_FORMAT, "districts", dgeo.id, how, extent_key(extent),
+           *_table_hashes([dgeo.boundary_table, table, "geo_lsoa11", "geo_lsoa21"])]
+
+    def build() -> bytes:
+        if how == "buc":
+            bt = snapshot.geo_table(table).set_index("code")
+            keep = [c for c in codes if c in bt.index]
+            return outline_geojson(bt.geometry.reindex(keep).to_numpy(), keep,
+                                   names.reindex(keep).fillna("").tolist())
+        if how == "wards":
+            wards = snapshot.geo_table(table)
+            lad = wards["lad19cd"]
+            if dgeo.vintage == 2025:  # Dec 2019 wards into May 2024 districts
+                lad = lad.map(snapshot.table("districts").set_index("lad19cd")["lad24cd"])
+            members = pd.DataFrame({"lsoa": wards["code"], "area": lad})
+        else:
+            members = am.membership(dgeo.id)
+        members = members[members["area"].isin(set(codes))]
+        geoms, keep = _dissolve(table, members)
+        return outline_geojson(geoms, keep, names.reindex(keep).fillna("").tolist())
+
+    return static_geo.ensure(f"districts-{dgeo.id}-{how}-{extent.id}", key, build)
 
 
 def ward_outline_file(geo_id: str, extent: Place) -> str | None:
@@ -548,7 +590,7 @@ def ward_outline_file(geo_id: str, extent: Place) -> str | None:
     if not codes:
         return None
     bt = snapshot.geo_table(wgeo.boundary_table).set_index("code")
-    key = [STATIC_FORMAT, "wards", wgeo.id, _extent_key(extent),
+    key = [STATIC_FORMAT, "wards", wgeo.id, extent_key(extent),
            *_table_hashes([wgeo.boundary_table])]
     return static_geo.ensure(
         f"wards-{wgeo.id}-{extent.id}", key,
@@ -563,7 +605,7 @@ def extent_outline_file(geo_id: str, extent: Place) -> str | None:
     geo = am.GEOGRAPHIES[geo_id]
     lsoa_geo = am.geography("lsoa", geo.vintage)
     table = lsoa_geo.boundary_table
-    key = [STATIC_FORMAT, "extent", lsoa_geo.id, _extent_key(extent),
+    key = [STATIC_FORMAT, "extent", lsoa_geo.id, extent_key(extent),
            *_table_hashes([table])]
 
     def build() -> bytes:

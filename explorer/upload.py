@@ -235,12 +235,14 @@ def _read(data: bytes) -> pd.DataFrame:
     except (csv.Error, ValueError) as exc:
         raise _Stop(f"The file could not be read as a table ({exc}).") from exc
     df.columns = [str(c).strip() for c in df.columns]
+    # file line of each row: header is line 1 and blank lines were skipped
+    df.index = _file_lines(text)[: len(df)]
+    # rows of empty cells only (",,," left by spreadsheets) are not data
+    df = df[df.apply(lambda col: col.astype(str).str.strip() != "").any(axis=1)]
     if df.empty:
         raise _Stop("The file has a header row but no data rows.")
     if len(set(df.columns)) != len(df.columns):
         raise _Stop("Two columns have the same name; give each column its own name.")
-    # file line of each row: header is line 1 and blank lines were skipped
-    df.index = _file_lines(text)[: len(df)]
     return df
 
 
@@ -308,6 +310,12 @@ def _numbers(col: pd.Series) -> tuple[pd.Series, pd.Series]:
 # Geography
 
 
+def _member(codes: pd.Series, known: frozenset[str]) -> pd.Series:
+    """codes.isin(known), but with a set lookup (pandas converts a set to a list per call,
+    which costs seconds against 33,000 LSOA codes)."""
+    return pd.Series([c in known for c in codes], index=codes.index, dtype=bool)
+
+
 def _level_of_codes(codes: pd.Series, expected: str | None) -> str:
     """Decide the upload level from its codes or raise _Stop with what is wrong."""
     known = known_codes()
@@ -331,9 +339,9 @@ def _level_of_codes(codes: pd.Series, expected: str | None) -> str:
         raise _Stop(f"Wrong geography level: you chose {_KIND_LABEL[expected]}s, but the "
                     f"codes are {_KIND_LABEL[kind]} codes (e.g. {codes.iloc[0]}).")
     candidates = EXPECTED[kind]
-    covered = {lvl: int(codes.isin(known[lvl]).sum()) for lvl in candidates}
+    covered = {lvl: int(_member(codes, known[lvl]).sum()) for lvl in candidates}
     level = max(candidates, key=lambda lvl: (covered[lvl], lvl == "lad24"))
-    unknown = codes[~codes.isin(known[level])]
+    unknown = codes[~_member(codes, known[level])]
     if len(unknown):
         others = [lvl for lvl in candidates if lvl != level]
         other_hits = [c for c in unknown if any(c in known[o] for o in others)]

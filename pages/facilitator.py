@@ -69,7 +69,7 @@ st.title("Facilitator")
 st.caption(f"Scene list: {escape_markdown(deck.title)} ({len(deck)} scenes, "
            f"{escape_markdown(deck.origin)}). Use the arrow keys ← → to move between scenes.")
 if present.presenting():
-    present.exit_button(key="facilitator_exit")
+    present.exit_button()
 
 with guard("The scene player"):
     scene = deck.scene(number)

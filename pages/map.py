@@ -35,11 +35,11 @@ with guard("The map"):
     with map_col:
         for note in [*choice.notes, *([sel_message] if sel_message else [])]:
             st.info(note, icon=":material/info:")
-        for warning in maps.gaps(view, ind).messages(geo, am.value_label(ind, geo)):
-            st.warning(warning, icon=":material/warning:")
         mv.draw_map(choice, view, sel, alt=summary)
         mv.draw_legend(maps.legend(view, ind, geo, choice.scheme))
         st.markdown(f"**{summary}**")
+        for warning in maps.gaps(view, ind).messages(geo, am.value_label(ind, geo)):
+            st.warning(warning, icon=":material/warning:")
     with side_col:
         st.divider()
         mv.finder(choice, view, sel)

@@ -251,3 +251,87 @@ def test_no_streamlit_in_health_code():
 def test_place_value_is_serialisable(places):
     d = ind.indicator_for_place(places.get("eden"), "qof-hyp").to_dict()
     assert isinstance(pd.Series(d).to_json(), str)
+
+
+# --- the precomputed fast path agrees with a straightforward recomputation ------------------
+
+_CHECK_PLACES = ("workington-parish-wards", "eden", "blackpool", "fylde-coast",
+                 "icb-lancashire-and-south-cumbria", "england")
+
+
+@pytest.mark.parametrize("place_id", _CHECK_PLACES)
+def test_lsoa_sums_match_a_direct_recomputation(places, place_id):
+    place = places.get(place_id)
+    by_id = {pv.indicator_id: pv for pv in ind.indicators_for_place(place, True)}
+    for iid in ("qof-copd", "qof-hyp", "qof-ld"):
+        rows = ind.values(iid)
+        eng = rows.loc[rows["area_code"] == ind.ENGLAND, "value"].iloc[0]
+        sub = rows[(rows["area_type"] == "lsoa") & rows["area_code"].isin(place.lsoa11)]
+        pv = by_id[iid]
+        assert pv.n_areas == len(sub)
+        assert pv.count == pytest.approx(sub["count"].sum(), rel=1e-12)
+        assert pv.denominator == pytest.approx(sub["denominator"].sum(), rel=1e-12)
+        assert pv.value == pytest.approx(pv.count / pv.denominator * 100, rel=1e-12)
+        assert pv.england_value == pytest.approx(eng, rel=1e-12)
+        lo, hi = wilson_ci(pv.count, pv.denominator)
+        assert (pv.lower_ci, pv.upper_ci) == pytest.approx((lo * 100, hi * 100), rel=1e-12)
+    census = snapshot.table("census2021_age_lsoa21")
+    c = census[census["lsoa21cd"].isin(place.lsoa21)]
+    pv = by_id["census-65plus"]
+    assert (pv.count, pv.denominator, pv.n_areas) == (c["pop_65_plus"].sum(),
+                                                      c["pop_total"].sum(), len(c))
+
+
+@pytest.mark.parametrize("place_id", _CHECK_PLACES)
+def test_msoa_and_published_values_match_a_direct_recomputation(places, place_id):
+    place = places.get(place_id)
+    geo = snapshot.table("geo_lsoa11")
+    msoas = set(geo.loc[geo["lsoa11cd"].isin(place.lsoa11), "msoa11cd"])
+    hoc = ind.indicator_for_place(place, "hoc-copd")
+    rows = ind.values("hoc-copd")
+    rows = rows[(rows["period"] == hoc.period) & rows["area_code"].isin(msoas)]
+    if len(rows) == 1:
+        assert hoc.value == pytest.approx(rows["value"].iloc[0], rel=1e-12)
+    else:
+        assert hoc.n_areas == len(rows)
+        assert hoc.value_range == pytest.approx((rows["value"].min(), rows["value"].max()))
+    if place.code:  # a place with its own published row shows exactly that row
+        pv = ind.indicator_for_place(place, "90366", sex="Female")
+        rows = ind.values("90366")
+        own = rows[(rows["period"] == pv.period) & (rows["sex"] == "Female")
+                   & rows["area_code"].isin([place.code])]
+        if len(own):
+            assert pv.geography_code == place.code
+            for got, want in zip((pv.value, pv.lower_ci, pv.upper_ci),
+                                 own[["value", "lower_ci", "upper_ci"]].iloc[0], strict=True):
+                assert got is None if pd.isna(want) else got == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("place_id", _CHECK_PLACES)
+def test_place_geography_matches_value_counts(places, place_id):
+    place = places.get(place_id)
+    g = snapshot.table("geo_lsoa11").set_index("lsoa11cd")
+    geo = ind._lsoa_set(place.lsoa11, 2011)
+    for level, (col, _, _) in ind._LEVELS.items():
+        expected = g.loc[g.index.intersection(place.lsoa11), col].value_counts()
+        assert list(geo.counts(level).items()) == list(expected.items()), level
+
+
+def test_latest_period_and_sexes_match_a_direct_recomputation():
+    for iid in ind.registry():
+        df = ind.values(iid)
+        assert ind.sexes(iid) == [s for s in ind.SEX_ORDER
+                                  if s in set(df["sex"].dropna().astype(str))]
+        for sex in (None, *ind.sexes(iid)):
+            d = df[df["value"].notna() | df["count"].notna()]
+            if sex is not None:
+                d = d[d["sex"] == sex]
+            if (d["area_type"] != "england").any():
+                d = d[d["area_type"] != "england"]
+            top = d.sort_values(["period_sort", "period_start"]).iloc[-1]["period"]
+            assert ind.latest_period(iid, sex) == str(top), (iid, sex)
+
+
+def test_registry_yaml_reads_the_same_with_either_loader():
+    text = (REPO / "data" / "indicators.yaml").read_text(encoding="utf-8")
+    assert ind._load_yaml(text) == yaml.safe_load(text)

@@ -158,6 +158,8 @@ def test_a_selection_outside_the_map_is_reported():
     at = open_map(r="blackpool", sel="E01000001")
     assert_clean(at)
     assert any("not one of the LSOAs on this map" in i.value for i in at.info)
+    at.radio(key="w:lvl").set_value("district").run()  # a later change is silent
+    assert not any("not one of" in i.value for i in at.info)
 
 
 def test_district_selection_profiles_the_registry_place():

@@ -41,6 +41,7 @@ LEVEL_SHORT = {"lsoa": "LSOA", "ward": "Ward (NW)", "district": "District", "icb
 _EVENT = "_map_last_event"
 _ZOOM = "_map_zoom"
 _KEY_VERSION = "_map_key_version"
+_SEL_FROM_URL = "_map_sel_from_url"
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ def _valid_sel(value: Any) -> str:
 
 def seed_from_url() -> None:
     """First run of the page in a session: the link's settings seed the pickers."""
+    if st.session_state.get("_url_seeded_page") != PAGE:
+        st.session_state[_SEL_FROM_URL] = True  # a bad selection in a link gets a message
     seed(PAGE, validators={
         "lvl": url_state.choice(list(am.LEVELS), "map level"),
         "v": url_state.choice(VINTAGES, "vintage"),
@@ -126,20 +129,20 @@ def controls() -> MapChoice:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _view(geo_id: str, extent_id: str, _extent: Place) -> pd.DataFrame:
-    return maps.view_frame(geo_id, _extent)
+def _view(geo_id: str, extent_key: str, group: str, _extent: Place) -> pd.DataFrame:
+    return maps.view_frame(geo_id, _extent, group)
 
 
 def view_frame(choice: MapChoice) -> pd.DataFrame:
-    return _view(choice.geo.id, f"{choice.extent.id}:{maps._extent_key(choice.extent)}",
-                 choice.extent)
+    return _view(choice.geo.id, f"{choice.extent.id}:{maps.extent_key(choice.extent)}",
+                 choice.indicator.file_group, choice.extent)
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
 def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zoom: str,
           basemap: bool, base_url: str, _extent: Place) -> str:
     geo = am.GEOGRAPHIES[geo_id]
-    view = maps.view_frame(geo_id, _extent)
+    view = maps.view_frame(geo_id, _extent, group)
     drawn = view.index[view["has_geometry"]]
     bounds = maps.view_bounds(geo_id, [zoom] if zoom else drawn)
     state = maps.fit_view(bounds, max_zoom=13.0 if zoom else 12.0)
@@ -162,7 +165,7 @@ def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zo
 def deck_spec(choice: MapChoice, sel: str | None, zoom: str | None) -> str:
     base = st.get_option("server.baseUrlPath") or ""
     prop = maps.accessor_prop(choice.indicator, choice.geo, choice.extent, choice.scheme)
-    return _spec(choice.geo.id, f"{choice.extent.id}:{maps._extent_key(choice.extent)}",
+    return _spec(choice.geo.id, f"{choice.extent.id}:{maps.extent_key(choice.extent)}",
                  choice.indicator.file_group, prop, sel or "", zoom or "", choice.basemap, base,
                  choice.extent)
 
@@ -215,14 +218,17 @@ def update_selection_from_map(choice: MapChoice) -> None:
 
 def valid_selection(choice: MapChoice, view: pd.DataFrame) -> tuple[str | None, str | None]:
     """The selected code if it is on this map, else None and a message for a bad link."""
+    from_url = st.session_state.pop(_SEL_FROM_URL, False)
     sel = (st.session_state.get(widget_key("sel")) or "").strip().upper()
     if not sel:
         return None, None
     if sel in view.index:
         return sel, None
     st.session_state[widget_key("sel")] = ""
-    return None, (f"The selected area {sel} is not one of the {choice.geo.plural} on this map "
-                  "(another level or extent?), so nothing is selected.")
+    if not from_url:  # the user changed the level or extent: just let the selection go
+        return None, None
+    return None, (f"The selected area {sel} in the link is not one of the {choice.geo.plural} "
+                  "on this map (another level or extent?), so nothing is selected.")
 
 
 def _set_sel_from_finder() -> None:
@@ -241,15 +247,20 @@ def finder(choice: MapChoice, view: pd.DataFrame, sel: str | None) -> None:
     if len(view) <= FINDER_MAX:
         options = sorted(view.index, key=lambda c: (view.at[c, "name"], c))
         st.session_state["map_find"] = sel
-        st.selectbox(f"Find a {choice.geo.singular}", options, key="map_find", index=None,
+        st.selectbox(f"Find {_a(choice.geo.singular)}", options, key="map_find", index=None,
                      placeholder="Type a name, or click the map",
                      format_func=lambda c: f"{view.at[c, 'name']} ({c})",
                      on_change=_set_sel_from_finder)
     else:
         st.session_state["map_code"] = sel or ""
-        st.text_input(f"Find a {choice.geo.singular} by code", key="map_code",
+        st.text_input(f"Find {_a(choice.geo.singular)} by code", key="map_code",
                       placeholder="e.g. E01012673, or click the map",
                       on_change=_set_sel_from_code)
+
+
+def _a(noun: str) -> str:
+    """'an LSOA', 'an ICB', 'a ward': the article follows the sound of the abbreviation."""
+    return f"{'an' if noun[:1] in 'AEFHILMNORSX' and noun.isupper() else 'a'} {noun}"
 
 
 def clear_selection() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitDuplicateElementKey
 
 from explorer import scenes
 from explorer import state as url_state
@@ -22,6 +23,7 @@ from ui import state as ui_state
 APP_ROOT = Path(__file__).resolve().parents[1]
 PAGE_FOLDERS = ("pages", "views")
 DECK = "scene_deck"
+EXIT_KEY = "present_exit"
 EXIT_LABEL = "Exit presentation"
 NEXT_KEY = "Right"
 PREVIOUS_KEY = "Left"
@@ -101,28 +103,53 @@ def _exit() -> None:
             del st.query_params[key]
 
 
-def exit_button(key: str = "present_exit") -> None:
-    """The way out of presentation mode when the sidebar (and its toggle) is hidden."""
-    st.button(EXIT_LABEL, key=key, icon=":material/close_fullscreen:", on_click=_exit,
+def _exit_button() -> None:
+    st.button(EXIT_LABEL, key=EXIT_KEY, icon=":material/close_fullscreen:", on_click=_exit,
               shortcut="Esc", help="Back to the normal view (Esc)", type="tertiary")
 
 
-def presentation_bar(page: str) -> None:
-    """Top bar in presentation mode: previous / 'N / M: title' / next, and Exit.
+def exit_button() -> None:
+    """The way out of presentation mode when the sidebar (and its toggle) is hidden.
 
-    Render it at the top of every page (or once in app.py before ``nav.run()``). Outside
-    presentation mode it renders nothing. On the Facilitator page only Exit is shown: the
-    page has its own player with the same keyboard shortcuts.
+    Drawn at most once per run: if the bar in app.py already drew it, a page calling it
+    again gets nothing (Streamlit's own per-run key check tells us).
+    """
+    try:
+        _exit_button()
+    except StreamlitDuplicateElementKey:
+        return
+
+
+def presentation_bar(page: str) -> None:
+    """Top bar in presentation mode: previous / 'Scene N / M' and title / next, and Exit.
+
+    Render it once per run: in app.py just before ``nav.run()`` (``nav.url_path`` as page),
+    or at the top of each page. Outside presentation mode it renders nothing. A second call
+    in the same run draws nothing. On the Facilitator page only Exit is shown: that page has
+    its own player with the same keyboard shortcuts.
     """
     if not presenting():
         return
+    holder = st.empty()
+    try:
+        with holder.container():
+            move = _bar(page)
+    except StreamlitDuplicateElementKey:  # already drawn in this run
+        holder.empty()
+        return
+    if move is not None:
+        go_to_scene(move)
+
+
+def _bar(page: str) -> int | None:
+    """Draw the bar; the scene number to move to, if a button was pressed."""
     number = scene_number()
-    if number is None or page == "facilitator" or not len(deck()):
+    current = deck()
+    if number is None or page == "facilitator" or not len(current):
         _, right = st.columns([6, 1], vertical_alignment="center")
         with right:
-            exit_button()
-        return
-    current = deck()
+            _exit_button()
+        return None
     scene = current.scene(number)
     prev_col, title_col, next_col, exit_col = st.columns([1, 6, 1, 1.3],
                                                          vertical_alignment="center")
@@ -137,8 +164,9 @@ def presentation_bar(page: str) -> None:
                             icon_position="right", shortcut=NEXT_KEY,
                             disabled=number >= len(current), width="stretch")
     with exit_col:
-        exit_button()
+        _exit_button()
     if go_prev:
-        go_to_scene(number - 1)
+        return number - 1
     if go_next:
-        go_to_scene(number + 1)
+        return number + 1
+    return None
