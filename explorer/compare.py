@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from explorer.places import Place, registry
-from explorer.profile import Profile, lsoa_frame, profile
+from explorer.profile import Profile, lsoa_arrays, lsoa_frame, positions, profile
 from explorer.stats.compare import compare_to_benchmark
 from explorer.stats.proportions import wilson_ci
 from loaders.deprivation import DOMAINS
@@ -141,13 +141,22 @@ class IndicatorRow:
 
 
 def _sum_counts(codes: tuple[str, ...], ind: CountIndicator) -> tuple[float, float, int]:
-    df = lsoa_frame(2019).loc[list(codes)]
+    """Numerator, denominator and the number of LSOAs left out for a missing numerator."""
+    return _sum_counts_cached(tuple(codes), ind.id)
+
+
+@functools.lru_cache(maxsize=2048)
+def _sum_counts_cached(codes: tuple[str, ...], indicator_id: str) -> tuple[float, float, int]:
+    ind = next(i for i in DEPRIVATION_INDICATORS if i.id == indicator_id)
+    arrays = lsoa_arrays(2019)
+    pos, _ = positions(codes, 2019)
+    den = arrays.columns[ind.denominator][pos]
     if ind.numerator == "core20":
-        num = df["pop_total"].where(df["IMD_decile"] <= 2, 0).astype(float)
+        num = np.where(arrays.columns["IMD_decile"][pos] <= 2, arrays.columns["pop_total"][pos],
+                       0.0)
     else:
-        num = df[ind.numerator]
-    den = df[ind.denominator].astype(float)
-    ok = num.notna() & den.notna()
+        num = arrays.columns[ind.numerator][pos]
+    ok = ~(np.isnan(num) | np.isnan(den))
     return float(num[ok].sum()), float(den[ok].sum()), int((~ok).sum())
 
 

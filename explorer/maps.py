@@ -48,8 +48,9 @@ PALETTE_RGB: tuple[tuple[int, int, int], ...] = tuple(tuple(hex_to_rgb(c)) for c
 #: Assumed map size when fitting the view to an extent (the page's map column).
 MAP_WIDTH_PX = 900
 MAP_HEIGHT_PX = 620
+ENGLAND_BOUNDS = (-6.4, 49.9, 1.8, 55.8)
 #: Format of the static files; bump to regenerate them after a change to their layout.
-STATIC_FORMAT = "3"
+STATIC_FORMAT = "4"
 #: An area is in view when at least this share of its LSOAs is inside the extent.
 INSIDE_SHARE = 0.5
 
@@ -103,7 +104,16 @@ def in_coverage(geo: Geography, extent: Place) -> bool:
 
 @functools.cache
 def _boundary_codes(table: str) -> frozenset[str]:
-    return frozenset(snapshot.geo_table(table)["code"])
+    """Codes that have a shape in a boundary table, from a small static sidecar file so a
+    server with its map files built never loads the geometry (tens of MB) to serve maps."""
+    key = [STATIC_FORMAT, *_table_hashes([table])]
+
+    def build() -> bytes:
+        codes = sorted(snapshot.geo_table(table)["code"].astype(str))
+        return json.dumps(codes, separators=(",", ":")).encode()
+
+    name = static_geo.ensure(f"codes-{table}", key, build)
+    return frozenset(json.loads((static_geo.static_dir() / name).read_bytes()))
 
 
 @functools.lru_cache(maxsize=32)
@@ -122,8 +132,8 @@ def areas_in_view(geo_id: str, extent: Place) -> tuple[str, ...]:
     codes = set(share.index[share >= INSIDE_SHARE])
     if not codes:
         codes = set(share.index[share > 0])
-    bt = snapshot.geo_table(geo.boundary_table)
-    if "lad19cd" in bt.columns:
+    if geo.level == "ward":
+        bt = snapshot.geo_table(geo.boundary_table)  # small: the North West's wards
         orphans = bt[~bt["code"].isin(set(m["area"]))]
         if len(orphans):
             m19 = am.membership("district19")
@@ -186,8 +196,10 @@ def view_frame(geo_id: str, extent: Place, group: str = "iod") -> pd.DataFrame:
     geo = am.GEOGRAPHIES[geo_id]
     codes = pd.Index(areas_in_view(geo_id, extent), name="code")
     names = am.area_names(geo_id).reindex(codes)
-    bnames = snapshot.geo_table(geo.boundary_table).set_index("code")["name"]
-    names["name"] = names["name"].fillna(bnames.reindex(codes)).fillna(pd.Series(codes, codes))
+    if names["name"].isna().any():  # an area known only from its boundary file
+        bnames = snapshot.geo_table(geo.boundary_table).set_index("code")["name"]
+        names["name"] = names["name"].fillna(bnames.reindex(codes))
+    names["name"] = names["name"].fillna(pd.Series(codes, codes))
     cols: dict[str, object] = {
         "name": names["name"].astype(str),
         "parent": names["parent"].fillna("").astype(str),
@@ -467,6 +479,10 @@ def _clean_class(x: float) -> int | str:
 
 
 def areas_geojson(geo_id: str, extent: Place, group: str = "iod") -> bytes:
+    return _areas_geojson(geo_id, extent, group)[0]
+
+
+def _areas_geojson(geo_id: str, extent: Place, group: str = "iod") -> tuple[bytes, dict]:
     """The static file of a map: every drawable area in view (sorted by code, so feature
     indices are the same in every group's file) with, for every series of the group, the
     tooltip text ``s<k>``, the national class ``d<k>`` and the class in view ``q<k>``
@@ -495,7 +511,9 @@ def areas_geojson(geo_id: str, extent: Place, group: str = "iod") -> bytes:
             props[key] = values[i]
         parts.append('{"type":"Feature","properties":' + _props_json(props)
                      + ',"geometry":' + gj + "}")
-    return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode()
+    bounds = [round(float(x), 5) for x in shapely.total_bounds(geoms)] if len(geoms) else None
+    data = ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode()
+    return data, {"bounds": bounds, "features": len(parts)}
 
 
 def outline_geojson(geoms: Sequence[shapely.Geometry], codes: Sequence[str],
@@ -511,11 +529,16 @@ def outline_geojson(geoms: Sequence[shapely.Geometry], codes: Sequence[str],
 def areas_file(geo_id: str, extent: Place, group: str = "iod") -> str:
     """File name of the (geography, extent, indicator group) static file, generating it if
     needed."""
+    return areas_file_meta(geo_id, extent, group)[0]
+
+
+def areas_file_meta(geo_id: str, extent: Place, group: str = "iod") -> tuple[str, dict]:
+    """File name and metadata (``bounds`` of the drawn areas, ``features``) of a map file."""
     geo = am.GEOGRAPHIES[geo_id]
     key = [STATIC_FORMAT, geo_id, group, extent_key(extent), am.signature(group),
            *_table_hashes(_input_tables(geo, group))]
-    return static_geo.ensure(f"areas-{geo_id}-{extent.id}-{group}", key,
-                             lambda: areas_geojson(geo_id, extent, group))
+    return static_geo.ensure_meta(f"areas-{geo_id}-{extent.id}-{group}", key,
+                                  lambda: _areas_geojson(geo_id, extent, group))
 
 
 def _district_geography(geo: Geography) -> Geography:
@@ -665,7 +688,7 @@ def view_bounds(geo_id: str, codes: Iterable[str]) -> tuple[float, float, float,
     bt = snapshot.geo_table(geo.boundary_table).set_index("code")
     geoms = bt.geometry.reindex([c for c in codes if c in bt.index]).to_numpy()
     if len(geoms) == 0:
-        return (-6.4, 49.9, 1.8, 55.8)  # England
+        return ENGLAND_BOUNDS
     return tuple(float(x) for x in shapely.total_bounds(geoms))  # type: ignore[return-value]
 
 

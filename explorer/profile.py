@@ -58,6 +58,39 @@ def lsoa_frame(vintage: int) -> pd.DataFrame:
     return df.set_index(info.code_col)
 
 
+@dataclass(frozen=True)
+class LsoaArrays:
+    """Columns of the LSOA frame as numpy arrays, with a code -> row position map, so a
+    place's figures are gathers over positions rather than pandas label lookups."""
+
+    position: dict[str, int]
+    columns: dict[str, np.ndarray]
+
+    def take(self, codes: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
+        pos = [self.position.get(c, -1) for c in codes]
+        missing = [c for c, p in zip(codes, pos, strict=True) if p < 0]
+        return np.fromiter((p for p in pos if p >= 0), dtype=np.int64), missing
+
+
+@functools.cache
+def lsoa_arrays(vintage: int) -> LsoaArrays:
+    df = lsoa_frame(vintage)
+    cols = {c: df[c].to_numpy(dtype=float, na_value=np.nan) for c in df.columns
+            if c.endswith(("_score", "_decile", "_num")) or c.startswith("pop_")}
+    return LsoaArrays({c: i for i, c in enumerate(df.index)}, cols)
+
+
+@functools.lru_cache(maxsize=4096)
+def _positions(codes: tuple[str, ...], vintage: int) -> tuple[np.ndarray, tuple[str, ...]]:
+    pos, missing = lsoa_arrays(vintage).take(codes)
+    return pos, tuple(sorted(missing))
+
+
+def positions(codes: tuple[str, ...], vintage: int) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Row positions of LSOA codes in the vintage's arrays, and the codes not found."""
+    return _positions(tuple(codes), vintage)
+
+
 @dataclass
 class Profile:
     id: str
@@ -92,6 +125,13 @@ def _weighted(values: pd.Series, weights: pd.Series) -> float | None:
     return float(np.average(values[ok].astype(float), weights=w))
 
 
+def _weighted_arr(values: np.ndarray, weights: np.ndarray) -> float | None:
+    ok = ~(np.isnan(values) | np.isnan(weights))
+    if weights[ok].sum() <= 0:
+        return None
+    return float(np.average(values[ok], weights=weights[ok]))
+
+
 @functools.cache
 def district_scores(vintage: int) -> pd.DataFrame:
     """Population-weighted IMD score and rank (1 = most deprived) for every district."""
@@ -118,18 +158,15 @@ def profile(place: Place | str, vintage: int = 2019) -> Profile:
     if isinstance(place, str):
         place = registry().resolve(place)
     info = VINTAGE_INFO[vintage]
-    frame = lsoa_frame(vintage)
-    codes = list(place.lsoas(vintage))
-    present = [c for c in codes if c in frame.index]
-    missing = sorted(set(codes) - set(present))
-    df = frame.loc[present]
-    pop = df["pop_total"].astype("int64")
-    dec = df["IMD_decile"].astype(int)
-    dec_pop = pop.groupby(dec).sum().reindex(range(1, 11), fill_value=0)
-    dec_n = dec.value_counts().reindex(range(1, 11), fill_value=0)
+    arrays = lsoa_arrays(vintage)
+    pos, missing = positions(place.lsoas(vintage), vintage)
+    pop = arrays.columns["pop_total"][pos]
+    dec = arrays.columns["IMD_decile"][pos].astype(int)
+    dec_pop = np.bincount(dec, weights=pop, minlength=11)[1:11]
+    dec_n = np.bincount(dec, minlength=11)[1:11]
     total = int(pop.sum())
-    core20 = int(dec_pop.loc[[1, 2]].sum())
-    domains = {d: _weighted(df[f"{d}_score"], pop) for d in DOMAINS}
+    core20 = int(dec_pop[:2].sum())
+    domains = {d: _weighted_arr(arrays.columns[f"{d}_score"][pos], pop) for d in DOMAINS}
     rank = rank_of = None
     if place.kind in ("district", "former district") and place.code:
         ds = district_scores(vintage)
@@ -138,12 +175,12 @@ def profile(place: Place | str, vintage: int = 2019) -> Profile:
             rank_of = len(ds)
     return Profile(
         id=place.id, name=place.name, kind=place.kind, vintage=vintage,
-        definition=place.definition, population=total, lsoa_count=len(present),
+        definition=place.definition, population=total, lsoa_count=len(pos),
         imd_score=domains["IMD"], core20_population=core20,
         core20_share=(core20 / total) if total else None,
-        decile_population=[int(x) for x in dec_pop.tolist()],
+        decile_population=[round(x) for x in dec_pop.tolist()],
         decile_lsoa_count=[int(x) for x in dec_n.tolist()],
         domain_scores=domains, district_rank=rank, district_rank_of=rank_of,
         population_source=info.population_source,
-        source=snapshot.caption(info.lsoa_table), missing_lsoas=missing,
+        source=snapshot.caption(info.lsoa_table), missing_lsoas=list(missing),
     )

@@ -71,12 +71,26 @@ def _locked(folder: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def _read_index(folder: Path) -> dict[str, str]:
+_index_cache: dict[str, tuple[float, dict]] = {}
+
+
+def _read_index(folder: Path) -> dict[str, dict]:
+    """digest -> {"file": name, "meta": {...}} (re-read only when the file changed)."""
+    path = folder / INDEX
     try:
-        data = json.loads((folder / INDEX).read_text())
-        return data if isinstance(data, dict) else {}
+        mtime = path.stat().st_mtime
+        cached = _index_cache.get(str(path))
+        if cached and cached[0] == mtime:
+            return dict(cached[1])
+        data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+    if not isinstance(data, dict):
+        return {}
+    index = {k: (v if isinstance(v, dict) else {"file": v, "meta": {}}) for k, v in data.items()
+             if isinstance(v, dict | str)}
+    _index_cache[str(path)] = (mtime, index)
+    return dict(index)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -109,10 +123,10 @@ def is_valid(path: Path) -> bool:
     return ok
 
 
-def _known(folder: Path, digest: str) -> str | None:
-    name = _read_index(folder).get(digest)
-    if name and is_valid(folder / name):
-        return name
+def _known(folder: Path, digest: str) -> tuple[str, dict] | None:
+    entry = _read_index(folder).get(digest)
+    if entry and is_valid(folder / str(entry.get("file"))):
+        return str(entry["file"]), dict(entry.get("meta") or {})
     return None
 
 
@@ -120,38 +134,47 @@ def ensure(prefix: str, key: Sequence[str], build: Callable[[], bytes]) -> str:
     """The file name for ``prefix`` and input ``key``, building the file if it is missing,
     stale or corrupt. ``build`` must return the complete file content (valid JSON, no NaN).
     """
+    return ensure_meta(prefix, key, lambda: (build(), {}))[0]
+
+
+def ensure_meta(prefix: str, key: Sequence[str],
+                build: Callable[[], tuple[bytes, dict]]) -> tuple[str, dict]:
+    """Like :func:`ensure`, with a small JSON-able ``meta`` dict kept in the index beside the
+    file name (e.g. the map bounds), so serving a map never needs the geometry in memory."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", prefix):
         raise ValueError(f"unsafe static file prefix {prefix!r}")
     folder = static_dir()
     digest = key_digest([prefix, *key])
-    name = _known(folder, digest)
-    if name:
-        return name
+    known = _known(folder, digest)
+    if known:
+        return known
     with _locked(folder):
-        name = _known(folder, digest)  # another session may have built it meanwhile
-        if name:
-            return name
-        data = build()
+        known = _known(folder, digest)  # another session may have built it meanwhile
+        if known:
+            return known
+        data, meta = build()
         name = f"{prefix}-{content_hash(data)}.json"
         path = folder / name
         if not is_valid(path):
             _write_atomic(path, data)
             _verified.pop(str(path), None)
         index = _read_index(folder)
-        index[digest] = name
+        index[digest] = {"file": name, "meta": meta}
         # forget and remove superseded files of the same prefix
-        stale = {k for k, v in index.items() if v != name and _prefix_of(v) == prefix}
+        stale = {k for k, v in index.items()
+                 if v["file"] != name and _prefix_of(v["file"]) == prefix}
         for k in stale:
-            old = index.pop(k)
+            old = index.pop(k)["file"]
             with contextlib.suppress(OSError):
                 (folder / old).unlink()
+        current = {v["file"] for v in index.values()}
         for other in folder.glob(f"{prefix}-*.json"):
             if other.name != name and _prefix_of(other.name) == prefix \
-                    and other.name not in index.values():
+                    and other.name not in current:
                 with contextlib.suppress(OSError):
                     other.unlink()
         _write_atomic(folder / INDEX, json.dumps(index, indent=0, sort_keys=True).encode())
-        return name
+        return name, dict(meta)
 
 
 def _prefix_of(name: str) -> str:

@@ -43,6 +43,12 @@ LEVELS: dict[str, str] = {
     "lad19": "Local authority district (2019)",
     "lad24": "Local authority district (2024)",
 }
+#: The same, counted: "23 electoral wards (December 2019)".
+LEVELS_PLURAL: dict[str, str] = {
+    "lsoa11": "LSOAs (2011 boundaries)", "lsoa21": "LSOAs (2021 boundaries)",
+    "ward19": "electoral wards (December 2019)", "lad19": "local authority districts (2019)",
+    "lad24": "local authority districts (2024)",
+}
 #: Upload level -> (map level key of explorer.state 'lvl', IoD vintage whose LSOAs it uses).
 MAP_LEVEL: dict[str, tuple[str, int]] = {
     "lsoa11": ("lsoa", 2019), "lsoa21": ("lsoa", 2025), "ward19": ("ward", 2019),
@@ -114,9 +120,10 @@ class UserIndicator:
         return self.frame["value"].rename(self.name)
 
     def describe(self) -> str:
-        counts = " with numerators and denominators" if self.has_counts else ""
-        return (f"{self.name}: {len(self.frame):,} {self.level_label} values{counts}. "
-                f"{self.source}" + (f" (file {self.filename})" if self.filename else "") + ".")
+        counts = ", with numerators and denominators" if self.has_counts else ""
+        return (f"{self.name}: {len(self.frame):,} {LEVELS_PLURAL[self.level]}{counts}. "
+                f"{self.source}"
+                + (f" (file {self.filename})" if self.filename else "") + ".")
 
 
 @dataclass
@@ -672,6 +679,28 @@ def _area_place_value(ind: UserIndicator, place: Any, confidence: float) -> Plac
     return PlaceValue(value, geography_used=used, coverage=1.0,
                       method=f"Population-weighted mean of {label} values (weights: "
                              f"{pop_label}); no interval, because the file gives no counts")
+
+
+def covered_lsoas(ind: UserIndicator) -> frozenset[str]:
+    """LSOAs (of the upload's vintage) that the upload has a value for, directly or through
+    the ward or district containing them."""
+    if ind.level in ("lsoa11", "lsoa21"):
+        return frozenset(ind.frame.index)
+    to_area = _lsoa_to_area(ind.level)
+    return frozenset(to_area.index[to_area.isin(set(ind.frame.index))])
+
+
+def places_covered(ind: UserIndicator, places: Iterable[Any]) -> list[Any]:
+    """The places wholly covered by the upload (their value can be shown), in the order
+    given: offered first when the user picks a place to check."""
+    covered = covered_lsoas(ind)
+    vintage = 2025 if ind.level in ("lsoa21", "lad24") else 2019
+    out = []
+    for place in places:
+        codes = place.lsoas(vintage)
+        if codes and covered.issuperset(codes):
+            out.append(place)
+    return out
 
 
 def indicator_row(ind: UserIndicator, place: Any, confidence: float = 0.95) -> Any:

@@ -14,6 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer import upload
+from explorer.notes import escape_markdown
+from explorer.places import registry
 from loaders import snapshot
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,7 +52,8 @@ def test_player_steps_through_scenes_and_keeps_the_number_in_the_url() -> None:
     assert "### 1 / 6" in _markdown(at)
     assert "Where is deprivation concentrated in our region?" in at.subheader[0].value
     assert at.code[0].value.endswith("/overview?r=lsc-north-cumbria&v=2019")
-    assert len(at.get("imgs")) >= 1  # the QR code
+    assert len(at.get("image")) >= 1  # the QR code
+    assert len(at.get("bidi_component")) == 1  # the browser-storage mirror of the notes
 
     _button(at, "Next").click().run()
     assert _query(at, "scene") == "2"
@@ -80,7 +83,6 @@ def test_a_note_is_added_and_shown_as_plain_text() -> None:
 
 def test_a_scene_is_added_from_a_copied_link() -> None:
     at = facilitator()
-    at.text_input(key=None) if False else None  # noqa: B018 - keep AppTest lookups explicit
     link_box = next(t for t in at.text_input if t.label == "Link")
     title_box = next(t for t in at.text_input if t.label == "Title")
     link_box.input("http://127.0.0.1:8501/compare?p=blackpool%2Ceden&ci=99.8")
@@ -126,18 +128,10 @@ def test_uploaded_data_is_listed_with_an_honest_value_for_a_place() -> None:
     picker = at.selectbox(key=f"user_place_{ind.id}")
     picker.set_value("workington-parish-wards").run()
     assert not at.exception
-    value = upload.place_value(ind, upload_place("workington-parish-wards"))
-    assert f"**{value.value:.1%} \\(95% CI" in _markdown(at)
-
-    from ui.user_data import user_indicators  # the function other pages call
-
-    del user_indicators  # importable without a running app
-
-
-def upload_place(place_id: str):
-    from explorer.places import registry
-
-    return registry().get(place_id)
+    value = upload.place_value(ind, registry().get("workington-parish-wards"))
+    shown = f"{value.value:.1%} (95% CI {value.lower:.1%} to {value.upper:.1%})"
+    assert f"**{escape_markdown(shown)}**" in _markdown(at)
+    assert "6 electoral wards" in " ".join(c.value for c in at.caption)
 
 
 def test_the_place_brief_is_prepared_for_download() -> None:

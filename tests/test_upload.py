@@ -264,3 +264,14 @@ def test_indicator_names_and_ids() -> None:
     assert a is not None and b is not None
     assert a.name == "ward service-use" and b.name == "My name"
     assert a.id != b.id and a.id.startswith("user-")
+
+
+def test_places_wholly_covered_by_an_upload_come_first(west_cumbria_wards: list[str],
+                                                       places) -> None:
+    ind = _check(_csv("code,value", [f"{c},1" for c in west_cumbria_wards])).indicator
+    candidates = [places.get(i) for i in ("blackpool", "allerdale", "workington-parish-wards",
+                                          "eden", "copeland")]
+    covered = [p.id for p in upload.places_covered(ind, candidates)]
+    assert covered == ["allerdale", "workington-parish-wards", "copeland"]
+    assert ind.describe() == (f"Test: {len(west_cumbria_wards)} electoral wards (December "
+                              "2019). Uploaded by the user, not verified (file test.csv).")

@@ -142,14 +142,15 @@ def view_frame(choice: MapChoice) -> pd.DataFrame:
 def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zoom: str,
           basemap: bool, base_url: str, _extent: Place) -> str:
     geo = am.GEOGRAPHIES[geo_id]
-    view = maps.view_frame(geo_id, _extent, group)
-    drawn = view.index[view["has_geometry"]]
-    bounds = maps.view_bounds(geo_id, [zoom] if zoom else drawn)
-    state = maps.fit_view(bounds, max_zoom=13.0 if zoom else 12.0)
-    url = lambda name: None if name is None else \
-        maps.static_geo.url(name, base_url)  # noqa: E731
+    areas, meta = maps.areas_file_meta(geo_id, _extent, group)
+    bounds = maps.view_bounds(geo_id, [zoom]) if zoom else meta.get("bounds")
+    state = maps.fit_view(bounds or maps.ENGLAND_BOUNDS, max_zoom=13.0 if zoom else 12.0)
+
+    def url(name: str | None) -> str | None:
+        return None if name is None else maps.static_geo.url(name, base_url)
+
     layers = maps.MapLayers(
-        areas=url(maps.areas_file(geo_id, _extent, group)),
+        areas=url(areas),
         districts=url(maps.district_outline_file(geo_id, _extent)),
         wards=url(maps.ward_outline_file(geo_id, _extent)),
         extent=url(maps.extent_outline_file(geo_id, _extent)),

@@ -138,8 +138,12 @@ def indicator_list(place_options: list[str], format_place: Callable[[str], str],
             st.markdown(f"**{escape_markdown(ind.name)}**")
             st.caption(escape_markdown(ind.describe()))
             c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-            place_id = c1.selectbox("Value for a place", place_options,
-                                    format_func=format_place, key=f"user_place_{ind.id}")
+            first = [p.id for p in upload.places_covered(
+                ind, (resolve_place(i) for i in place_options))]
+            ordered = [*first, *(i for i in place_options if i not in set(first))]
+            place_id = c1.selectbox("Value for a place", ordered,
+                                    format_func=format_place, key=f"user_place_{ind.id}",
+                                    help="Places wholly covered by your data come first.")
             c2.button("Remove", key=f"user_remove_{ind.id}", icon=":material/delete:",
                       on_click=remove, args=(ind.id,))
             if place_id:
