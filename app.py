@@ -21,7 +21,7 @@ st.set_page_config(page_title="Health Equity Explorer", page_icon=str(ICON),
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/bar_chart:",
-            url_path="overview", default=True),
+            default=True),
     st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
     st.Page("pages/compare.py", title="Compare places", icon=":material/compare_arrows:",
             url_path="compare"),

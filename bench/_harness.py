@@ -70,7 +70,12 @@ def browser_timing(url: str, *args: str, timeout: float = 180) -> dict:
         result = json.loads(text[start:])
     except json.JSONDecodeError:
         return {"error": text[-500:], "exit": proc.returncode}
-    result["exit"] = proc.returncode
+    exit_code = proc.returncode
+    if "results" in result and result["results"]:  # one entry per session; keep the first
+        merged = {**result["results"][0],
+                  **{k: v for k, v in result.items() if k != "results"}}
+        result = merged
+    result["exit"] = exit_code
     return result
 
 

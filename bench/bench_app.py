@@ -79,9 +79,9 @@ def main() -> int:
         with streamlit_server() as (base, proc):
             time.sleep(1)
             rss_idle.append(rss_mb(proc.pid))
-            r = browser_timing(f"{base}/overview", "--no-map", "--server-pid", str(proc.pid))
+            r = browser_timing(f"{base}/", "--no-map", "--server-pid", str(proc.pid))
             cold.append(r.get("script_idle_s"))
-            w = browser_timing(f"{base}/overview", "--no-map", "--warm")
+            w = browser_timing(f"{base}/", "--no-map", "--warm")
             warm.append(w.get("script_idle_s"))
             rss_peak.append(rss_mb(proc.pid))
 

@@ -559,39 +559,65 @@ _POLARITY = {"high_is_good": "low_is_bad", "low_is_good": "high_is_bad",
              "no_judgement": "neutral"}
 
 
+def _health_metas() -> list[dict]:
+    """LSOA-based entries of ``data/indicators.yaml`` (the health registry's source file).
+
+    Read here with plain YAML so that listing them in the picker does not import
+    ``explorer.indicators`` and its statistics stack (scipy, PHStatsMethods: about 60 MB of
+    server memory) before a health indicator is actually drawn.
+    """
+    import yaml
+
+    from loaders.paths import DATA_DIR
+
+    with (DATA_DIR / "indicators.yaml").open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    need = ("id", "short_name", "name", "method", "vintage", "multiplier", "unit", "polarity",
+            "source")
+    out = []
+    for m in data.get("indicators", []):
+        if isinstance(m, dict) and m.get("method") in ("lsoa", "derived"):
+            if not all(k in m for k in need):
+                raise ValueError(f"indicators.yaml: entry {m.get('id')} lacks {need}")
+            out.append(m)
+    return out
+
+
 def load_external() -> list[str]:
     """Register the LSOA-based health indicators of ``explorer.indicators`` (QOF attributed
     to LSOAs, Census 2021 age, rural share): those with a numerator and a denominator per
     LSOA, which sum to any geography. Published-only indicators (districts, MSOAs without
-    counts) are not mapped. Values load lazily; any failure leaves the IoD indicators
-    working. Returns the ids registered.
+    counts) are not mapped. Values load lazily through ``explorer.indicators``; any failure
+    leaves the IoD indicators working. Returns the ids registered.
     """
     try:
-        from explorer import indicators as health
-        metas = [m for m in health.registry().values() if m.method in ("lsoa", "derived")]
-    except Exception:
+        metas = _health_metas()
+    except Exception:  # an optional source must never break the map
         return []
     added: list[str] = []
     for n, m in enumerate(metas):
-        if m.id in _REGISTRY:
+        if m["id"] in _REGISTRY:
             continue
-        lsoa_year = 2021 if "LSOA 2021" in m.vintage else 2011
+        lsoa_year = 2021 if "LSOA 2021" in str(m["vintage"]) else 2011
 
-        def counts(mid: str = m.id) -> tuple[pd.Series, pd.Series]:
+        def counts(mid: str = m["id"]) -> tuple[pd.Series, pd.Series]:
+            from explorer import indicators as health
+
             df = health.values(mid)
             period = health.latest_period(mid)
             rows = df[(df["area_type"] == "lsoa") & (df["period"] == period)
                       & (df["sex"] == "Persons")].set_index("area_code")
             return rows["count"], rows["denominator"]
 
-        tables = tuple(t.strip() for t in str(m.source).split(";")) + ("indicator_values",)
+        tables = tuple(t.strip() for t in str(m["source"]).split(";")) + ("indicator_values",)
+        text = " ".join(str(m.get(k) or "") for k in ("definition", "caveats")).strip()
         ind = lsoa_ratio_indicator(
-            m.id, m.short_name, counts=counts, lsoa_year=lsoa_year,
-            multiplier=float(m.multiplier), unit=m.unit,
-            polarity=_POLARITY.get(m.polarity, "neutral"),  # type: ignore[arg-type]
+            str(m["id"]), str(m["short_name"]), counts=counts, lsoa_year=lsoa_year,
+            multiplier=float(m["multiplier"]), unit=str(m["unit"]),
+            polarity=_POLARITY.get(str(m["polarity"]), "neutral"),  # type: ignore[arg-type]
             group="Health", tables=tables,
-            description=f"{m.name}. {m.definition} Areas: sum of LSOA numerators over sum "
-            f"of denominators. {m.caveats}".strip(),
+            description=f"{m['name']}. {text} Areas: sum of LSOA numerators over sum of "
+            "denominators.",
             file_group=f"health{n // HEALTH_SERIES_PER_FILE + 1}")
         _REGISTRY[ind.id] = ind
         added.append(ind.id)

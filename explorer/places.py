@@ -90,9 +90,12 @@ def _norm(text: str) -> str:
 @functools.cache
 def _lsoa_2011_to_2021() -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
     lk = snapshot.table("lsoa11_lsoa21")
-    children = lk.groupby("lsoa11cd")["lsoa21cd"].apply(tuple).to_dict()
-    n_parents = lk.groupby("lsoa21cd")["lsoa11cd"].size().to_dict()
-    return children, n_parents
+    kids: dict[str, list[str]] = {}
+    n_parents: dict[str, int] = {}
+    for old, new in zip(lk["lsoa11cd"].tolist(), lk["lsoa21cd"].tolist(), strict=True):
+        kids.setdefault(old, []).append(new)
+        n_parents[new] = n_parents.get(new, 0) + 1
+    return {k: tuple(v) for k, v in kids.items()}, n_parents
 
 
 def lsoa21_from_lsoa11(lsoa11: Iterable[str]) -> tuple[str, ...]:
@@ -167,17 +170,29 @@ class PlaceRegistry:
 
 
 def _sorted(codes: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(codes, pd.Series):
+        codes = codes.tolist()  # iterating an Arrow-backed Series item by item is slow
     return tuple(sorted(set(codes)))
+
+
+def _groups(df: pd.DataFrame, key: str | list[str], value: str) -> dict:
+    """{key: tuple of values}, built from plain lists (much faster than groupby-apply)."""
+    keys = (list(zip(*(df[k].tolist() for k in key), strict=True)) if isinstance(key, list)
+            else df[key].tolist())
+    out: dict = {}
+    for k, v in zip(keys, df[value].tolist(), strict=True):
+        out.setdefault(k, []).append(v)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _districts() -> list[Place]:
     g11 = snapshot.table("geo_lsoa11")
     g21 = snapshot.table("geo_lsoa21")
     d = snapshot.table("districts")
-    by19 = g11.groupby("lad19cd")["lsoa11cd"].apply(tuple).to_dict()
-    by24_11 = g11.groupby("lad24cd")["lsoa11cd"].apply(tuple).to_dict()
-    by24 = g21.groupby("lad24cd")["lsoa21cd"].apply(tuple).to_dict()
-    by22 = g21.groupby("lad22cd")["lsoa21cd"].apply(tuple).to_dict()
+    by19 = _groups(g11, "lad19cd", "lsoa11cd")
+    by24_11 = _groups(g11, "lad24cd", "lsoa11cd")
+    by24 = _groups(g21, "lad24cd", "lsoa21cd")
+    by22 = _groups(g21, "lad22cd", "lsoa21cd")
     names24 = g21.drop_duplicates("lad24cd").set_index("lad24cd")["lad24nm"].to_dict()
     places: list[Place] = []
     seen: set[str] = set()
@@ -227,10 +242,10 @@ def _wards(region: str) -> list[Place]:
 def _icbs() -> list[Place]:
     g11 = snapshot.table("geo_lsoa11")
     g21 = snapshot.table("geo_lsoa21")
-    by22 = g11.groupby(["icb22cd", "icb22nm"])["lsoa11cd"].apply(tuple)
-    by24 = g21.groupby("icb24cd")["lsoa21cd"].apply(tuple).to_dict()
+    by22 = _groups(g11, ["icb22cd", "icb22nm"], "lsoa11cd")
+    by24 = _groups(g21, "icb24cd", "lsoa21cd")
     out = []
-    for (code, name), lsoas in by22.items():
+    for (code, name), lsoas in sorted(by22.items()):
         short = re.sub(r"^NHS |Integrated Care Board$", "", name).strip()
         out.append(Place(
             id=f"icb-{slug(short)}", name=f"{short} ICB", kind="icb", code=code,
@@ -243,10 +258,10 @@ def _icbs() -> list[Place]:
 def _regions() -> list[Place]:
     g11 = snapshot.table("geo_lsoa11")
     g21 = snapshot.table("geo_lsoa21")
-    by21 = g21.groupby("rgncd")["lsoa21cd"].apply(tuple).to_dict()
+    by21 = _groups(g21, "rgncd", "lsoa21cd")
     out = []
-    for (code, name), lsoas in g11.groupby(["rgn19cd", "rgn19nm"])["lsoa11cd"].apply(tuple)\
-            .items():
+    for (code, name), lsoas in sorted(_groups(g11, ["rgn19cd", "rgn19nm"], "lsoa11cd")
+                                      .items()):
         out.append(Place(id=slug(name), name=name, kind="region", code=code,
                          lsoa11=_sorted(lsoas), lsoa21=_sorted(by21.get(code, ())),
                          definition=f"Region {code}", aliases=(f"{name} region",)))

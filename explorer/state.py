@@ -137,9 +137,15 @@ def to_query(state: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+#: The default page is served at the app's root URL ("/"), not at its url_path.
+DEFAULT_PAGE = "overview"
+
+
 def url(page: str, state: Mapping[str, Any], base: str = "") -> str:
     """A shareable link to a page with this state."""
     query = urlencode(to_query(state))
+    if page.strip("/") == DEFAULT_PAGE:
+        page = ""
     path = f"{base.rstrip('/')}/{page.strip('/')}" if page else (base.rstrip("/") or "/")
     return f"{path}?{query}" if query else path
 

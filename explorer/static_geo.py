@@ -59,16 +59,33 @@ def key_digest(key: Sequence[str]) -> str:
     return hashlib.sha256("\x1f".join(map(str, key)).encode()).hexdigest()
 
 
+_depth = threading.local()
+
+
 @contextlib.contextmanager
 def _locked(folder: Path) -> Iterator[None]:
-    """Exclusive across threads (RLock) and processes (flock on a lock file)."""
+    """Exclusive across threads (RLock) and processes (flock on a lock file).
+
+    Re-entrant: building one file may need another (a map file needs the list of codes
+    with a shape). Only the outermost level takes the ``flock``, because a second ``flock``
+    from the same process on a new file descriptor would wait for itself forever.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    with _thread_lock, open(folder / ".lock", "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+    with _thread_lock:
+        depth = getattr(_depth, "n", 0)
+        _depth.n = depth + 1
         try:
-            yield
+            if depth:
+                yield
+                return
+            with open(folder / ".lock", "a+") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
         finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            _depth.n = depth
 
 
 _index_cache: dict[str, tuple[float, dict]] = {}

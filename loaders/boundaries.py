@@ -72,7 +72,7 @@ def _read(path: Path, columns: list[str]) -> gpd.GeoDataFrame:
     require_file(path)
     try:
         gdf = gpd.read_file(path, columns=columns, engine="pyogrio")
-    except Exception as exc:
+    except Exception as exc:  # any reader failure is a data error here
         raise RawDataError(f"{path}: could not be read as GeoJSON ({exc})") from exc
     missing = [c for c in columns if c not in gdf.columns]
     if missing:

@@ -24,9 +24,13 @@ EDITOR_COLUMNS = {"order": "Order", "title": "Title", "page": "Page",
                   "settings": "Link settings", "notes": "Speaker notes"}
 
 
+PLAYER = "_player_scene"
+
+
 def _set_scene(number: int) -> None:
-    """Move the player (a callback: keeps ``?scene=N`` in this page's address)."""
-    st.query_params["scene"] = str(present.deck().clamp(number))
+    """Move the player to a scene (from callbacks and before reruns); the page then writes
+    ``?scene=N`` to its address in the script body, where the browser reliably gets it."""
+    st.session_state[PLAYER] = present.deck().clamp(number)
 
 
 def _show_messages(messages: list[str], limit: int = 8) -> None:
@@ -63,7 +67,9 @@ def _deck_from_frame(frame: pd.DataFrame, title: str) -> tuple[scenes.SceneDeck 
 
 
 deck = present.deck()
-number = present.scene_number() or 1
+number = deck.clamp(st.session_state.pop(PLAYER, None) or present.scene_number() or 1)
+if st.query_params.get("scene") != str(number):
+    st.query_params["scene"] = str(number)
 
 st.title("Facilitator")
 st.caption(f"Scene list: {escape_markdown(deck.title)} ({len(deck)} scenes, "
@@ -83,6 +89,7 @@ with guard("The scene player"):
     next_col.button("Next", icon=":material/chevron_right:", icon_position="right",
                     shortcut=present.NEXT_KEY, on_click=_set_scene, args=(number + 1,),
                     disabled=number >= len(deck), key="player_next", width="stretch")
+    present.keyboard_ready(key="player_keyboard_focus")
 
     main, side = st.columns([3, 1])
     with main:
@@ -104,7 +111,7 @@ with guard("The scene player"):
             present.go_to_scene(number)
     with side:
         st.image(share.qr_png(link), caption="Scan to open this view", width="stretch")
-        if share.is_local(room):
+        if room and share.is_local(room):
             st.caption("Phones cannot open this address: set the room address below.")
         q1, q2 = st.columns(2)
         q1.download_button("PNG", share.qr_png(link, scale=16), f"scene-{number}-qr.png",
@@ -167,7 +174,7 @@ with tab_list, guard("The scene list"):
     c3.download_button("Built-in story (YAML)", scenes.SCENES_FILE.read_bytes(),
                        "scenes-builtin.yaml", mime="application/x-yaml", on_click="ignore")
     uploaded = st.file_uploader("Load a scene list (YAML)", type=["yaml", "yml", "txt"],
-                                key="scene_file")
+                                key="scene_file", max_upload_size=1)
     if uploaded is not None and st.button("Use this scene list", type="primary"):
         try:
             loaded, messages = scenes.load_text(uploaded.getvalue(), origin=uploaded.name)

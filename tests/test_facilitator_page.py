@@ -51,7 +51,7 @@ def test_player_steps_through_scenes_and_keeps_the_number_in_the_url() -> None:
     assert at.title[0].value == "Facilitator"
     assert "### 1 / 6" in _markdown(at)
     assert "Where is deprivation concentrated in our region?" in at.subheader[0].value
-    assert at.code[0].value.endswith("/overview?r=lsc-north-cumbria&v=2019")
+    assert at.code[0].value.endswith("/?r=lsc-north-cumbria&v=2019")
     assert len(at.get("image")) >= 1  # the QR code
     assert len(at.get("bidi_component")) == 1  # the browser-storage mirror of the notes
 
@@ -141,3 +141,15 @@ def test_the_place_brief_is_prepared_for_download() -> None:
     ids, html_doc = at.session_state["_brief"]
     assert ids == ("workington-parish-wards", "eden")
     assert html_doc.startswith("<!DOCTYPE html>") and "/compare?p=" in html_doc
+
+
+def test_copy_link_shows_the_link_and_a_qr_code() -> None:
+    def script() -> None:
+        from ui.share import copy_link
+
+        copy_link("compare", {"p": ["eden", "blackpool"], "ci": "95"})
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception
+    assert at.code[0].value == "/compare?p=eden%2Cblackpool&ci=95"
+    assert len(at.get("image")) == 1

@@ -302,3 +302,23 @@ def test_tooltip_names_value_decile_place_and_source():
         assert token in html
     district = am.geography("district", 2025)
     assert "among English districts" in maps.tooltip(am.get("income_score"), district)["html"]
+
+
+def test_district_outlines_follow_the_areas_drawn(tmp_static, places):
+    region = maps.district_outline_file("lsoa19", places.get("lsc-north-cumbria"))
+    assert "-lsoas-" in region  # dissolved from the LSOAs: lines fall on LSOA edges
+    fc = _strict_loads((tmp_static / region).read_bytes())
+    assert len(fc["features"]) == 20  # Craven's 3 LSOAs in the ICB do not pull it in
+    wards = maps.district_outline_file("ward25", places.get("north-west"))
+    assert "-wards-" in wards
+    assert "E06000063" in (tmp_static / wards).read_text()  # Cumberland from 2019 wards
+    assert maps.district_outline_file("district19", places.get("england")) is None
+
+
+def test_map_file_metadata_gives_the_view_without_geometry(tmp_static, places):
+    name, meta = maps.areas_file_meta("lsoa19", places.get("blackpool"))
+    x0, y0, x1, y1 = meta["bounds"]
+    assert -3.1 < x0 < x1 < -2.9 and 53.7 < y0 < y1 < 53.9
+    assert meta["features"] == 94
+    assert static_geo.ensure_meta("areas-lsoa19-blackpool-iod", ["other"],
+                                  lambda: (b"{}", {})) != (name, meta)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,25 +21,23 @@ def downloads(name: str, table: pd.DataFrame, title: str, sources: list[str], pa
     cols = st.columns(3 if chart is not None else 1)
     cols[0].download_button(
         "CSV", exports.csv_with_provenance(table, title, sources, link), f"{name}.csv",
-        mime="text/csv", icon=":material/download:", key=f"dl-csv-{name}")
+        mime="text/csv", icon=":material/download:", key=f"dl-csv-{name}", on_click="ignore")
     if chart is not None:
-        try:
-            png = _png(chart.to_json(), footer)
-            svg = _svg(chart.to_json(), footer)
-        except Exception:
-            cols[1].caption("Image export unavailable.")
-            return
-        cols[1].download_button("PNG", png, f"{name}.png", mime="image/png",
-                                icon=":material/image:", key=f"dl-png-{name}")
-        cols[2].download_button("SVG", svg, f"{name}.svg", mime="image/svg+xml",
-                                icon=":material/image:", key=f"dl-svg-{name}")
+        spec = chart.to_json()
+        # rendered only when clicked (vl-convert takes ~0.5 s per image)
+        cols[1].download_button("PNG", functools.partial(_png, spec, footer), f"{name}.png",
+                                mime="image/png", icon=":material/image:",
+                                key=f"dl-png-{name}", on_click="ignore")
+        cols[2].download_button("SVG", functools.partial(_svg, spec, footer), f"{name}.svg",
+                                mime="image/svg+xml", icon=":material/image:",
+                                key=f"dl-svg-{name}", on_click="ignore")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@functools.lru_cache(maxsize=32)
 def _png(spec_json: str, footer: str) -> bytes:
     return exports.chart_png(spec_json, footer)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@functools.lru_cache(maxsize=32)
 def _svg(spec_json: str, footer: str) -> str:
     return exports.chart_svg(spec_json, footer)

@@ -393,7 +393,7 @@ def side_panel(choice: MapChoice, view: pd.DataFrame, sel: str | None) -> None:
     c1, c2 = st.columns(2)
     c1.metric("Residents", f"{prof.population:,}", help=prof.population_source)
     c2.metric("In Core20", pct(prof.core20_share), help=CORE20_DEFINITION)
-    if prof.imd_score is not None:
+    if prof.imd_score is not None and ind.id != "imd_score":
         c1.metric("IMD score", f"{prof.imd_score:.1f}",
                   help="Population-weighted average of LSOA scores; higher = more deprived.")
     if prof.district_rank:
@@ -404,15 +404,17 @@ def side_panel(choice: MapChoice, view: pd.DataFrame, sel: str | None) -> None:
                                      "Residents by national IMD decile"), width="stretch")
     if not row["has_geometry"]:
         st.warning("This area has no boundary in the bundled data, so it is not drawn.")
-    b1, b2 = st.columns(2)
     target = compare_target(choice, place, view, sel)
     label = "Compare" if target is place else (f"Compare {target.name}" if target else
                                                "Compare")
-    if b1.button(label, icon=":material/compare_arrows:", disabled=target is None,
-                 help="Add to the comparison page" if target else
-                 "This area is not a place on the comparison page.", key="map_compare"):
+    if st.button(label, icon=":material/compare_arrows:", disabled=target is None,
+                 help="Add to the comparison page" if target is place else
+                 (f"LSOAs are not places on the comparison page: this adds {target.name}, "
+                  "the district it is in." if target else
+                  "This area is not a place on the comparison page."),
+                 key="map_compare", width="stretch"):
         go_compare(target)  # type: ignore[arg-type]
-    if b2.button("Zoom to", icon=":material/zoom_in:", key="map_zoom",
+    if st.button("Zoom to", icon=":material/zoom_in:", key="map_zoom", width="stretch",
                  disabled=not row["has_geometry"]):
         st.session_state[_ZOOM] = (choice.geo.id, choice.extent.id, sel)
         st.rerun()

@@ -29,6 +29,25 @@ NEXT_KEY = "Right"
 PREVIOUS_KEY = "Left"
 
 
+#: Streamlit's keyboard shortcuts only fire when focus is inside the app's main area; after
+#: a page load or switch it is on <body>, so ← → would do nothing until a click. This moves
+#: focus to the main area (never away from a field the user is typing in).
+_FOCUS_JS = """
+export default function() {
+  const active = document.activeElement;
+  if (active && active !== document.body) { return; }
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (main) { main.focus({ preventScroll: true }); }
+}
+"""
+_focus_main = st.components.v2.component("hee_keyboard_focus", js=_FOCUS_JS)
+
+
+def keyboard_ready(key: str = "hee_keyboard_focus") -> None:
+    """Let the arrow-key shortcuts work straight after a page load or scene change."""
+    _focus_main(key=key, data={"scene": st.query_params.get("scene", "")}, height=0)
+
+
 @st.cache_resource(show_spinner=False)
 def _builtin() -> scenes.SceneDeck:
     """The built-in story, read once per process (it is read-only)."""
@@ -134,6 +153,7 @@ def presentation_bar(page: str) -> None:
     try:
         with holder.container():
             move = _bar(page)
+            keyboard_ready()
     except StreamlitDuplicateElementKey:  # already drawn in this run
         holder.empty()
         return

@@ -91,7 +91,8 @@ def copy_link(page: str, state: Mapping[str, Any], *, label: str = "Share this v
         st.caption("Copy this link with the button at the right of the box. It reopens this "
                    "view with the same settings.")
         st.code(link, language=None, wrap_lines=True)
-        if is_local(room_base()):
+        base = room_base()
+        if base and is_local(base):
             st.caption("This address only works on this computer. To share it with others, "
                        "set the app's public address on the Facilitator page.")
         st.image(qr_png(link, scale=5), caption="Scan to open this view on a phone",

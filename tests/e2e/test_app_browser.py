@@ -67,3 +67,25 @@ def test_first_visit_deep_link_gets_the_app_frame(app_server, browser_page):
     nav = page.locator("[data-testid='stSidebarNav']")
     assert "Compare places" in nav.inner_text()
     assert page.title() == "Health Equity Explorer"
+
+
+def test_chart_downloads_png_svg_and_csv_with_provenance(app_server, browser_page):
+    page = browser_page
+    page.goto(app_server + "/?r=fylde-coast")
+    wait_for_script_idle(page)
+    buttons = page.locator("[data-testid='stDownloadButton'] button")
+    buttons.first.wait_for()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="CSV").first.click()
+    text = open(dl.value.path(), encoding="utf-8").read()
+    assert text.startswith("# Core20 share") and "Open Government Licence" in text
+    assert "Blackpool" in text
+    wait_for_script_idle(page)
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name="PNG").first.click()
+    assert open(dl.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    wait_for_script_idle(page)
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name="SVG").first.click()
+    svg = open(dl.value.path(), encoding="utf-8").read()
+    assert "<svg" in svg and "Open Government Licence" in svg
