@@ -4,6 +4,7 @@ and nothing reaches the network or the console."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -77,15 +78,15 @@ def test_chart_downloads_png_svg_and_csv_with_provenance(app_server, browser_pag
     buttons.first.wait_for()
     with page.expect_download() as dl:
         page.get_by_role("button", name="CSV").first.click()
-    text = open(dl.value.path(), encoding="utf-8").read()
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
     assert text.startswith("# Core20 share") and "Open Government Licence" in text
     assert "Blackpool" in text
     wait_for_script_idle(page)
     with page.expect_download(timeout=60_000) as dl:
         page.get_by_role("button", name="PNG").first.click()
-    assert open(dl.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert Path(dl.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     wait_for_script_idle(page)
     with page.expect_download(timeout=60_000) as dl:
         page.get_by_role("button", name="SVG").first.click()
-    svg = open(dl.value.path(), encoding="utf-8").read()
+    svg = Path(dl.value.path()).read_text(encoding="utf-8")
     assert "<svg" in svg and "Open Government Licence" in svg
