@@ -25,8 +25,9 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# serve.py = `streamlit run app.py`, with the data caches warmed while the server starts
 run: install
-	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port 8501 \
+	$(PY) serve.py --server.address 127.0.0.1 --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false
 
 # Debian's Chromium for the browser tests (never `playwright install`).

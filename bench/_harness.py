@@ -34,8 +34,10 @@ def streamlit_server(app: Path = REPO / "app.py", cwd: Path = REPO, *extra: str,
                      ) -> Iterator[tuple[str, subprocess.Popen]]:
     """Start ``streamlit run`` on a free loopback port; yield (base URL, process)."""
     port = free_port()
+    launcher = [str(REPO / "serve.py")] if app == REPO / "app.py" else \
+        ["-m", "streamlit", "run", str(app)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", "127.0.0.1",
+        [sys.executable, *launcher, "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.enableStaticServing", "true", *extra],
         cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

@@ -322,3 +322,15 @@ def test_map_file_metadata_gives_the_view_without_geometry(tmp_static, places):
     assert meta["features"] == 94
     assert static_geo.ensure_meta("areas-lsoa19-blackpool-iod", ["other"],
                                   lambda: (b"{}", {})) != (name, meta)
+
+
+def test_a_build_may_need_another_file(tmp_static):
+    """Building one file may build another (re-entrant lock, no self-deadlock)."""
+    inner = []
+
+    def outer() -> bytes:
+        inner.append(static_geo.ensure("t-inner", ["1"], lambda: b"[1]"))
+        return b"[2]"
+
+    name = static_geo.ensure("t-outer", ["1"], outer)
+    assert (tmp_static / name).exists() and (tmp_static / inner[0]).exists()
