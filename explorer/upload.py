@@ -19,6 +19,7 @@ Aggregation to a place (:func:`place_value`) only gives a number when it is hone
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import re
@@ -154,23 +155,18 @@ def known_codes() -> dict[str, frozenset[str]]:
     return dict(_known_codes())
 
 
+@functools.cache
 def _known_codes() -> tuple[tuple[str, frozenset[str]], ...]:
-    global _KNOWN
-    if _KNOWN is None:
-        from loaders import snapshot
+    from loaders import snapshot
 
-        districts = snapshot.table("districts")
-        _KNOWN = (
-            ("lsoa11", frozenset(snapshot.table("geo_lsoa11")["lsoa11cd"])),
-            ("lsoa21", frozenset(snapshot.table("geo_lsoa21")["lsoa21cd"])),
-            ("ward19", frozenset(snapshot.table("wards19")["wd19cd"])),
-            ("lad19", frozenset(districts["lad19cd"])),
-            ("lad24", frozenset(districts["lad24cd"])),
-        )
-    return _KNOWN
-
-
-_KNOWN: tuple[tuple[str, frozenset[str]], ...] | None = None
+    districts = snapshot.table("districts")
+    return (
+        ("lsoa11", frozenset(snapshot.table("geo_lsoa11")["lsoa11cd"])),
+        ("lsoa21", frozenset(snapshot.table("geo_lsoa21")["lsoa21cd"])),
+        ("ward19", frozenset(snapshot.table("wards19")["wd19cd"])),
+        ("lad19", frozenset(districts["lad19cd"])),
+        ("lad24", frozenset(districts["lad24cd"])),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -541,7 +537,9 @@ class PlaceValue:
     note: str = ""
 
 
+@functools.cache
 def _lsoa_to_area(level: str) -> pd.Series:
+    """LSOA code -> the ward or district it is best-fitted to (read-only, shared)."""
     from loaders import snapshot
 
     if level == "ward19":
@@ -554,7 +552,9 @@ def _lsoa_to_area(level: str) -> pd.Series:
     return geo.set_index("lsoa21cd")["lad24cd"]
 
 
+@functools.cache
 def _area_names(level: str) -> dict[str, str]:
+    """Ward or district code -> its name for messages (read-only, shared)."""
     from loaders import snapshot
 
     if level == "ward19":

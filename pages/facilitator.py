@@ -20,11 +20,9 @@ from ui.frame import guard
 from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
 
 PAGE = "facilitator"
+PLAYER = "_player_scene"
 EDITOR_COLUMNS = {"order": "Order", "title": "Title", "page": "Page",
                   "settings": "Link settings", "notes": "Speaker notes"}
-
-
-PLAYER = "_player_scene"
 
 
 def _set_scene(number: int) -> None:
@@ -70,6 +68,7 @@ deck = present.deck()
 number = deck.clamp(st.session_state.pop(PLAYER, None) or present.scene_number() or 1)
 if st.query_params.get("scene") != str(number):
     st.query_params["scene"] = str(number)
+scene = deck.scene(number)
 
 st.title("Facilitator")
 st.caption(f"Scene list: {escape_markdown(deck.title)} ({len(deck)} scenes, "
@@ -78,7 +77,6 @@ if present.presenting():
     present.exit_button()
 
 with guard("The scene player"):
-    scene = deck.scene(number)
     room = share.room_base()
     link = scene.link(room)
     prev_col, count_col, next_col = st.columns([1, 1, 1], vertical_alignment="center")
@@ -185,7 +183,7 @@ with tab_list, guard("The scene list"):
             st.session_state["_scene_messages"] = messages
             _set_scene(1)
             st.rerun()
-    _show_messages(st.session_state.get("_scene_messages", []))
+    _show_messages(st.session_state.pop("_scene_messages", []))
 
     st.markdown("**Edit**")
     st.caption("Change titles, pages, link settings (as in a link: p=eden,blackpool&ci=95) "

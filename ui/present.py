@@ -50,8 +50,15 @@ def keyboard_ready(key: str = "hee_keyboard_focus") -> None:
 
 @st.cache_resource(show_spinner=False)
 def _builtin() -> scenes.SceneDeck:
-    """The built-in story, read once per process (it is read-only)."""
-    return scenes.builtin()
+    """The built-in story, read once per process (it is read-only). A broken scenes file
+    gives a one-scene deck that says so, rather than a broken page."""
+    try:
+        return scenes.builtin()
+    except scenes.SceneFileError as exc:
+        return scenes.SceneDeck(
+            title="Built-in scenes unavailable", origin="built-in",
+            scenes=(scenes.Scene("The built-in scene list could not be read", "overview", {},
+                                 f"{exc} (data/scenes.yaml)"),))
 
 
 def presenting() -> bool:

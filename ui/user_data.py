@@ -35,7 +35,10 @@ def user_indicators() -> list[upload.UserIndicator]:
 
 
 def add(indicator: upload.UserIndicator) -> None:
-    current = dict(st.session_state.get(_KEY, {}))
+    """Keep an indicator for this session; one of the same name is replaced (re-checking a
+    corrected file should not leave two versions side by side)."""
+    current = {k: v for k, v in st.session_state.get(_KEY, {}).items()
+               if v.name != indicator.name}
     if len(current) >= MAX_INDICATORS:
         raise ValueError(f"At most {MAX_INDICATORS} uploaded indicators per session; remove "
                          "one first.")
