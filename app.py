@@ -10,7 +10,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.frame import apply_presentation_style, presentation_mode
+from ui.frame import apply_presentation_style, presentation_mode, seed_presentation_mode
+from ui.present import presentation_bar
 
 # A bundled icon: a ":material/...:" page icon makes the browser fetch the favicon from
 # Google Fonts, and the app must make no network request.
@@ -35,6 +36,7 @@ PAGES = [
             url_path="sources"),
 ]
 
+seed_presentation_mode()
 nav = st.navigation(PAGES, position="hidden" if presentation_mode() else "sidebar")
 apply_presentation_style()
 with st.sidebar:
@@ -43,4 +45,5 @@ with st.sidebar:
     st.caption("Data: English Indices of Deprivation (MHCLG), ONS geography, OHID Fingertips, "
                "NHS England QOF, DWP, Census 2021. Open Government Licence v3.0. "
                "Runs offline on the bundled snapshot.")
+presentation_bar(nav.url_path)
 nav.run()

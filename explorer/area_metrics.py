@@ -255,6 +255,8 @@ class AreaIndicator:
     #: are baked in, so switching within a group is instant). Groups keep the all-England
     #: file small: the IoD set is one group; health indicators come in groups of a few.
     file_group: str = "iod"
+    #: What class 1 and class 10 are, in words ("most deprived", "least deprived").
+    class_words: tuple[str, str] = ("most deprived", "least deprived")
     version: str = "1"
 
     def available(self, geo: Geography) -> bool:
@@ -410,7 +412,7 @@ def _iod_indicators() -> list[AreaIndicator]:
     out.append(AreaIndicator(
         id="population", label="Population", group="Population", unit="residents",
         polarity="neutral", values=_col("population"), classes=_population_classes,
-        fmt=_fmt_int, series="population",
+        fmt=_fmt_int, series="population", class_words=("largest", "smallest"),
         description="Residents: IoD2019 mid-2015 denominators (File 7); IoD2025 Census 2021 "
         "usual residents. Classes: national deciles of areas of the level (1 = largest).",
         tables=("iod2019_lsoa11", "census2021_age_lsoa21"), class_method="rank_decile"))
@@ -547,10 +549,11 @@ def lsoa_ratio_indicator(id: str, label: str, *,
             return "no data"
         return f"{x:,.{dp}f}{'%' if unit == '%' else ''}"
 
+    words = ("lowest", "highest") if polarity == "low_is_bad" else ("highest", "lowest")
     return AreaIndicator(id=id, label=label, group=group, unit=unit, polarity=polarity,
                          values=values, classes=classes, fmt=fmt, description=description,
                          vintages=(vintage,), tables=tables, class_method="rank_decile",
-                         file_group=file_group, version=version)
+                         file_group=file_group, class_words=words, version=version)
 
 
 #: Health indicators share a static file in groups of this many (the IoD group has 10 series).

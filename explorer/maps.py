@@ -3,10 +3,11 @@
 Pure functions of the snapshot (no Streamlit). The design follows the measurements in
 ``../shared/notes/map-performance.md``:
 
-* geometry never travels on the websocket: each (geography, extent) is a content-hashed
-  static GeoJSON file (:mod:`explorer.static_geo`) holding, per feature, the tooltip text
-  and colour class of *every* indicator series, so changing the indicator only changes the
-  fill accessor and its ``updateTriggers`` (no re-download, no re-tessellation);
+* geometry never travels on the websocket: each (geography, extent, indicator group) is a
+  content-hashed static GeoJSON file (:mod:`explorer.static_geo`) holding, per feature, the
+  tooltip text and colour class of *every* series of the group (all the IoD indicators are
+  one group), so changing the indicator only changes the fill accessor and its
+  ``updateTriggers`` (no re-download, no re-tessellation);
 * the deck spec is a few KB of compact, deterministic JSON (:class:`PreSerialisedDeck`):
   Streamlit parses it with a slow JSON5 parser and re-sends it only when its bytes change;
 * colours come from one fixed palette (``explorer.palette``), indexed by class: 0 = no
@@ -241,12 +242,19 @@ def fill_accessor(prop: str) -> str:
     return f"([{palette}])[properties.{prop}>0?properties.{prop}:0]"
 
 
+def _needs_view_classes(primary: AreaIndicator, geo: Geography, extent: Place) -> bool:
+    """Whether a series needs its own in-view classes in the static file: not for yes/no
+    flags, and not on all-England maps where ranking in view *is* the national ranking
+    (except for fixed bands, which are not a ranking)."""
+    if primary.is_flag(geo):
+        return False
+    return not england_like(extent) or primary.method(geo) == "bands"
+
+
 def accessor_prop(ind: AreaIndicator, geo: Geography, extent: Place, scheme: str) -> str:
     """The feature property the fill colour reads for an indicator and a class scheme."""
     s = series_of(ind, geo)
-    if scheme == "quantiles" and not ind.is_flag(geo) and not england_like(extent):
-        return s.view_prop
-    if scheme == "quantiles" and england_like(extent) and ind.class_method == "bands":
+    if scheme == "quantiles" and _needs_view_classes(s.primary, geo, extent):
         return s.view_prop
     return s.class_prop
 
@@ -277,10 +285,8 @@ def _range_label(lo: float, hi: float, ind: AreaIndicator, geo: Geography) -> st
     return a if a == b else f"{a} to {b}"
 
 
-def _decile_words(cls: int, polarity: str) -> str:
-    if polarity == "neutral":
-        return {1: " (largest)", 10: " (smallest)"}.get(cls, "")
-    return {1: " (most deprived)", 10: " (least deprived)"}.get(cls, "")
+def _decile_words(cls: int, ind: AreaIndicator) -> str:
+    return {1: f" ({ind.class_words[0]})", 10: f" ({ind.class_words[1]})"}.get(cls, "")
 
 
 def legend(view: pd.DataFrame, ind: AreaIndicator, geo: Geography, scheme: str) -> Legend:
@@ -317,17 +323,16 @@ def legend(view: pd.DataFrame, ind: AreaIndicator, geo: Geography, scheme: str) 
         for cls in range(1, 11):
             count = int((classes == cls).sum())
             if cls in rng.index and not is_decile:
-                label = f"{cls}{_decile_words(cls, ind.polarity)}: " + _range_label(
+                label = f"{cls}{_decile_words(cls, ind)}: " + _range_label(
                     rng.loc[cls, "min"], rng.loc[cls, "max"], ind, geo)
             else:
-                label = f"{cls}{_decile_words(cls, ind.polarity)}"
+                label = f"{cls}{_decile_words(cls, ind)}"
             if scheme == "quantiles" and cls not in rng.index:
                 continue
             entries.append(LegendEntry(cls, PALETTE[cls], label, count))
         kind = "National decile" if scheme == "national" else "Decile in view"
         title = f"{am.value_label(ind, geo)}: {kind.lower()}"
-        note = (f"Deciles of {where}; 1 = "
-                f"{'largest' if ind.polarity == 'neutral' else 'most deprived'} 10%.")
+        note = f"Deciles of {where}; 1 = {ind.class_words[0]} 10%."
         if scheme == "national" and ind.class_method == "official_decile" and geo.is_lsoa:
             note = "Official IoD deciles of all LSOAs in England; 1 = most deprived 10%."
     return Legend(title=title, entries=tuple(entries), missing=missing, note=note)
@@ -347,8 +352,8 @@ def alt_text(view: pd.DataFrame, ind: AreaIndicator, geo: Geography, extent: Pla
         what = "with at least half their residents in Core20 LSOAs"
     else:
         k = int((view[col] == 1).sum())
-        what = ("in the largest national decile" if ind.polarity == "neutral"
-                else "in the most deprived decile")
+        what = ("in the most deprived decile" if ind.class_words[0] == "most deprived"
+                else f"in the {ind.class_words[0]} national decile")
     noun = geo.plural if n != 1 else geo.singular
     text = (f"{extent.name}: {k:,} of {n:,} {noun} {what} "
             f"({am.value_label(ind, geo)}, IoD{geo.vintage}, {geo.label}).")
@@ -493,13 +498,12 @@ def _areas_geojson(geo_id: str, extent: Place, group: str = "iod") -> tuple[byte
     bt = snapshot.geo_table(geo.boundary_table).set_index("code")
     geoms = bt.geometry.reindex(drawn.index).to_numpy()
     series = series_columns(geo, group)
-    with_q = not england_like(extent)
     cols = {}
     for s in series:
         ind = s.primary
         cols[s.text_prop] = [ind.format(v, geo) for v in drawn[f"v:{ind.id}"]]
         cols[s.class_prop] = [_clean_class(v) for v in drawn[f"n:{ind.id}"]]
-        if with_q:
+        if _needs_view_classes(ind, geo, extent):
             cols[s.view_prop] = [_clean_class(v) for v in drawn[f"q:{s.key}"]]
     names = drawn["name"].tolist()
     parents = drawn["parent"].tolist()
@@ -713,7 +717,8 @@ def tooltip(ind: AreaIndicator, geo: Geography) -> dict:
     else:
         unit = "" if ind.unit in ("score", "residents") or ind.unit.startswith("%") \
             else f" {ind.unit}"
-        pop_note = " (1 = largest)" if ind.polarity == "neutral" else ""
+        pop_note = "" if ind.class_words[0] == "most deprived" else \
+            f" (1 = {ind.class_words[0]})"
         line = (f"{label}: <b>{{{sp}}}</b>{unit}<br/>"
                 f"National decile{pop_note}: {{{dp}}} of 10")
     where = "" if geo.is_lsoa else f" among English {geo.plural}"

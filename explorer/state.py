@@ -122,7 +122,8 @@ def to_query(state: Mapping[str, Any]) -> dict[str, str]:
         if key not in state:
             continue
         value = state[key]
-        if value in (None, "", [], False):
+        if value is None or value is False or (isinstance(value, str | list | tuple)
+                                               and len(value) == 0):
             continue
         param = PARAMS[key]
         if param.kind == "list":

@@ -19,10 +19,13 @@ from explorer.compare import (
 from explorer.overview import districts_of_vintage
 from explorer.places import DEFAULT_COMPARISON, registry
 from explorer.profile import CORE20_DEFINITION, profile
+from explorer.upload import indicator_row
 from loaders import snapshot
 from ui import exports
 from ui.frame import guard, require_app_frame
+from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
+from ui.user_data import user_indicators
 from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
 
 require_app_frame()
@@ -72,8 +75,9 @@ with guard("The comparison"):
              "Cumbrian districts. Type to search.")
     conf_key = top[1].radio("Confidence", list(CONFIDENCE), key=widget_key("ci"),
                             format_func=lambda k: f"{k}%", horizontal=True)
-    top[2].markdown(" ")
     publish({"p": ids, "ci": conf_key})
+    with top[2]:
+        copy_link(PAGE, {"p": ids, "ci": conf_key})
     if not ids:
         st.info("Choose at least one place to see its profile.")
         st.stop()
@@ -82,6 +86,7 @@ with guard("The comparison"):
     england = profile(registry().get("england"), 2019)
     profiles = [profile(p, 2019) for p in places]
     ind_rows = [r for p in places for r in place_indicator_rows(p, confidence)]
+    ind_rows += [indicator_row(u, p, confidence) for u in user_indicators() for p in places]
 
     st.subheader("In brief")
     for sentence in summary_sentences(profiles, england, ind_rows):

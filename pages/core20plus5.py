@@ -13,6 +13,7 @@ from loaders import snapshot
 from ui import exports
 from ui.frame import guard, require_app_frame
 from ui.indicator_cards import indicator_line
+from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
 from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
 
@@ -48,6 +49,7 @@ with guard("The CORE20PLUS5 card"):
                        format_func=lambda k: f"{k}%", horizontal=True)
     st.session_state[widget_key("p")] = [place_id]
     publish({"p": [place_id], "view": view, "ci": ci})
+    copy_link(PAGE, {"p": [place_id], "view": view, "ci": ci})
     place = resolve(place_id)
     conf = 0.998 if ci == "99.8" else 0.95
     c = card(place, conf)

@@ -16,8 +16,10 @@ from explorer import notes as notes_model
 from explorer.notes import escape_markdown
 from explorer.places import DEFAULT_COMPARISON
 from ui import notes, present, share, user_data
-from ui.frame import guard
+from ui.frame import guard, require_app_frame
 from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
+
+require_app_frame()
 
 PAGE = "facilitator"
 PLAYER = "_player_scene"

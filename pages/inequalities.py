@@ -14,6 +14,7 @@ from explorer.inequalities import (
 )
 from ui import exports
 from ui.frame import guard, require_app_frame
+from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
 from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
 
@@ -52,6 +53,7 @@ with guard("The deprivation gradient"):
     ci = cols[3].radio("Confidence", ["95", "99.8"], key=widget_key("ci"),
                        format_func=lambda k: f"{k}%")
     publish({"p": [place_id], "ind": ind, "grp": grouping, "ci": ci})
+    copy_link(PAGE, {"p": [place_id], "ind": ind, "grp": grouping, "ci": ci})
     place = resolve(place_id)
     conf = 0.998 if ci == "99.8" else 0.95
     g = any_gradient(ind, place, grouping, conf)

@@ -12,6 +12,7 @@ from explorer.profile import CORE20_DEFINITION, VINTAGES
 from loaders import snapshot
 from ui import exports
 from ui.frame import guard, require_app_frame
+from ui.share import copy_link
 from ui.state import publish, seed, show_messages
 from ui.widgets import REGION_KINDS, place_options, region_picker, vintage_picker
 
@@ -34,6 +35,7 @@ with guard("The region overview"):
     with right:
         vintage = vintage_picker()
     publish({"r": region.id, "v": vintage})
+    copy_link(PAGE, {"r": region.id, "v": vintage})
 
     prof, england = headline(region, vintage)
     table = region_table(region, vintage)

@@ -334,3 +334,14 @@ def test_a_build_may_need_another_file(tmp_static):
 
     name = static_geo.ensure("t-outer", ["1"], outer)
     assert (tmp_static / name).exists() and (tmp_static / inner[0]).exists()
+
+
+def test_all_england_core20_bands_keep_their_quantiles(tmp_static, places):
+    """Fixed bands are not a ranking, so their in-view classes are in the England file."""
+    district = am.geography("district", 2019)
+    england = places.get("england")
+    prop = maps.accessor_prop(am.get("core20"), district, england, "quantiles")
+    assert prop.startswith("q")
+    fc = _strict_loads((tmp_static / maps.areas_file("district19", england)).read_bytes())
+    assert prop in fc["features"][0]["properties"]
+    assert maps.accessor_prop(am.get("imd_score"), district, england, "quantiles") == "d0"

@@ -108,8 +108,6 @@ def test_to_query_refuses_unregistered_keys() -> None:
         url_state.to_query({"nope": 1})
 
 
-@pytest.mark.xfail(strict=True, reason="explorer.state.to_query drops 0 because 0 == False "
-                   "(`value in (None, '', [], False)`); fix: test `value is False`")
 def test_zero_survives_a_round_trip() -> None:
     state = {"scene": 0}
     assert url_state.parse(_query_of(url_state.url("facilitator", state)))[0] == state

@@ -46,11 +46,16 @@ def require_app_frame() -> None:
         st.stop()
 
 
-def presentation_mode() -> bool:
-    """Presentation mode comes from ``?present=1`` or the sidebar toggle."""
-    if "present" in st.query_params and st.query_params.get("present") in ("1", "true"):
+def seed_presentation_mode() -> None:
+    """``?present=1`` switches presentation mode on; call before the sidebar toggle exists."""
+    if st.query_params.get("present") in ("1", "true"):
         st.session_state["present"] = True
-    return bool(st.session_state.get("present", False))
+
+
+def presentation_mode() -> bool:
+    """Read-only: presentation mode from ``?present=1`` or the sidebar toggle."""
+    return bool(st.session_state.get("present", False)) or \
+        st.query_params.get("present") in ("1", "true")
 
 
 def apply_presentation_style() -> None:

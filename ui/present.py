@@ -117,7 +117,7 @@ def go_to_scene(number: int, present: bool = True) -> None:
     scene = current.scene(number)
     query = scene.presenting_query(number) if present else scene.query()
     # the target page must seed its widgets from the new link, even if it is this page
-    st.session_state.pop(ui_state._SEEDED, None)
+    ui_state.forget_seed()
     st.switch_page(page_path(scene.page), query_params=query)
 
 

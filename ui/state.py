@@ -42,6 +42,11 @@ def seed(page: str, validators: Mapping[str, url_state.Validator],
     st.session_state[_MESSAGES] = messages
 
 
+def forget_seed() -> None:
+    """Make the next page run re-read its state from the URL (e.g. after a scene change)."""
+    st.session_state.pop(_SEEDED, None)
+
+
 def show_messages() -> None:
     for msg in st.session_state.get(_MESSAGES, []):
         st.info(msg, icon=":material/link_off:")
