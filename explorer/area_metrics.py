@@ -257,6 +257,8 @@ class AreaIndicator:
     file_group: str = "iod"
     #: What class 1 and class 10 are, in words ("most deprived", "least deprived").
     class_words: tuple[str, str] = ("most deprived", "least deprived")
+    #: Source and vintage in a few words, for tooltips ("" = MHCLG IoD of the geography).
+    source_short: str = ""
     version: str = "1"
 
     def available(self, geo: Geography) -> bool:
@@ -513,7 +515,8 @@ def lsoa_ratio_indicator(id: str, label: str, *,
                          multiplier: float = 100.0, unit: str = "%",
                          polarity: Polarity = "high_is_bad", group: str = "Health",
                          tables: tuple[str, ...] = (), description: str = "", dp: int = 1,
-                         file_group: str = "health", version: str = "1") -> AreaIndicator:
+                         file_group: str = "health", source_short: str = "",
+                         version: str = "1") -> AreaIndicator:
     """An indicator whose area value is sum(numerator) / sum(denominator) × multiplier.
 
     ``counts()`` returns (numerator, denominator), both indexed by LSOA code of
@@ -553,7 +556,8 @@ def lsoa_ratio_indicator(id: str, label: str, *,
     return AreaIndicator(id=id, label=label, group=group, unit=unit, polarity=polarity,
                          values=values, classes=classes, fmt=fmt, description=description,
                          vintages=(vintage,), tables=tables, class_method="rank_decile",
-                         file_group=file_group, class_words=words, version=version)
+                         file_group=file_group, class_words=words,
+                         source_short=source_short, version=version)
 
 
 #: Health indicators share a static file in groups of this many (the IoD group has 10 series).
@@ -621,7 +625,8 @@ def load_external() -> list[str]:
             group="Health", tables=tables,
             description=f"{m['name']}. {text} Areas: sum of LSOA numerators over sum of "
             "denominators.",
-            file_group=f"health{n // HEALTH_SERIES_PER_FILE + 1}")
+            file_group=f"health{n // HEALTH_SERIES_PER_FILE + 1}",
+            source_short=str(m["vintage"]).split(";")[0].strip())
         _REGISTRY[ind.id] = ind
         added.append(ind.id)
     return added

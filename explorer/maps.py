@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -51,7 +52,7 @@ MAP_WIDTH_PX = 900
 MAP_HEIGHT_PX = 620
 ENGLAND_BOUNDS = (-6.4, 49.9, 1.8, 55.8)
 #: Format of the static files; bump to regenerate them after a change to their layout.
-STATIC_FORMAT = "4"
+STATIC_FORMAT = "6"
 #: An area is in view when at least this share of its LSOAs is inside the extent.
 INSIDE_SHARE = 0.5
 
@@ -184,7 +185,8 @@ def series_of(ind: AreaIndicator, geo: Geography) -> SeriesColumns:
     raise KeyError(f"indicator {ind.id} is not available for {geo.id}")
 
 
-@functools.lru_cache(maxsize=32)
+#: All-England views are ~15 MB each: keep a bounded number (shared by all sessions).
+@functools.lru_cache(maxsize=12)
 def view_frame(geo_id: str, extent: Place, group: str = "iod") -> pd.DataFrame:
     """One row per area in view (index: code), read-only.
 
@@ -522,7 +524,7 @@ def _areas_geojson(geo_id: str, extent: Place, group: str = "iod") -> tuple[byte
 
 def outline_geojson(geoms: Sequence[shapely.Geometry], codes: Sequence[str],
                     names: Sequence[str]) -> bytes:
-    """Features with only an id and a name: for line layers (districts, wards, extent)."""
+    """Features with only an id and a name (the selected area's highlight)."""
     parts = []
     for code, name, gj in zip(codes, names, _geometry_json(geoms), strict=True):
         parts.append('{"type":"Feature","properties":' + _props_json({"id": code, "n": name})
@@ -547,6 +549,28 @@ def areas_file_meta(geo_id: str, extent: Place, group: str = "iod") -> tuple[str
 
 def _district_geography(geo: Geography) -> Geography:
     return am.geography("district", geo.vintage)
+
+
+def outline_segments(geoms: Sequence[shapely.Geometry]) -> bytes:
+    """The rings of polygons as line segments ``[x0, y0, x1, y1]`` (5 decimals), each shared
+    edge once, sorted: for deck.gl's LineLayer.
+
+    Why segments and not GeoJSON lines: deck.gl draws GeoJSON outlines with its PathLayer,
+    which in software WebGL (this machine, many users' VMs) added ~2 s to the all-England map
+    for 317 district outlines; the LineLayer draws the same lines in ~0.6 s. Joints are not
+    mitred, which is invisible at the 0.5-2.5 px widths used here.
+    """
+    segs: set[tuple[float, float, float, float]] = set()
+    for g in geoms:
+        if g is None or g.is_empty:
+            continue
+        for ring in shapely.get_rings(shapely.get_parts(g)):
+            xy = np.round(shapely.get_coordinates(ring), 5)
+            for (x0, y0), (x1, y1) in zip(xy[:-1].tolist(), xy[1:].tolist(), strict=True):
+                if (x0, y0) == (x1, y1):
+                    continue
+                segs.add((x0, y0, x1, y1) if (x0, y0) <= (x1, y1) else (x1, y1, x0, y0))
+    return json.dumps(sorted(segs), separators=(",", ":"), allow_nan=False).encode()
 
 
 def _dissolve(table: str, members: pd.DataFrame) -> tuple[list, list[str]]:
@@ -575,7 +599,6 @@ def district_outline_file(geo_id: str, extent: Place) -> str | None:
         return None  # the areas are districts; districts clutter a 42-ICB overview
     dgeo = _district_geography(geo)
     codes = list(areas_in_view(dgeo.id, extent))
-    names = am.area_names(dgeo.id)["name"]
     if england_like(extent):
         table, how = dgeo.boundary_table, "buc"
     elif geo.level == "ward":
@@ -589,8 +612,7 @@ def district_outline_file(geo_id: str, extent: Place) -> str | None:
         if how == "buc":
             bt = snapshot.geo_table(table).set_index("code")
             keep = [c for c in codes if c in bt.index]
-            return outline_geojson(bt.geometry.reindex(keep).to_numpy(), keep,
-                                   names.reindex(keep).fillna("").tolist())
+            return outline_segments(bt.geometry.reindex(keep).to_numpy())
         if how == "wards":
             wards = snapshot.geo_table(table)
             lad = wards["lad19cd"]
@@ -600,8 +622,8 @@ def district_outline_file(geo_id: str, extent: Place) -> str | None:
         else:
             members = am.membership(dgeo.id)
         members = members[members["area"].isin(set(codes))]
-        geoms, keep = _dissolve(table, members)
-        return outline_geojson(geoms, keep, names.reindex(keep).fillna("").tolist())
+        geoms, _ = _dissolve(table, members)
+        return outline_segments(geoms)
 
     return static_geo.ensure(f"districts-{dgeo.id}-{how}-{extent.id}", key, build)
 
@@ -619,10 +641,8 @@ def ward_outline_file(geo_id: str, extent: Place) -> str | None:
     bt = snapshot.geo_table(wgeo.boundary_table).set_index("code")
     key = [STATIC_FORMAT, "wards", wgeo.id, extent_key(extent),
            *_table_hashes([wgeo.boundary_table])]
-    return static_geo.ensure(
-        f"wards-{wgeo.id}-{extent.id}", key,
-        lambda: outline_geojson(bt.geometry.reindex(codes).to_numpy(), codes,
-                                bt["name"].reindex(codes).tolist()))
+    return static_geo.ensure(f"wards-{wgeo.id}-{extent.id}", key,
+                             lambda: outline_segments(bt.geometry.reindex(codes).to_numpy()))
 
 
 def extent_outline_file(geo_id: str, extent: Place) -> str | None:
@@ -642,7 +662,7 @@ def extent_outline_file(geo_id: str, extent: Place) -> str | None:
         union = shapely.union_all(geoms, grid_size=1e-5)
         if union.geom_type == "GeometryCollection":  # pragma: no cover - defensive
             union = shapely.MultiPolygon([g for g in union.geoms if g.geom_type == "Polygon"])
-        return outline_geojson([union], [extent.id], [extent.name])
+        return outline_segments([union])
 
     return static_geo.ensure(f"extent-{lsoa_geo.id}-{extent.id}", key, build)
 
@@ -721,16 +741,17 @@ def tooltip(ind: AreaIndicator, geo: Geography) -> dict:
             f" (1 = {ind.class_words[0]})"
         line = (f"{label}: <b>{{{sp}}}</b>{unit}<br/>"
                 f"National decile{pop_note}: {{{dp}}} of 10")
-    where = "" if geo.is_lsoa else f" among English {geo.plural}"
-    html = (
+    where = "" if geo.is_lsoa else f", deciles among English {geo.plural}"
+    source = html.escape(ind.source_short or f"MHCLG, IoD{geo.vintage}")
+    body = (
         "<div style='font-size:14px;line-height:1.35;max-width:340px'>"
         "<b style='font-size:15px'>{n}</b> <span style='opacity:.75'>{id}</span><br/>"
         f"{line}<br/>"
         "In: {p}<br/>"
-        f"<span style='font-size:12px;opacity:.8'>IoD{geo.vintage}{where}; "
+        f"<span style='font-size:12px;opacity:.8'>{source}{where}; "
         f"{geo.label} boundaries (ONS)</span></div>"
     )
-    return {"html": html, "style": {"backgroundColor": "#1f2933", "color": "#ffffff",
+    return {"html": body, "style": {"backgroundColor": "#1f2933", "color": "#ffffff",
                                     "padding": "8px 10px", "borderRadius": "4px"}}
 
 
@@ -752,6 +773,15 @@ class MapLayers:
 
 
 def _outline(layer_id: str, url: str, colour: Sequence[int], width: float) -> pdk.Layer:
+    """A LineLayer over a segments file (see :func:`outline_segments`)."""
+    return pdk.Layer("LineLayer", id=layer_id, data=url, pickable=False,
+                     get_source_position="[this[0],this[1]]",
+                     get_target_position="[this[2],this[3]]", get_color=list(colour),
+                     get_width=width, width_units="'pixels'", width_min_pixels=width)
+
+
+def _highlight(layer_id: str, url: str, colour: Sequence[int], width: float) -> pdk.Layer:
+    """The selected area's outline: one small GeoJSON shape, drawn with mitred joints."""
     return pdk.Layer("GeoJsonLayer", id=layer_id, data=url, pickable=False, filled=False,
                      stroked=True, get_line_color=list(colour), line_width_units="'pixels'",
                      get_line_width=width, line_width_min_pixels=width)
@@ -771,13 +801,13 @@ def deck_json(layers: MapLayers, fill_prop: str, view: ViewState, trigger: str,
     if layers.wards:
         deck_layers.append(_outline("ward-outlines", layers.wards, [40, 40, 40, 200], 1.6))
     if layers.districts:
-        style = ([40, 40, 40, 120], 0.5) if layers.light_outlines else ([25, 25, 25, 200], 1.0)
+        style = ([30, 30, 30, 150], 0.6) if layers.light_outlines else ([25, 25, 25, 200], 1.0)
         deck_layers.append(_outline("district-outlines", layers.districts, *style))
     if layers.extent:
         deck_layers.append(_outline("extent-outline", layers.extent, [0, 0, 0, 255], 2.5))
     if layers.selection:
-        deck_layers.append(_outline("selection-outline", layers.selection,
-                                    [*hex_to_rgb(HIGHLIGHT), 255], 4.0))
+        deck_layers.append(_highlight("selection-outline", layers.selection,
+                                      [*hex_to_rgb(HIGHLIGHT), 255], 4.0))
     common = dict(
         layers=deck_layers,
         initial_view_state=pdk.ViewState(longitude=view.longitude, latitude=view.latitude,

@@ -199,7 +199,12 @@ def _prefix_of(name: str) -> str:
 
 
 def warm(combinations: Sequence[tuple[str, str]] | None = None) -> list[str]:
-    """Pre-generate the static files of the usual maps (geography id, extent id)."""
+    """Pre-generate the static files of the usual maps (geography id, extent id).
+
+    Call it from the app at start-up in a daemon thread (``threading.Thread(target=warm,
+    daemon=True).start()``) so the first visitor does not wait for the files and data, or run
+    ``python -m explorer.static_geo`` at deploy time.
+    """
     from explorer import maps
     from explorer.places import DEFAULT_REGION, registry
 
@@ -210,6 +215,7 @@ def warm(combinations: Sequence[tuple[str, str]] | None = None) -> list[str]:
     for geo_id, extent_id in combos:
         extent = reg.get(extent_id)
         names.append(maps.areas_file(geo_id, extent))
+        maps.view_frame(geo_id, extent)  # in a server process: the first visit is warm too
         for extra in (maps.district_outline_file, maps.extent_outline_file):
             n = extra(geo_id, extent)
             if n:

@@ -175,3 +175,15 @@ def test_compare_button_sends_the_place_to_the_compare_page():
     assert_clean(at)
     assert "allerdale" in at.session_state["compare_places"]
     assert "allerdale" in at.query_params["p"].split(",")
+
+
+def test_health_indicators_share_the_picker():
+    at = open_map(lvl="district", r="north-west", ind="qof-hyp")
+    assert_clean(at)
+    spec, proto = deck(at)
+    assert "-health" in area_layer(spec)["data"]
+    assert "QOF 2021/22" in json.loads(proto.tooltip)["html"]
+    at.segmented_control(key="w:v").set_value(2025).run()  # QOF is on 2011 LSOAs
+    assert_clean(at)
+    assert any("not available" in i.value for i in at.info)
+    assert at.query_params["ind"] == "imd_score"

@@ -125,17 +125,12 @@ def controls() -> MapChoice:
 
 
 # --------------------------------------------------------------------------------------
-# Cached computations (shared by all sessions; small results or strings only)
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _view(geo_id: str, extent_key: str, group: str, _extent: Place) -> pd.DataFrame:
-    return maps.view_frame(geo_id, _extent, group)
+# Cached computations (shared by all sessions: the final deck JSON string, bounded)
 
 
 def view_frame(choice: MapChoice) -> pd.DataFrame:
-    return _view(choice.geo.id, f"{choice.extent.id}:{maps.extent_key(choice.extent)}",
-                 choice.indicator.file_group, choice.extent)
+    """The areas on the map with their values (shared, read-only; cached in explorer)."""
+    return maps.view_frame(choice.geo.id, choice.extent, choice.indicator.file_group)
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
