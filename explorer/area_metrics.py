@@ -13,8 +13,11 @@ classes in the static map files (the IMD score and the IMD decile colour the sam
 keeps the all-England file small.
 
 Health indicators with LSOA-level numerators and denominators plug in with
-:func:`lsoa_ratio_indicator` and :func:`register`; :func:`load_external` adapts
-``explorer.indicators`` when that module provides LSOA-level data.
+:func:`lsoa_ratio_indicator` and :func:`register`. :func:`load_external` is the adapter to
+``explorer.indicators``: every entry of ``data/indicators.yaml`` with ``method: lsoa`` or
+``derived`` (QOF attributed to LSOAs, Census 2021 age, rural share) becomes a map indicator
+whose counts are read through ``explorer.indicators.values`` when first drawn. Indicators
+published only for districts or MSOAs (no LSOA counts) are not on the map.
 """
 
 from __future__ import annotations

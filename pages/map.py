@@ -12,9 +12,11 @@ import streamlit as st
 from explorer import area_metrics as am
 from explorer import maps
 from ui import map_view as mv
-from ui.frame import guard
+from ui.frame import guard, require_app_frame
+from ui.share import copy_link
 from ui.state import show_messages
 
+require_app_frame()
 mv.seed_from_url()
 
 st.title("Where is it worst?")
@@ -49,3 +51,5 @@ with guard("The map"):
     st.caption(f"{ind.description} {geo.note} {source}")
     mv.table_twin(choice, view, source, summary)
     mv.publish_state(choice, sel)
+    with side_col:
+        copy_link(mv.PAGE, mv.current_state(choice, sel))

@@ -33,6 +33,10 @@ def warm() -> float:
         from explorer import indicators
 
         indicators.registry()
+        # the map's static GeoJSON files (content-hashed; reused when already present)
+        from explorer import static_geo
+
+        static_geo.warm()
     except Exception:  # a warm-up failure must never stop the server; pages report errors
         log.exception("cache warm-up failed")
     gc.collect()
