@@ -8,33 +8,19 @@ AppTest has no browser, so static files are never fetched here; the spec is asse
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.apptest import assert_clean, open_page
+
 #: ``HEE_APP_ROOT`` runs the suite against another checkout (e.g. a worktree).
-APP = str(Path(os.environ.get("HEE_APP_ROOT", REPO)) / "app.py")
 MAP = "pages/map.py"
 SPEC_BUDGET = 15_000  # bytes: static-URL specs (geometry is fetched over HTTP)
 
 
 def open_map(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(MAP)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e for e in at.error if "unexpected error" in str(e.value)], \
-        [e.value for e in at.error]
+    return open_page(MAP, timeout=60, **query)
 
 
 def deck(at: AppTest) -> tuple[dict, object]:

@@ -11,28 +11,14 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-REPO = Path(__file__).resolve().parents[1]
-APP = str(REPO / "app.py")
+from tests.apptest import REPO, assert_clean, open_page
+
 PAGES = ["pages/overview.py", "pages/map.py", "pages/compare.py", "pages/core20plus5.py",
          "pages/inequalities.py", "pages/facilitator.py", "pages/sources.py"]
 
 
 def app_at(page: str | None = None, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page)
-        for k, v in query.items():
-            at.query_params[k] = v
-        at.run()
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e for e in at.error if "unexpected error" in str(e.value)]
+    return open_page(page, **query)
 
 
 def chart_data(at: AppTest, index: int = 0) -> list[dict]:
