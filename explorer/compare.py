@@ -352,3 +352,69 @@ def indicator_frame(rows: list[IndicatorRow]) -> pd.DataFrame:
     df["england_display"] = [format_value(v, u) for v, u in zip(df["england_value"], df["unit"],
                                                                 strict=True)]
     return df
+
+
+# --------------------------------------------------------------------------------------
+# What good looks like, indicator by indicator
+
+NORTH_WEST_CODE = "E12000002"
+
+
+@functools.lru_cache(maxsize=256)
+def north_west_best(indicator_id: str, name: str, confidence: float = 0.95,
+                    ) -> tuple[str, float] | None:
+    """The North West district with the best value of an indicator (by its polarity), using
+    only districts' own figures (never a value borrowed from a larger area)."""
+    from loaders import snapshot
+
+    if indicator_id in {i.id for i in DEPRIVATION_INDICATORS}:
+        codes = set(snapshot.table("geo_lsoa11").query("rgn19cd == @NORTH_WEST_CODE")["lad19cd"])
+        districts = [p for k in ("district", "former district") for p in registry().all(k)
+                     if p.code in codes]
+        rows = [r for p in districts for r in deprivation_indicator_rows(p, confidence)
+                if r.indicator_id == indicator_id]
+    else:
+        codes = set(snapshot.table("geo_lsoa21").query("rgncd == @NORTH_WEST_CODE")["lad24cd"])
+        districts = [p for p in registry().all("district") if p.code in codes]
+        rows = [r for p in districts for r in health_indicator_rows(p, confidence,
+                                                                    ids=(indicator_id,))]
+    rows = [r for r in rows if r.value is not None and r.geography_used == r.place
+            and r.polarity in ("high_is_good", "low_is_good") and r.name == name]
+    if not rows:
+        return None
+    pick = max if rows[0].polarity == "high_is_good" else min
+    best = pick(rows, key=lambda r: r.value)
+    return best.place, float(best.value)
+
+
+def what_good_looks_like(rows: list[IndicatorRow]) -> pd.DataFrame:
+    """For each place and indicator with a polarity: the best North West district, England,
+    and the gap as a number (people, where counts allow)."""
+    out = []
+    for r in rows:
+        if r.value is None or r.polarity not in ("high_is_good", "low_is_good") or \
+                r.geography_used not in ("", r.place) or r.indicator_id == "core20":
+            continue
+        best = north_west_best(r.indicator_id, r.name)
+        if best is None:
+            continue
+        best_place, best_value = best
+        worse_by = (r.value - best_value) if r.polarity == "low_is_good" else \
+            (best_value - r.value)
+        if worse_by <= 0:
+            gap = "at or better than the best North West district"
+        elif r.unit == "%" and r.denominator:
+            people = round(worse_by * r.denominator)
+            gap = (f"{people:,} {'fewer' if r.polarity == 'low_is_good' else 'more'} people "
+                   f"to match {best_place}")
+        elif r.unit == "%":
+            gap = f"{worse_by * 100:.1f} percentage points to match {best_place}"
+        else:
+            gap = f"{format_value(worse_by, r.unit)} to match {best_place}"
+        out.append({"Place": r.place, "Indicator": r.name,
+                    "Value": format_value(r.value, r.unit),
+                    "Best North West district": f"{best_place} "
+                                                f"({format_value(best_value, r.unit)})",
+                    "England": format_value(r.england_value, r.unit), "Gap": gap,
+                    "Period": r.period})
+    return pd.DataFrame(out)

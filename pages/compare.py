@@ -15,6 +15,7 @@ from explorer.compare import (
     indicator_frame,
     place_indicator_rows,
     summary_sentences,
+    what_good_looks_like,
 )
 from explorer.overview import districts_of_vintage
 from explorer.places import DEFAULT_COMPARISON, registry
@@ -208,4 +209,15 @@ with guard("What good looks like"):
         else:
             st.markdown(f"- **{pr.name}** already has a Core20 share at or below the North "
                         f"West average ({pct(pr.core20_share)}).")
-    st.caption(f"IoD2019. {snapshot.caption('iod2019_lsoa11')}")
+    good = what_good_looks_like(ind_rows)
+    if not good.empty:
+        st.markdown("**Indicator by indicator**: the best North West district on its own "
+                    "figures, and the gap to it.")
+        st.dataframe(good, hide_index=True, width="stretch")
+        exports.downloads("what-good-looks-like", good,
+                          "What good looks like: best North West district by indicator",
+                          sorted(set(indicator_frame(ind_rows)["source"])), PAGE,
+                          {"p": ids, "ci": conf_key})
+    st.caption(f"Core20: IoD2019. {snapshot.caption('iod2019_lsoa11')} The best district is "
+               "chosen by the indicator's polarity among North West districts with their own "
+               "published or computed value; gaps in people use the place's denominator.")

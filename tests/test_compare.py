@@ -94,3 +94,20 @@ def test_core20_gap(trio):
     wk = profs[0]
     assert core20_gap(wk, 0.345) == round(wk.core20_population - 0.345 * wk.population)
     assert core20_gap(profs[1], 0.345) == 0
+
+
+def test_what_good_looks_like_matches_sex_and_polarity(places):
+    from explorer.compare import place_indicator_rows, what_good_looks_like
+
+    rows = place_indicator_rows(places.get("blackpool"))
+    good = what_good_looks_like(rows).set_index("Indicator")
+    male = good.loc["Life expectancy (male)", "Best North West district"]
+    female = good.loc["Life expectancy (female)", "Best North West district"]
+    assert male != female  # best male and female values are looked up separately
+    income = good.loc["Income deprivation"]
+    assert income["Gap"].endswith("fewer people to match Ribble Valley")
+    # Blackpool's income-deprived residents minus Ribble Valley's rate x Blackpool's population
+    r = next(x for x in rows if x.indicator_id == "income_deprivation")
+    people = int(income["Gap"].split()[0].replace(",", ""))
+    assert people == round((r.value - 0.0568) * r.denominator) or abs(
+        people - (r.value - 0.057) * r.denominator) < 200
