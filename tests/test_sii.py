@@ -13,7 +13,6 @@ phe_sii vignette (run there with only 1,000 draws, so its limits get a wider tol
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from explorer.stats.sii import (
     phe_sii,
     relative_rank,
 )
+from tests.golden import golden_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,16 +39,7 @@ R_MEAN_REL_TOL = 0.05
 
 
 def _golden_dir() -> Path:
-    """Golden folder: $HEE_GOLDEN_DIR or <repo>/../shared/data/golden; skip only off CI."""
-    env = os.environ.get("HEE_GOLDEN_DIR")
-    base = Path(env) if env else ROOT.parent / "shared" / "data" / "golden"
-    folder = base / "phe-indicator-methods"
-    if not folder.is_dir():
-        message = f"golden data folder not found: {folder} (set HEE_GOLDEN_DIR)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return folder
+    return golden_dir()
 
 
 @pytest.fixture(scope="module")

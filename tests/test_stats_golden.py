@@ -8,7 +8,6 @@ the tolerance is close to testthat's default (sqrt(machine eps) ~ 1.5e-8): 1e-9 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ from explorer.stats import (
     rate_with_ci,
     wilson_ci,
 )
+from tests.golden import golden_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,16 +35,7 @@ GOLDEN_CI_COLS = {0.95: ("lower95_0cl", "upper95_0cl"), 0.998: ("lower99_8cl", "
 
 
 def _golden_dir() -> Path:
-    """Golden folder: $HEE_GOLDEN_DIR or <repo>/../shared/data/golden; skip only off CI."""
-    env = os.environ.get("HEE_GOLDEN_DIR")
-    base = Path(env) if env else ROOT.parent / "shared" / "data" / "golden"
-    folder = base / "phe-indicator-methods"
-    if not folder.is_dir():
-        message = f"golden data folder not found: {folder} (set HEE_GOLDEN_DIR)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return folder
+    return golden_dir()
 
 
 def _sheet(file: str, sheet: str) -> pd.DataFrame:
