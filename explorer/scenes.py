@@ -357,5 +357,9 @@ def dump(deck: SceneDeck | Iterable[Scene], title: str | None = None) -> str:
     else:
         scenes = tuple(deck)
     body = {"title": title or "Scenes", "scenes": [s.to_dict() for s in scenes]}
-    text = yaml.dump(body, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=96)
+    # YAML reads NEL and the Unicode line/paragraph separators as line breaks: escape all
+    # non-ASCII when one of them is present, so what a facilitator typed survives exactly.
+    plain = not any(ch in yaml.dump(body, Dumper=_Dumper, allow_unicode=True)
+                    for ch in ("\x85", "\u2028", "\u2029"))
+    text = yaml.dump(body, Dumper=_Dumper, sort_keys=False, allow_unicode=plain, width=96)
     return HEADER.format(pages=", ".join(PAGES)) + text
