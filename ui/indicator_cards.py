@@ -24,4 +24,4 @@ def indicator_line(r: IndicatorRow) -> None:
                 f"{badge(r.compared_to_england)}")
     extra = f"; {r.note}" if r.note and (r.value is None or where) else ""
     small = " Small numbers: treat with caution." if r.small_number else ""
-    st.caption(f"{r.period}{where}{extra}.{small}")
+    st.caption(f"Period: {r.period}{where}{extra}.{small}")
