@@ -273,7 +273,8 @@ def health_indicator_rows(place: Place, confidence: float = 0.95,
 
     label = "99.8%" if confidence > 0.99 else "95%"
     out = []
-    for pv in _place_values(place.id if place.kind != "custom" else None, place, ids):
+    # explorer.indicators caches per place (sets of LSOAs), so no second cache here
+    for pv in indicators.indicators_for_place(place, ids=ids):
         m = indicators.meta(pv.indicator_id)
         scale = 0.01 if m.unit == "%" else 1.0
         lo, hi, comp = pv.lower_ci, pv.upper_ci, pv.compared_to_england
@@ -302,21 +303,6 @@ def health_indicator_rows(place: Place, confidence: float = 0.95,
 
 def _scaled(x: float | None, scale: float) -> float | None:
     return None if x is None else x * scale
-
-
-@functools.lru_cache(maxsize=256)
-def _cached_values(place_id: str, ids: tuple[str, ...] | None) -> tuple:
-    from explorer import indicators
-
-    return tuple(indicators.indicators_for_place(registry().get(place_id), ids=ids))
-
-
-def _place_values(place_id: str | None, place: Place, ids: tuple[str, ...] | None) -> tuple:
-    if place_id is not None and place_id in registry():
-        return _cached_values(place_id, ids)
-    from explorer import indicators
-
-    return tuple(indicators.indicators_for_place(place, ids=ids))
 
 
 def place_indicator_rows(place: Place, confidence: float = 0.95) -> list[IndicatorRow]:

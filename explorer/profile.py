@@ -117,14 +117,6 @@ class Profile:
         return asdict(self)
 
 
-def _weighted(values: pd.Series, weights: pd.Series) -> float | None:
-    ok = values.notna() & weights.notna()
-    w = weights[ok].astype(float)
-    if w.sum() <= 0:
-        return None
-    return float(np.average(values[ok].astype(float), weights=w))
-
-
 def _weighted_arr(values: np.ndarray, weights: np.ndarray) -> float | None:
     ok = ~(np.isnan(values) | np.isnan(weights))
     if weights[ok].sum() <= 0:
