@@ -164,3 +164,39 @@ def test_profile_kind_csv_has_one_row_per_icb():
 def test_profile_needs_a_place_or_a_kind():
     assert main(["profile"], out=io.StringIO()) == 2
     assert main(["profile", "eden", "--kind", "district"], out=io.StringIO()) == 2
+
+
+# ------------------------------------------------------------------ Overview page
+
+@pytest.mark.parametrize("region", ["icb-sussex", "icb-surrey-heartlands"])
+def test_overview_for_changed_icbs_at_iod2025_renders_official_score(region):
+    from tests.apptest import assert_clean, open_page
+
+    at = open_page(r=region, v="2025")
+    assert_clean(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert "IMD average score (official)" in metrics
+    captions = " ".join(c.value for c in at.caption)
+    official = profile(region, 2025)
+    assert f"IMD average score {official.imd_score:.3f}: MHCLG's published figure" in captions
+    assert f"ranked {official.imd_rank} of 42" in captions
+
+
+def test_overview_labels_computed_scores_and_dashes_town_ranks():
+    from explorer.overview import NO_RANK, region_table, table_twin
+    from tests.apptest import assert_clean, open_page
+
+    at = open_page(r="lsc-north-cumbria", v="2019")
+    assert_clean(at)
+    assert "IMD score (computed from LSOAs)" in {m.label for m in at.metric}
+    captions = " ".join(c.value for c in at.caption)
+    assert "computed from LSOAs" in captions and "not ranked" in captions
+    twin = table_twin(region_table(registry().get("lsc-north-cumbria"), 2019))
+    towns = twin[twin["Kind"] == "town"]
+    districts = twin[twin["Kind"] == "district"]
+    assert len(towns) and (towns["District rank (1 = most deprived)"] == NO_RANK).all()
+    assert (towns["IMD score source"] == "computed from LSOAs").all()
+    assert (districts["IMD score source"] == "official (MHCLG)").all()
+    blackpool = districts[districts["Place"] == "Blackpool"].iloc[0]
+    assert blackpool["District rank (1 = most deprived)"] == "1 of 317"
+    assert not twin.astype(str).isin(["None", "nan"]).any().any()
