@@ -19,6 +19,7 @@ from loaders import snapshot
 INSIDE_SHARE = 0.95
 #: Shown where a place has no official rank (towns): never a bare "None".
 NO_RANK = "—"
+RANK_COLUMN = "District rank"
 SOURCE_LABEL = {"official": "official (MHCLG)", "computed": "computed from LSOAs"}
 
 
@@ -104,7 +105,7 @@ def table_twin(table: pd.DataFrame) -> pd.DataFrame:
         "Residents in Core20": table["core20_population"],
         "Core20 share": table["core20_share"], "IMD score": table["imd_score"],
         "IMD score source": table["imd_score_source"].map(SOURCE_LABEL),
-        "District rank (1 = most deprived)": [
+        RANK_COLUMN: [
             rank_text(r, n) for r, n in zip(table["district_rank"], table["district_rank_of"],
                                             strict=True)],
         "LSOAs": table["lsoa_count"],
@@ -135,7 +136,6 @@ def score_caption(prof: Profile, england: Profile) -> str:
                 f"{prof.imd_rank} of {prof.imd_rank_of} {prof.imd_rank_among} "
                 "(1 = most deprived).")
     else:
-        head = (f"IMD score {prof.imd_score:.1f} computed from LSOAs: "
-                f"{prof.imd_score_method.removeprefix('computed from ')}. {prof.rank_note}.")
+        head = f"IMD score {prof.imd_score:.1f}, {prof.imd_score_method}. {prof.rank_note}."
     eng = england.imd_score
     return head + (f" England {eng:.1f} (computed from all LSOAs)." if eng is not None else "")

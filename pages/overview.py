@@ -6,7 +6,15 @@ import streamlit as st
 
 from explorer import state as url_state
 from explorer.charts import core20_bar, pct
-from explorer.overview import headline, rank_caption, region_table, score_caption, table_twin
+from explorer.overview import (
+    NO_RANK,
+    RANK_COLUMN,
+    headline,
+    rank_caption,
+    region_table,
+    score_caption,
+    table_twin,
+)
 from explorer.places import DEFAULT_REGION
 from explorer.profile import CORE20_DEFINITION, VINTAGES
 from loaders import snapshot
@@ -75,7 +83,10 @@ with guard("The region overview"):
         with st.expander("Table of these figures", expanded=False):
             st.dataframe(twin, hide_index=True, width="stretch", column_config={
                 "Core20 share": st.column_config.NumberColumn(format="percent"),
-                "IMD score": st.column_config.NumberColumn(format="%.1f")})
+                "IMD score": st.column_config.NumberColumn(format="%.1f"),
+                RANK_COLUMN: st.column_config.TextColumn(
+                    help="MHCLG's rank of average score, 1 = most deprived; "
+                    f"{NO_RANK} = not ranked (see below)")})
             st.caption(rank_caption(table, vintage))
         exports.downloads(
             name=f"core20-{region.id}-iod{vintage}", chart=chart, table=twin,

@@ -194,9 +194,9 @@ def test_overview_labels_computed_scores_and_dashes_town_ranks():
     twin = table_twin(region_table(registry().get("lsc-north-cumbria"), 2019))
     towns = twin[twin["Kind"] == "town"]
     districts = twin[twin["Kind"] == "district"]
-    assert len(towns) and (towns["District rank (1 = most deprived)"] == NO_RANK).all()
+    assert len(towns) and (towns["District rank"] == NO_RANK).all()
     assert (towns["IMD score source"] == "computed from LSOAs").all()
     assert (districts["IMD score source"] == "official (MHCLG)").all()
     blackpool = districts[districts["Place"] == "Blackpool"].iloc[0]
-    assert blackpool["District rank (1 = most deprived)"] == "1 of 317"
+    assert blackpool["District rank"] == "1 of 317"
     assert not twin.astype(str).isin(["None", "nan"]).any().any()
