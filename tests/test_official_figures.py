@@ -190,7 +190,9 @@ def test_overview_labels_computed_scores_and_dashes_town_ranks():
     assert_clean(at)
     assert "IMD score (computed from LSOAs)" in {m.label for m in at.metric}
     captions = " ".join(c.value for c in at.caption)
-    assert "computed from LSOAs" in captions and "not ranked" in captions
+    region = profile("lsc-north-cumbria", 2019)
+    assert f"computed from {region.lsoa_count:,} LSOAs" in captions
+    assert "MHCLG publishes no summary" in captions and "not ranked" in captions
     twin = table_twin(region_table(registry().get("lsc-north-cumbria"), 2019))
     towns = twin[twin["Kind"] == "town"]
     districts = twin[twin["Kind"] == "district"]
