@@ -113,6 +113,24 @@ def test_iod2019_all_317_districts_match_file10_method_recomputed_from_raw(raw_d
     assert round(mean["E06000009"], 3) == 45.039
 
 
+def test_iod2019_share_of_lsoas_in_most_deprived_10pc_matches_independent_aggregation(
+        raw_dir):
+    hv = {r["ltla19_code"]: float(r["Proportion"])
+          for r in _rows(raw_dir / "humaniverse-IMD" / "iod2019_lad19_aggregated.csv")}
+    reg = registry()
+    for code, share in hv.items():
+        summary = profile(reg.resolve(code), 2019).official_summary
+        assert summary is not None
+        # humaniverse rounds to 4 dp
+        assert summary["imd_prop_lsoas_most_deprived_10"] == pytest.approx(share, abs=6e-5)
+        assert summary["imd_extent"] is None  # not reproduced, and not pretended
+    # File 10 (2019): Middlesbrough has the largest share (48.8%); Blackpool (41.5%) is 6th
+    assert profile("middlesbrough", 2019).official_summary[
+        "imd_rank_of_prop_lsoas_most_deprived_10"] == 1
+    assert profile("blackpool", 2019).official_summary[
+        "imd_rank_of_prop_lsoas_most_deprived_10"] == 6
+
+
 # ------------------------------------------------------------------ computed, and labelled
 
 @pytest.mark.parametrize(("place", "vintage"), [
