@@ -298,13 +298,19 @@ def profile(place: Place | str, vintage: int = 2019) -> Profile:
                   f"rank {imd_rank} of {imd_rank_of} {among}")
         if lv.level == "district":
             rank, rank_of = imd_rank, imd_rank_of
+    elif place.kind == "lsoa" and len(pos) == 1 and not missing:
+        # a single LSOA's own score is File 7's, as published
+        imd_rank = int(lsoa_frame(vintage)["IMD_rank"].iloc[int(pos[0])])
+        imd_rank_of, among = len(arrays.position), f"LSOAs ({info.lsoa_year})"
+        method = (f"MHCLG IoD{vintage} File 7 score of LSOA {place.lsoas(vintage)[0]}, as "
+                  f"published; rank {imd_rank:,} of {imd_rank_of:,} {among}")
     else:
         weights = ("mid-2015 population denominators (IoD2019 File 7), as MHCLG weights"
                    if vintage == 2019 else "Census 2021 usual residents (MHCLG's own IoD2025 "
                    "denominators are not in the data)")
         method = (f"computed from {len(pos):,} LSOAs: mean of LSOA scores weighted by "
                   f"{weights}; MHCLG publishes no summary for this area")
-    source_kind: ScoreSource = "official" if official is not None else "computed"
+    source_kind: ScoreSource = "official" if official is not None or imd_rank else "computed"
     return Profile(
         id=place.id, name=place.name, kind=place.kind, vintage=vintage,
         definition=place.definition, population=total, lsoa_count=len(pos),

@@ -220,3 +220,15 @@ def test_overview_labels_computed_scores_and_dashes_town_ranks():
     blackpool = districts[districts["Place"] == "Blackpool"].iloc[0]
     assert blackpool["District rank"] == "1 of 317"
     assert not twin.astype(str).isin(["None", "nan"]).any().any()
+
+
+def test_a_single_lsoa_carries_its_own_published_score_and_rank(raw_dir):
+    from explorer.places import Place
+
+    row = next(r for r in _rows(raw_dir / "ons-lookups" / "imd2019_lookup_lsoa11_lad19_en.csv")
+               if r["LSOA11CD"] == "E01012673")
+    p = Place(id="lsoa-e01012673", name="Blackpool 010A", kind="lsoa", definition="LSOA",
+              lsoa11=("E01012673",), code="E01012673")
+    pr = profile(p, 2019)
+    assert pr.imd_score_source == "official" and pr.imd_rank == int(row["IMD19"]) == 2
+    assert pr.imd_rank_of == 32_844 and "File 7" in pr.imd_score_method
