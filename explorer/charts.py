@@ -44,7 +44,7 @@ def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage
     order = data["label"].tolist()
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", sort=order, title=None),
-        x=alt.X("share:Q", title="Residents in Core20 (%)",
+        x=alt.X("share:Q", title="Residents in the most deprived national quintile (%)",
                 scale=alt.Scale(domain=[0, 100])),
     )
     bars = base.mark_bar(height={"band": 0.8}).encode(
