@@ -253,6 +253,9 @@ def _rank_note(place: Place, vintage: int) -> str:
                 "LAD 2024 districts")
     if place.kind == "icb":
         return "Not ranked: IoD2019 predates ICBs (MHCLG ranks ICBs from IoD2025)"
+    if place.kind == "district" and vintage == 2019:
+        return ("Not ranked in IoD2019: the district was created after 2019; MHCLG ranked "
+                "the LAD 2019 districts it replaced")
     if place.kind == "district":
         return "Not ranked: this district is not one of the publisher's summarised areas"
     plural = {"town": "Towns", "ward": "Wards", "sub-region": "Sub-regions",
