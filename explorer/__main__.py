@@ -2,6 +2,7 @@
 
     python -m explorer places [--kind KIND]
     python -m explorer profile PLACE [--vintage 2019|2025] [--format json|csv|table]
+    python -m explorer profile --kind KIND [--vintage 2019|2025] [--format json|csv|table]
     python -m explorer indicators PLACE [--format json|csv|table]
 """
 
@@ -68,20 +69,49 @@ def cmd_places(args: argparse.Namespace, out) -> int:
     return 0
 
 
-def profile_record(place_name: str, vintage: int) -> dict:
+#: Keys of a profile record, in print order (README "The analysts' CLI" documents them).
+PROFILE_KEYS = ("id", "name", "kind", "code", "vintage", "definition", "population",
+                "lsoa_count", "imd_score", "imd_score_source", "imd_score_method",
+                "imd_rank", "imd_rank_of", "imd_rank_among", "rank_note",
+                "official_area_code", "core20_population", "core20_share",
+                "decile_population", "decile_lsoa_count", "district_rank",
+                "district_rank_of", "domain_scores", "domain_scores_source",
+                "official_summary", "population_source", "core20_definition", "source",
+                "summary_source")
+
+
+def profile_record(place, vintage: int) -> dict:
+    """One place's profile as printed by `profile` (a Place or a name)."""
     from explorer.profile import profile
 
-    pr = profile(place_name, vintage)
-    d = pr.to_dict()
+    d = profile(place, vintage).to_dict()
     d["domain_scores"] = {k: _clean(v) for k, v in d["domain_scores"].items()}
-    keys = ["id", "name", "kind", "vintage", "definition", "population", "lsoa_count",
-            "imd_score", "core20_population", "core20_share", "decile_population",
-            "decile_lsoa_count", "district_rank", "district_rank_of", "domain_scores",
-            "population_source", "core20_definition", "source"]
-    return {k: _clean(d[k]) for k in keys}
+    if d["official_summary"] is not None:
+        d["official_summary"] = {k: _clean(v) for k, v in d["official_summary"].items()}
+    return {k: _clean(d[k]) for k in PROFILE_KEYS}
+
+
+def cmd_profile_kind(args: argparse.Namespace, out) -> int:
+    """`profile --kind KIND`: every built-in place of a kind in one call, as a JSON list (or
+    CSV rows) of the same records `profile PLACE` prints."""
+    if args.place:
+        print("error: give either PLACE or --kind, not both", file=sys.stderr)
+        return 2
+    records = [profile_record(p, args.vintage) for p in registry().all(args.kind)]
+    if args.format == "json":
+        json.dump(records, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        _emit(records, args.format, out)
+    return 0
 
 
 def cmd_profile(args: argparse.Namespace, out) -> int:
+    if getattr(args, "kind", None):
+        return cmd_profile_kind(args, out)
+    if not args.place:
+        print("error: give a PLACE or --kind KIND", file=sys.stderr)
+        return 2
     rec = profile_record(args.place, args.vintage)
     if args.format == "json":
         json.dump(rec, out, indent=2, ensure_ascii=False)
@@ -129,8 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=KINDS)
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(func=cmd_places)
-    p = sub.add_parser("profile", help="deprivation profile of a place")
-    p.add_argument("place")
+    p = sub.add_parser("profile", help="deprivation profile of a place, or of every place "
+                       "of a kind (--kind)")
+    p.add_argument("place", nargs="?")
+    p.add_argument("--kind", choices=KINDS, help="every place of this kind, as a list")
     p.add_argument("--vintage", type=int, choices=(2019, 2025), default=2019)
     p.add_argument("--format", choices=("json", "csv", "table"), default="json")
     p.set_defaults(func=cmd_profile)

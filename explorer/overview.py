@@ -1,4 +1,9 @@
-"""Region overview: Core20 share of every district and town in a region."""
+"""Region overview: Core20 share of every district and town in a region.
+
+Scores and ranks follow the profile's rule, official first: districts (and ICBs in IoD2025)
+carry MHCLG's published average score and rank, everything else a score computed from its
+LSOAs, and the table and captions say which is which.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,10 @@ from loaders import snapshot
 
 #: A place counts as inside a region when this share of its LSOAs is in the region.
 INSIDE_SHARE = 0.95
+#: Shown where a place has no official rank (towns): never a bare "None".
+NO_RANK = "—"
+RANK_COLUMN = "District rank"
+SOURCE_LABEL = {"official": "official (MHCLG)", "computed": "computed from LSOAs"}
 
 
 def districts_of_vintage(vintage: int) -> list[Place]:
@@ -65,6 +74,8 @@ def _region_table(region: Place, vintage: int) -> pd.DataFrame:
             "core20_population": pr.core20_population,
             "core20_share": pr.core20_share, "imd_score": pr.imd_score,
             "lsoa_count": pr.lsoa_count, "district_rank": pr.district_rank,
+            "district_rank_of": pr.district_rank_of, "imd_score_source": pr.imd_score_source,
+            "rank_note": pr.rank_note,
             "decile1_share": pr.decile_population[0] / pr.population if pr.population else None,
         })
     df = pd.DataFrame(rows)
@@ -77,3 +88,54 @@ def _region_table(region: Place, vintage: int) -> pd.DataFrame:
 def headline(region: Place, vintage: int = 2019) -> tuple[Profile, Profile]:
     """The region's profile and England's, for the headline figures."""
     return profile(region, vintage), profile(registry().get("england"), vintage)
+
+
+def rank_text(rank: float | None, of: float | None) -> str:
+    """'4 of 296', or an em dash where the publisher gives no rank (None or NaN)."""
+    if rank is None or of is None or pd.isna(rank) or pd.isna(of):
+        return NO_RANK
+    return f"{int(rank)} of {int(of)}"
+
+
+def table_twin(table: pd.DataFrame) -> pd.DataFrame:
+    """The chart's table twin as shown and exported: official/computed said per row, ranks
+    as 'n of N' with an em dash for towns (explained by rank_caption)."""
+    return pd.DataFrame({
+        "Place": table["name"], "Kind": table["kind"], "Residents": table["population"],
+        "Residents in Core20": table["core20_population"],
+        "Core20 share": table["core20_share"], "IMD score": table["imd_score"],
+        "IMD score source": table["imd_score_source"].map(SOURCE_LABEL),
+        RANK_COLUMN: [
+            rank_text(r, n) for r, n in zip(table["district_rank"], table["district_rank_of"],
+                                            strict=True)],
+        "LSOAs": table["lsoa_count"],
+    })
+
+
+def rank_caption(table: pd.DataFrame, vintage: int) -> str:
+    """What the score and rank columns are, and why towns have a dash."""
+    lad = "LAD 2019" if vintage == 2019 else "LAD 2024"
+    parts = [f"IMD score and district rank: for districts, MHCLG's IoD{vintage} File 10 "
+             f"average score and rank of average score among all {lad} districts in England"
+             + (" (reproduced from File 7 by MHCLG's method)" if vintage == 2019 else "")
+             + "."]
+    if (table["imd_score_source"] == "computed").any():
+        parts.append("Towns: score computed from their LSOAs (population-weighted; MHCLG "
+                     f"publishes no town summary). {NO_RANK} = not ranked: MHCLG ranks only "
+                     "local authority districts" + (" and ICBs" if vintage == 2025 else "")
+                     + ".")
+    return " ".join(parts)
+
+
+def score_caption(prof: Profile, england: Profile) -> str:
+    """One sentence under the headline metrics: official (with rank) or computed (with how)."""
+    if prof.imd_score is None:
+        return "No IMD score: the place holds no LSOA of this vintage."
+    if prof.imd_score_source == "official":
+        head = (f"IMD average score {prof.imd_score:.3f}: MHCLG's published figure, ranked "
+                f"{prof.imd_rank} of {prof.imd_rank_of} {prof.imd_rank_among} "
+                "(1 = most deprived).")
+    else:
+        head = f"IMD score {prof.imd_score:.1f}, {prof.imd_score_method}. {prof.rank_note}."
+    eng = england.imd_score
+    return head + (f" England {eng:.1f} (computed from all LSOAs)." if eng is not None else "")

@@ -202,13 +202,23 @@ def _districts() -> list[Place]:
             continue
         note = f"former district, to {_ABOLISHED.get(r.lad24cd, 'its abolition')}" if former \
             else ""
+        lsoa11 = _sorted(by19[r.lad19cd])
+        # a district that still exists takes its LAD 2024 LSOAs (e.g. Cherwell gained
+        # E01027305 from West Northamptonshire in 2024); a former one its LAD 2022 set, or,
+        # if abolished before 2022 (Buckinghamshire, Northamptonshire), the LSOAs 2021 of its
+        # LSOAs 2011 through the ONS lookup
+        lsoa21 = by24.get(r.lad19cd, ()) if not former else by22.get(r.lad19cd, ())
+        approx = former and not lsoa21
+        if approx:
+            lsoa21 = lsoa21_from_lsoa11(lsoa11)
         places.append(Place(
             id=slug(r.lad19nm), name=r.lad19nm, kind="former district" if former else "district",
-            code=r.lad19cd, lsoa11=_sorted(by19[r.lad19cd]),
-            lsoa21=_sorted(by22.get(r.lad19cd, ())),
+            code=r.lad19cd, lsoa11=lsoa11, lsoa21=_sorted(lsoa21),
             definition=(f"{'Former l' if former else 'L'}ocal authority district {r.lad19cd} "
                         f"(2019 boundaries); LSOAs by ONS best fit"
-                        + (f"; merged into {r.lad24nm} ({r.lad24cd})" if former else "")),
+                        + (f"; merged into {r.lad24nm} ({r.lad24cd})" if former else "")
+                        + ("; LSOA 2021 approximated through the ONS 2011→2021 lookup"
+                           if approx else "")),
             aliases=(f"{r.lad19nm} District", f"{r.lad19nm} Borough", r.lad19cd),
             note=note, parents=(r.rgncd,) if isinstance(r.rgncd, str) else ()))
         seen.add(r.lad19cd)
@@ -244,14 +254,19 @@ def _icbs() -> list[Place]:
     g21 = snapshot.table("geo_lsoa21")
     by22 = _groups(g11, ["icb22cd", "icb22nm"], "lsoa11cd")
     by24 = _groups(g21, "icb24cd", "lsoa21cd")
+    # two ICBs took new codes in April 2024 (Surrey Heartlands, Sussex)
+    code24 = snapshot.table("icb22_icb24").set_index("icb22cd")["icb24cd"].to_dict()
     out = []
     for (code, name), lsoas in sorted(by22.items()):
         short = re.sub(r"^NHS |Integrated Care Board$", "", name).strip()
+        c24 = code24.get(code, code)
         out.append(Place(
             id=f"icb-{slug(short)}", name=f"{short} ICB", kind="icb", code=code,
-            lsoa11=_sorted(lsoas), lsoa21=_sorted(by24.get(code, ())),
+            lsoa11=_sorted(lsoas), lsoa21=_sorted(by24.get(c24, ())),
             definition=f"Integrated Care Board {code}: LSOA 2011 by the July 2022 lookup, "
-            "LSOA 2021 by the April 2024 lookup", aliases=(name, short, f"{short} ICS")))
+            "LSOA 2021 by the April 2024 lookup"
+            + (f" (as {c24}, its April 2024 code)" if c24 != code else ""),
+            aliases=(name, short, f"{short} ICS", *((c24,) if c24 != code else ()))))
     return out
 
 

@@ -15,6 +15,7 @@ from loaders.schema import (
     RawDataError,
     read_csv,
     require_codes,
+    require_file,
     require_rows,
     require_unique,
 )
@@ -22,6 +23,9 @@ from loaders.table import Table
 
 N_LSOA11 = 32_844
 N_LSOA21 = 33_755
+N_LAD19 = 317
+N_LAD24 = 296
+N_ICB24 = 42
 
 #: Domain keys used across the app, in the official order, with their display names.
 DOMAINS: dict[str, str] = {
@@ -107,6 +111,90 @@ _HV_SUB = {
 }
 
 
+#: Published-summary column prefixes (File 10 / File 13 sheets) -> the app's domain keys.
+_SUMMARY_DOMAIN = {
+    "imd": "IMD",
+    "income": "Income",
+    "employment": "Employment",
+    "education_skills_and_training": "Education",
+    "health_deprivation_and_disability": "Health",
+    "crime": "Crime",
+    "barriers_to_housing_and_services": "Housing",
+    "living_environment": "Environment",
+}
+#: IMD summary measures kept besides the average scores (published name -> snapshot name).
+_SUMMARY_IMD = {
+    "imd_average_rank": "imd_average_rank",
+    "imd_rank_of_average_rank": "imd_rank_of_average_rank",
+    "imd_proportion_of_lso_as_in_most_deprived_10_percent_nationally":
+        "imd_prop_lsoas_most_deprived_10",
+    "imd_rank_of_proportion_of_lso_as_in_most_deprived_10_percent_nationally":
+        "imd_rank_of_prop_lsoas_most_deprived_10",
+    "imd25_extent": "imd_extent",
+    "imd25_rank_of_extent": "imd_rank_of_extent",
+    "imd25_local_concentration": "imd_local_concentration",
+    "imd25_rank_of_local_concentration": "imd_rank_of_local_concentration",
+}
+
+
+def summary_columns() -> list[str]:
+    """Snapshot columns of an official area summary, the same for every vintage and level."""
+    cols = [f"{k.lower()}_{m}" for k in _SUMMARY_DOMAIN.values()
+            for m in ("average_score", "rank_of_average_score")]
+    return cols + list(_SUMMARY_IMD.values())
+
+
+def _read_summary(path: Path, code: str, name: str, prefix: str, n: int) -> pd.DataFrame:
+    """An official IoD2025 area summary, with the app's column names (see summary_columns)."""
+    require_file(path)
+    with path.open(encoding="utf-8") as f:
+        header = f.readline().strip().split(",")
+    # File 13 (ICBs) spells the extent columns "imd_2025_…", File 10 "imd25_…".
+    imd = {(k if k in header else k.replace("imd25_", "imd_2025_")): v
+           for k, v in _SUMMARY_IMD.items()}
+    scores = {f"{src}_{m}": f"{dst.lower()}_{m}" for src, dst in _SUMMARY_DOMAIN.items()
+              for m in ("average_score", "rank_of_average_score")}
+    df = read_csv(path, [code, name, *scores, *imd])
+    df = df[[code, name, *scores, *imd]].rename(columns={**scores, **imd})
+    require_codes(df[code], prefix, path)
+    require_unique(df[code], path)
+    require_rows(df, n, path)
+    for c in df.columns:
+        if "_rank_of_" in c:
+            if not (df[c].notna().all() and df[c].min() == 1 and df[c].max() <= n):
+                raise RawDataError(f"{path}: column '{c}' is not a rank 1..{n}")
+            df[c] = df[c].astype("int32")
+    return df.sort_values(code).reset_index(drop=True)
+
+
+def reproduce_lad19_summary(lsoa: pd.DataFrame, lad_of: pd.Series) -> pd.DataFrame:
+    """IoD2019 File 10 measures for every 2019 district by MHCLG's method (IoD2019 Technical
+    Report, ch. 5): average score and average rank are means of the LSOA scores / ranks
+    weighted by the File 7 total-population denominators; proportion is the share of the
+    district's LSOAs in the most deprived 10% nationally; rank 1 = most deprived.
+    Extent and local concentration are not reproduced (left blank)."""
+    lad = lsoa["lsoa11cd"].map(lad_of)
+    w = lsoa["pop_total"].astype(float)
+    wsum = w.groupby(lad).sum()
+    out = pd.DataFrame(index=pd.Index(sorted(wsum.index), name="lad19cd"))
+    for key in _SUMMARY_DOMAIN.values():
+        score = (lsoa[f"{key}_score"] * w).groupby(lad).sum() / wsum
+        out[f"{key.lower()}_average_score"] = score
+        out[f"{key.lower()}_rank_of_average_score"] = score.rank(
+            ascending=False, method="min").astype("int32")
+    avg_rank = (lsoa["IMD_rank"] * w).groupby(lad).sum() / wsum
+    out["imd_average_rank"] = avg_rank
+    out["imd_rank_of_average_rank"] = avg_rank.rank(method="min").astype("int32")
+    prop = lsoa["IMD_decile"].eq(1).groupby(lad).mean()
+    out["imd_prop_lsoas_most_deprived_10"] = prop
+    out["imd_rank_of_prop_lsoas_most_deprived_10"] = prop.rank(
+        ascending=False, method="min").astype("int32")
+    for c in ("imd_extent", "imd_rank_of_extent", "imd_local_concentration",
+              "imd_rank_of_local_concentration"):
+        out[c] = float("nan")
+    return out[summary_columns()].reset_index()
+
+
 def _rename_rank_decile(df: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
     cols = {}
     for src, dst in mapping.items():
@@ -129,7 +217,7 @@ def _check_deciles(df: pd.DataFrame, n: int, source: Path) -> None:
             raise RawDataError(f"{source}: column '{col}' is not a rank 1..{n}")
 
 
-def build_iod2019(raw: Path) -> Table:
+def build_iod2019(raw: Path) -> list[Table]:
     scores_path = raw / "nhsx-p24" / "iod2019_lsoa11_scores_population.csv"
     ranks_path = raw / "humaniverse-IMD" / "iod2019_lsoa11_ranks_deciles.csv"
     sub_path = raw / "humaniverse-IMD" / "iod2019_lsoa11_subdomain_ranks_deciles.csv"
@@ -183,7 +271,37 @@ def build_iod2019(raw: Path) -> Table:
         "from repository copies of File 7 (see SOURCES-geo.md §1); every decile equals "
         "ceil(rank/3284.4).",
     )
-    return Table("iod2019_lsoa11", df, source, "IoD2019 scores, ranks, deciles, populations")
+    lsoa_t = Table("iod2019_lsoa11", df, source, "IoD2019 scores, ranks, deciles, populations")
+    lk_path = raw / "ons-lookups" / "imd2019_lookup_lsoa11_lad19_en.csv"
+    lk = read_csv(lk_path, ["LSOA11CD", "LAD19CD", "LAD19NM", "IMD19"], dtype={"IMD19": int})
+    require_rows(lk, N_LSOA11, lk_path)
+    lk = lk.set_index("LSOA11CD")
+    if not (lk["IMD19"].reindex(df["lsoa11cd"]).to_numpy() == df["IMD_rank"].to_numpy()).all():
+        raise RawDataError(f"{lk_path}: IMD ranks differ from File 7")
+    lad = reproduce_lad19_summary(df, lk["LAD19CD"])
+    names = lk.drop_duplicates("LAD19CD").set_index("LAD19CD")["LAD19NM"]
+    lad.insert(1, "lad19nm", lad["lad19cd"].map(names))
+    require_rows(lad, N_LAD19, lk_path)
+    lad_t = Table(
+        "iod2019_lad19",
+        lad,
+        Source(
+            publisher=source.publisher,
+            dataset="English Indices of Deprivation 2019, File 10 (local authority district "
+            "summaries) measures, reproduced from File 7 by MHCLG's published method",
+            vintage="IoD2019; LAD 2019 (317 districts)",
+            licence=OGL, attribution=MHCLG_ATTRIBUTION, url=IOD2019_URL,
+            inputs=(scores_path, ranks_path, lk_path),
+            notes="The File 10 workbook is not in the raw folder; its average score, average "
+            "rank and proportion of LSOAs in the most deprived 10% (and their ranks) are "
+            "recomputed here exactly as MHCLG defines them, from the official File 7 LSOA "
+            "scores, ranks and mid-2015 denominators and the ONS IMD 2019 LSOA -> LAD19 "
+            "lookup. Checked in tests against an independent aggregation (humaniverse/IMD "
+            "ltla19). Extent and local concentration are not reproduced.",
+        ),
+        "IoD2019 district summaries (File 10 method)",
+    )
+    return [lsoa_t, lad_t]
 
 
 def build_iod2025(raw: Path) -> list[Table]:
@@ -232,16 +350,11 @@ def build_iod2025(raw: Path) -> list[Table]:
         ),
         "IoD2025 scores, ranks, deciles",
     )
-    lad = read_csv(lad_path, ["ltla24_code", "ltla24_name", "imd_average_score",
-                              "imd_rank_of_average_score"])
-    require_codes(lad["ltla24_code"], "E0", lad_path)
-    require_unique(lad["ltla24_code"], lad_path)
-    icb = read_csv(icb_path, ["icb24_code", "icb24_name", "imd_average_score",
-                              "imd_rank_of_average_score"])
-    require_codes(icb["icb24_code"], "E54", icb_path)
+    lad = _read_summary(lad_path, "ltla24_code", "ltla24_name", "E0", N_LAD24)
+    icb = _read_summary(icb_path, "icb24_code", "icb24_name", "E54", N_ICB24)
     lad_t = Table(
         "iod2025_lad24",
-        lad.sort_values("ltla24_code").reset_index(drop=True),
+        lad,
         Source(dataset="English Indices of Deprivation 2025, File 10 (local authority "
                "district summaries, LAD 2024)", vintage="IoD2025; LAD May 2024",
                inputs=(lad_path,), notes="Official summaries and ranks (1 = most deprived).",
@@ -250,7 +363,7 @@ def build_iod2025(raw: Path) -> list[Table]:
     )
     icb_t = Table(
         "iod2025_icb24",
-        icb.sort_values("icb24_code").reset_index(drop=True),
+        icb,
         Source(dataset="English Indices of Deprivation 2025, File 13 (ICB summaries)",
                vintage="IoD2025; ICB 2024", inputs=(icb_path,),
                notes="Official summaries and ranks (1 = most deprived).", **common),
@@ -260,4 +373,4 @@ def build_iod2025(raw: Path) -> list[Table]:
 
 
 def build(raw: Path) -> list[Table]:
-    return [build_iod2019(raw), *build_iod2025(raw)]
+    return [*build_iod2019(raw), *build_iod2025(raw)]

@@ -14,6 +14,8 @@ ONS_LOOKUP_ATTRIBUTION = (
     "MSOA names: House of Commons Library MSOA Names (Open Parliament Licence)."
 )
 GEOPORTAL = "https://geoportal.statistics.gov.uk/"
+#: Integrated Care Boards in England (July 2022 and April 2024 alike).
+N_ICB = 42
 
 _MASTER_COLS = {
     "LSOA11CD": "lsoa11cd",
@@ -230,6 +232,47 @@ def build_districts(raw: Path) -> Table:
     )
 
 
+def build_icb22_icb24(lsoa11: Table, lsoa21: Table, l1121: Table) -> Table:
+    """ICB July 2022 -> ICB April 2024, so one place carries both vintages' LSOAs.
+
+    ONS reissued two codes in April 2024 when a boundary moved (Surrey Heartlands
+    E54000052 -> E54000063, Sussex E54000053 -> E54000064); every other ICB kept its code.
+    Matched on the ONS name (unique in both years) and checked against the LSOA 2011 -> 2021
+    lookup: most of each 2022 ICB's LSOAs must land in the 2024 ICB it is matched with.
+    """
+    a = lsoa11.frame[["icb22cd", "icb22nm"]].drop_duplicates()
+    b = lsoa21.frame[["icb24cd", "icb24nm"]].drop_duplicates()
+    for df, col in ((a, "icb22nm"), (b, "icb24nm")):
+        require_unique(df[col], f"{col} in the LSOA lookups")
+    df = a.merge(b, left_on="icb22nm", right_on="icb24nm", how="outer", validate="one_to_one")
+    if df.isna().any().any() or len(df) != N_ICB:
+        raise RawDataError(f"ICB 2022 and 2024 names do not pair up one to one ({len(df)} rows)")
+    x = l1121.frame.merge(lsoa11.frame[["lsoa11cd", "icb22cd"]], on="lsoa11cd").merge(
+        lsoa21.frame[["lsoa21cd", "icb24cd"]], on="lsoa21cd")
+    landed = x.groupby("icb22cd")["icb24cd"].agg(lambda s: s.value_counts().index[0])
+    bad = df[df["icb22cd"].map(landed) != df["icb24cd"]]
+    if len(bad):
+        raise RawDataError(f"ICB {bad['icb22nm'].iloc[0]}: its LSOAs mostly land in another "
+                           "2024 ICB than the one with its name")
+    df["code_changed"] = df["icb22cd"] != df["icb24cd"]
+    return Table(
+        "icb22_icb24",
+        df.sort_values("icb22cd").reset_index(drop=True)[
+            ["icb22cd", "icb22nm", "icb24cd", "icb24nm", "code_changed"]],
+        Source(publisher="Office for National Statistics",
+               dataset="ICB (July 2022) and ICB (April 2024) names and codes from the LSOA "
+               "to Sub-ICB Location to ICB lookups", vintage="July 2022; April 2024",
+               licence=OGL, attribution=ONS_LOOKUP_ATTRIBUTION, url=GEOPORTAL,
+               inputs=(*lsoa11.source.inputs, *lsoa21.source.inputs,
+                       *l1121.source.inputs),
+               notes="Paired on the ONS name; 2 ICBs changed code in April 2024 (Surrey "
+               "Heartlands, Sussex); each pairing checked against where the 2022 ICB's LSOAs "
+               "land through the LSOA 2011 -> 2021 lookup."),
+        "ICB 2022 to 2024 codes",
+    )
+
+
 def build(raw: Path) -> list[Table]:
-    return [build_lsoa11(raw), build_lsoa21(raw), build_lsoa11_lsoa21(raw),
+    g11, g21, l1121 = build_lsoa11(raw), build_lsoa21(raw), build_lsoa11_lsoa21(raw)
+    return [g11, g21, build_icb22_icb24(g11, g21, l1121), l1121,
             *build_wards_parishes(raw), build_msoa_bua(raw), build_districts(raw)]

@@ -6,7 +6,15 @@ import streamlit as st
 
 from explorer import state as url_state
 from explorer.charts import core20_bar, pct
-from explorer.overview import headline, region_table
+from explorer.overview import (
+    NO_RANK,
+    RANK_COLUMN,
+    headline,
+    rank_caption,
+    region_table,
+    score_caption,
+    table_twin,
+)
 from explorer.places import DEFAULT_REGION
 from explorer.profile import CORE20_DEFINITION, VINTAGES
 from loaders import snapshot
@@ -46,15 +54,19 @@ with guard("The region overview"):
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Residents", f"{prof.population:,}", help=prof.population_source)
     c2.metric("In the most deprived 20% (Core20)", pct(prof.core20_share),
-              delta=f"{(prof.core20_share - england.core20_share) * 100:+.1f} pts vs England",
+              delta=(f"{(prof.core20_share - england.core20_share) * 100:+.1f} pts vs England"
+                     if prof.core20_share is not None else None),
               delta_color="inverse", help=CORE20_DEFINITION)
     c3.metric("Neighbourhoods in the most deprived 10%",
               f"{prof.decile_lsoa_count[0]:,} of {prof.lsoa_count:,}",
               help="LSOAs in national IMD decile 1")
-    c4.metric("Population-weighted IMD score", f"{prof.imd_score:.1f}",
-              delta=f"{prof.imd_score - england.imd_score:+.1f} vs England",
-              delta_color="inverse", help="Higher = more deprived. England "
-              f"{england.imd_score:.1f}.")
+    official = prof.imd_score_source == "official"
+    c4.metric("IMD average score (official)" if official else "IMD score (computed from LSOAs)",
+              f"{prof.imd_score:.1f}" if prof.imd_score is not None else "–",
+              delta=(f"{prof.imd_score - england.imd_score:+.1f} vs England"
+                     if prof.imd_score is not None else None),
+              delta_color="inverse", help="Higher = more deprived. " + prof.imd_score_method)
+    st.caption(score_caption(prof, england))
 
     if table.empty:
         st.info(f"No district or town lies wholly inside {region.name}.")
@@ -67,17 +79,15 @@ with guard("The region overview"):
         st.caption(f"Districts and towns (sets of wards or built-up areas; see Data and "
                    f"methods) inside {region.name}.{note} {CORE20_DEFINITION}. Populations: "
                    f"{prof.population_source}. {source}")
-        twin = table[["name", "kind", "population", "core20_population", "core20_share",
-                      "imd_score", "lsoa_count", "district_rank"]].rename(columns={
-                          "name": "Place", "kind": "Kind", "population": "Residents",
-                          "core20_population": "Residents in Core20",
-                          "core20_share": "Core20 share", "imd_score": "IMD score",
-                          "lsoa_count": "LSOAs", "district_rank": "District rank (1 = most "
-                          "deprived)"})
+        twin = table_twin(table)
         with st.expander("Table of these figures", expanded=False):
             st.dataframe(twin, hide_index=True, width="stretch", column_config={
                 "Core20 share": st.column_config.NumberColumn(format="percent"),
-                "IMD score": st.column_config.NumberColumn(format="%.1f")})
+                "IMD score": st.column_config.NumberColumn(format="%.1f"),
+                RANK_COLUMN: st.column_config.TextColumn(
+                    help="MHCLG's rank of average score, 1 = most deprived; "
+                    f"{NO_RANK} = not ranked (see below)")})
+            st.caption(rank_caption(table, vintage))
         exports.downloads(
             name=f"core20-{region.id}-iod{vintage}", chart=chart, table=twin,
             title=f"Core20 share of districts and towns in {region.name}, IoD{vintage}",

@@ -390,7 +390,7 @@ def side_panel(choice: MapChoice, view: pd.DataFrame, sel: str | None) -> None:
     c2.metric("In Core20", pct(prof.core20_share), help=CORE20_DEFINITION)
     if prof.imd_score is not None and ind.id != "imd_score":
         c1.metric("IMD score", f"{prof.imd_score:.1f}",
-                  help="Population-weighted average of LSOA scores; higher = more deprived.")
+                  help=f"Higher = more deprived. {prof.imd_score_method}.")
     if prof.district_rank:
         c2.metric("District rank", f"{prof.district_rank} of {prof.district_rank_of}",
                   help="1 = most deprived district by average score.")
