@@ -241,7 +241,7 @@ class Gradient:
             "year": self.year,
             "by": self.grouping,
             "groups": [_clean(r) for r in self.groups.to_dict("records")],
-            "total": _clean(self.total),
+            "total": _clean({"group": "all", **self.total}),
             "excluded": self.excluded,
             "finding": self.title,
             "definition": DEFINITION.format(grouping=self.grouping),
