@@ -299,14 +299,24 @@ def finding(g: Gradient) -> str:
     if g.groups.empty:
         return f"No practice in {where} could be grouped by deprivation in {g.year}."
     first, last = g.groups.iloc[0], g.groups.iloc[-1]
-    if len(g.groups) == 1 or first["group"] == last["group"]:
-        a = first["payments_per_weighted_patient"]
-        b = g.england["payments_per_weighted_patient"]
+    if first["group"] != 1 or last["group"] != n:
+        # the place lacks an extreme group: set all its practices against the practices
+        # serving England's least (or, for an affluent place, most) deprived group
+        ref_group = n if first["group"] == 1 else 1
+        nat = national(g.year).query("eligible")
+        ref = summarise(nat[nat[g.grouping] == ref_group])
+        a = g.total["payments_per_weighted_patient"]
+        b = ref["payments_per_weighted_patient"]
         diff = a - b
-        return (f"All {int(first['practices'])} grouped practices in {where} serve "
-                f"{_group_phrase(int(first['group']), n, frac)}; they receive "
-                f"{_money(abs(diff))} ({abs(diff) / b:.0%}) {'more' if diff > 0 else 'less'} "
-                f"per need-weighted patient than England's average ({g.year})")
+        span = (_group_phrase(int(first["group"]), n, frac) if first["group"] == last["group"]
+                else f"{frac}s {int(first['group'])} to {int(last['group'])} of {n}")
+        k = int(g.total["practices"])
+        return (f"The {k} practice{'s' if k != 1 else ''} in {where}, "
+                f"{'all ' if k != 1 else ''}serving {span}, receive{'s' if k == 1 else ''} "
+                f"{_money(abs(diff))} ({abs(diff) / b:.0%}) "
+                f"{'more' if diff > 0 else 'less'} per need-weighted patient than practices "
+                f"serving England's {_group_phrase(ref_group, n, frac).removeprefix('the ')} "
+                f"({g.year})")
     a = first["payments_per_weighted_patient"]
     b = last["payments_per_weighted_patient"]
     diff = a - b

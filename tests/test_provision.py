@@ -129,3 +129,25 @@ def test_display_name_never_names_a_doctor():
     assert pv.display_name("DR S KHAN'S PRACTICE", "P1") == "Practice P1"
     assert pv.display_name("DRS SMITH AND PARTNERS", "P2") == "Practice P2"
     assert pv.display_name("QUEENS PARK MEDICAL CENTRE", "P3") == "Queens Park Medical Centre"
+
+
+def test_cli_json_csv_table_and_errors(capsys):
+    import io
+
+    from explorer.__main__ import main
+
+    buf = io.StringIO()
+    assert main(["provision", "Blackpool", "--year", "2022-23", "--format", "json"],
+                out=buf) == 0
+    doc = json.loads(buf.getvalue())
+    assert doc["year"] == "2022/23" and doc["groups"][0]["group"] == 1
+    assert doc["total"]["practices"] == sum(g["practices"] for g in doc["groups"])
+    buf = io.StringIO()
+    assert main(["provision", "england", "--by", "decile", "--format", "csv"], out=buf) == 0
+    lines = buf.getvalue().splitlines()
+    assert lines[0].startswith("group,practices,registered_patients") and len(lines) == 12
+    buf = io.StringIO()
+    assert main(["provision", "North West", "--format", "table"], out=buf) == 0
+    assert buf.getvalue().startswith("Practices in North West serving the most deprived")
+    assert main(["provision", "england", "--year", "2031-32"], out=io.StringIO()) == 2
+    assert "2014/15 to 2022/23" in capsys.readouterr().err
