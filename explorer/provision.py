@@ -153,22 +153,23 @@ def national(year: str) -> pd.DataFrame:
 
 @functools.cache
 def _lists() -> tuple[pd.DataFrame, pd.Series]:
+    """(English practice x LSOA rows, whole-list total per practice), categoricals kept."""
     t = snapshot.table("gp_practice_lsoa11")
-    code = t["practice_code"].astype(str)
-    lsoa = t["lsoa11cd"].astype(str)
-    whole = t.loc[(lsoa == "ALL").to_numpy()]
-    totals = pd.Series(whole["patients"].to_numpy(), index=code[whole.index].to_numpy())
-    rows = pd.DataFrame({"practice_code": code, "lsoa11cd": lsoa, "patients": t["patients"]})
-    return rows[rows["lsoa11cd"] != "ALL"], totals
+    is_all = (t["lsoa11cd"] == "ALL").to_numpy()
+    whole = t[is_all]
+    totals = pd.Series(whole["patients"].to_numpy(),
+                       index=whole["practice_code"].astype(str).to_numpy())
+    return t[~is_all], totals
 
 
 @functools.lru_cache(maxsize=64)
 def _shares(lsoa11: tuple[str, ...]) -> pd.DataFrame:
     rows, totals = _lists()
-    inside = rows[rows["lsoa11cd"].isin(set(lsoa11))]
-    living = inside.groupby("practice_code")["patients"].sum()
-    out = pd.DataFrame({"patients_in_place": living, "list_july_2022": totals.reindex(
-        living.index)})
+    inside = rows[rows["lsoa11cd"].isin(lsoa11).to_numpy()]
+    living = inside.groupby("practice_code", observed=True)["patients"].sum()
+    living.index = living.index.astype(str)
+    out = pd.DataFrame({"patients_in_place": living,
+                        "list_july_2022": totals.reindex(living.index)})
     out["share"] = out["patients_in_place"] / out["list_july_2022"]
     return out
 
@@ -409,6 +410,15 @@ def quadrant(place: Place, year: str = LATEST) -> pd.DataFrame:
     return out
 
 
+def quadrant_title(q: pd.DataFrame, place: Place, year: str) -> str:
+    """The finding of the quadrant: how many practices are high need, low resource."""
+    where = "England" if is_england(place) else place.name
+    k = int((q["quadrant"] == QUADRANTS[0]).sum())
+    return (f"{k} of {len(q)} practices in {where} are high need, low resource: more "
+            f"deprived than England's median practice and paid less per weighted patient "
+            f"than its median ({year})")
+
+
 def quadrant_counts(q: pd.DataFrame) -> dict[str, int]:
     return {k: int((q["quadrant"] == k).sum()) for k in QUADRANTS}
 
@@ -432,7 +442,8 @@ def table_for_display(g: Gradient) -> pd.DataFrame:
     label = g.grouping.title()
     df = g.groups.copy()
     total = pd.DataFrame([{"group": "All", **g.total}])
-    df = pd.concat([df.astype({"group": "object"}), total], ignore_index=True)
+    df = pd.concat([df.assign(group=df["group"].astype(int).astype(str)), total],
+                   ignore_index=True)
     return df.rename(columns={
         "group": f"{label} (1 = most deprived)", "practices": "Practices",
         "registered_patients": "Registered patients", "weighted_patients": "Weighted patients",
