@@ -373,13 +373,15 @@ def trend_title(t: pd.DataFrame, place: Place, grouping: str = "quintile") -> st
                 f"{len(known)} of {len(t)} years: no trend in the gap can be drawn")
     a, b = known.iloc[0], known.iloc[-1]
     change = abs(b["gap_per_weighted"]) - abs(a["gap_per_weighted"])
-    verdict = "widened" if change > 0 else "narrowed"
     side = lambda v: "less" if v < 0 else "more"  # noqa: E731
-    return (f"In {where} the gap per need-weighted patient between the most and least "
-            f"deprived {frac} {verdict} from {_money(abs(a['gap_per_weighted']))} "
-            f"{side(a['gap_per_weighted'])} ({a['year']}) to "
-            f"{_money(abs(b['gap_per_weighted']))} {side(b['gap_per_weighted'])} "
-            f"({b['year']}) for the most deprived")
+    verdict = "widened" if change > 0 else "narrowed"
+    if (a["gap_per_weighted"] < 0) != (b["gap_per_weighted"] < 0):
+        verdict = "reversed"
+    return (f"In {where}, practices serving the most deprived {frac} got "
+            f"{_money(abs(a['gap_per_weighted']))} {side(a['gap_per_weighted'])} per "
+            f"need-weighted patient than the least deprived {frac} in {a['year']} and "
+            f"{_money(abs(b['gap_per_weighted']))} {side(b['gap_per_weighted'])} in "
+            f"{b['year']}: the gap {verdict}")
 
 
 def england_medians(year: str) -> tuple[float, float]:
@@ -414,7 +416,8 @@ def quadrant_title(q: pd.DataFrame, place: Place, year: str) -> str:
     """The finding of the quadrant: how many practices are high need, low resource."""
     where = "England" if is_england(place) else place.name
     k = int((q["quadrant"] == QUADRANTS[0]).sum())
-    return (f"{k} of {len(q)} practices in {where} are high need, low resource: more "
+    verb = "is" if k == 1 else "are"
+    return (f"{k} of {len(q)} practices in {where} {verb} high need, low resource: more "
             f"deprived than England's median practice and paid less per weighted patient "
             f"than its median ({year})")
 

@@ -23,7 +23,8 @@ DEFAULT_PLACE = "north-west"
 
 
 def _one_place(ids: list[str]) -> list[str]:
-    good = [i for i in ids if i in set(place_options(PLACE_KINDS))]
+    known = set(place_options(PLACE_KINDS)) | set(st.session_state.get("custom_places", {}))
+    good = [i for i in ids if i in known]
     if not good:
         raise url_state.InvalidValue(f"unknown place '{ids[0]}'")
     return good[:1]
@@ -45,7 +46,7 @@ show_messages()
 g: pv.Gradient | None = None
 with guard("Need against resource"):
     cols = st.columns([3, 2, 2])
-    options = place_options(PLACE_KINDS)
+    options = place_options(PLACE_KINDS) + list(st.session_state.get("custom_places", {}))
     current = (st.session_state.get(widget_key("p")) or [DEFAULT_PLACE])[0]
     place_id = cols[0].selectbox("Place", options, index=options.index(current)
                                  if current in options else 0, format_func=place_label,

@@ -151,3 +151,15 @@ def test_cli_json_csv_table_and_errors(capsys):
     assert buf.getvalue().startswith("Practices in North West serving the most deprived")
     assert main(["provision", "england", "--year", "2031-32"], out=io.StringIO()) == 2
     assert "2014/15 to 2022/23" in capsys.readouterr().err
+
+
+def test_builtin_scene_figures_hold(places):
+    """data/scenes.yaml quotes these North West figures."""
+    nw = places.get("north-west")
+    g = pv.gradient(nw, "2022/23")
+    gap = g.groups.iloc[-1]["payments_per_weighted_patient"] - g.groups.iloc[0][
+        "payments_per_weighted_patient"]
+    assert round(gap) == 16 and round(gap / g.groups.iloc[-1][
+        "payments_per_weighted_patient"] * 100) == 10
+    t = pv.gap_trend(nw)
+    assert round(-t.iloc[0]["gap_per_weighted"]) == 7
