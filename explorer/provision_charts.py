@@ -22,7 +22,7 @@ QUADRANT_COLOURS = {QUADRANTS[0]: "#D55E00", QUADRANTS[1]: "#0072B2",
                     QUADRANTS[2]: "#009E73", QUADRANTS[3]: "#CC79A7"}
 
 
-def wrap(text: str, width: int = 78) -> list[str]:
+def wrap(text: str, width: int = 64) -> list[str]:
     """A long finding title as lines, so it never clips at narrow widths."""
     return textwrap.wrap(text, width) or [text]
 
@@ -39,7 +39,7 @@ def gradient_bars(groups: pd.DataFrame, title: str, grouping: str,
                          "label": f"£{r[key]:,.2f}", "practices": int(r["practices"]),
                          "patients": f"{r['registered_patients']:,.0f}"})
     data = pd.DataFrame(rows)
-    x = alt.X("group:O", title=f"National practice-deprivation {grouping} (1 = most deprived)",
+    x = alt.X("group:O", title=f"National {grouping} (1 = most deprived)",
               scale=alt.Scale(domain=list(range(1, n + 1))), axis=alt.Axis(labelAngle=0))
     bars = alt.Chart(data).mark_bar().encode(
         x=x, xOffset="measure:N",
@@ -79,7 +79,7 @@ def gap_lines(trend: pd.DataFrame, title: str) -> alt.TopLevelMixin:
     data = pd.DataFrame(rows, columns=["year", "measure", "gap", "label"])
     base = alt.Chart(data).encode(
         x=alt.X("year:O", title="Financial year", axis=alt.Axis(labelAngle=-40)),
-        y=alt.Y("gap:Q", title="Most minus least deprived, £ per weighted patient"),
+        y=alt.Y("gap:Q", title="Gap, £ per weighted patient"),
         color=alt.Color("measure:N", title=None,
                         scale=alt.Scale(domain=list(MEASURE_COLOURS),
                                         range=list(MEASURE_COLOURS.values())),
@@ -96,7 +96,8 @@ def gap_lines(trend: pd.DataFrame, title: str) -> alt.TopLevelMixin:
 
 
 def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
-                     resource_median: float) -> alt.TopLevelMixin:
+                     resource_median: float,
+                     resource_range: tuple[float, float] | None = None) -> alt.TopLevelMixin:
     """One point per practice: need (IMD) against resource (£ per weighted patient).
 
     Above :data:`MAX_POINTS` practices (England) the points would be an unreadable blot and
@@ -118,10 +119,11 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
     hi_x = max(float(data["imd_score"].max()), need_median)
     lo_y = min(float(data["per_weighted"].min()), resource_median)
     hi_y = max(float(data["per_weighted"].max()), resource_median)
+    if resource_range is not None:  # keep extreme outliers from flattening the view
+        lo_y = max(lo_y, min(resource_range[0], resource_median))
+        hi_y = min(hi_y, max(resource_range[1], resource_median))
+    outside = int(((data["per_weighted"] < lo_y) | (data["per_weighted"] > hi_y)).sum())
     big = len(data) > MAX_POINTS
-    if big:  # clip the long tail of tiny or unusual practices out of the view's range
-        lo_y = min(float(data["per_weighted"].quantile(0.005)), resource_median)
-        hi_y = max(float(data["per_weighted"].quantile(0.995)), resource_median)
     pad_x, pad_y = (hi_x - lo_x) * 0.06 + 1, (hi_y - lo_y) * 0.08 + 5
     xs = alt.Scale(domain=[max(0.0, lo_x - pad_x), hi_x + pad_x], nice=False)
     ys = alt.Scale(domain=[max(0.0, lo_y - pad_y), hi_y + pad_y], nice=False)
@@ -130,10 +132,11 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
     if big:
         counts = data.assign(
             bx=(data["imd_score"] // 2) * 2,
-            by=(data["per_weighted"].clip(*ys.domain) // 5) * 5,
-        ).groupby(["bx", "by"], as_index=False).size()
+            by=(data["per_weighted"] // 5) * 5,
+        )[lambda d: d["per_weighted"].between(lo_y, hi_y)].groupby(
+            ["bx", "by"], as_index=False).size()
         counts = counts.assign(bx2=counts["bx"] + 2, by2=counts["by"] + 5)
-        points = alt.Chart(counts).mark_rect().encode(
+        points = alt.Chart(counts).mark_rect(clip=True).encode(
             x=alt.X("bx:Q", title=x_title, scale=xs), x2="bx2:Q",
             y=alt.Y("by:Q", title=y_title, scale=ys), y2="by2:Q",
             color=alt.Color("size:Q", title="Practices", scale=alt.Scale(scheme="viridis",
@@ -144,8 +147,8 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
         subtitle = ("Cells: number of practices (IMD 2 points × £5). Dashed lines: England "
                     "practice medians.")
     else:
-        points = alt.Chart(data).mark_circle(opacity=0.75, stroke="black",
-                                             strokeWidth=0.5).encode(
+        points = alt.Chart(data).mark_circle(opacity=0.75, stroke="black", strokeWidth=0.5,
+                                             clip=True).encode(
             x=alt.X("imd_score:Q", title=x_title, scale=xs),
             y=alt.Y("per_weighted:Q", title=y_title, scale=ys),
             size=alt.Size("registered:Q", title="Registered patients",
@@ -153,7 +156,7 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
             color=alt.Color("quadrant:N", title=None,
                             scale=alt.Scale(domain=list(QUADRANT_COLOURS),
                                             range=list(QUADRANT_COLOURS.values())),
-                            legend=alt.Legend(orient="top", columns=2)),
+                            legend=alt.Legend(orient="bottom", direction="vertical")),
             tooltip=[alt.Tooltip("name:N", title="Practice"),
                      alt.Tooltip("practice_code:N", title="Code"),
                      alt.Tooltip("pcn:N", title="PCN"),
@@ -181,9 +184,12 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
     ])
     labels = [alt.Chart(corners[(corners["a"] == a) & (corners["b"] == b)]).mark_text(
         align=a, baseline=b, dx=6 if a == "left" else -6, dy=6 if b == "top" else -6,
-        fontWeight="bold", color=NEUTRAL).encode(
+        fontWeight="bold", fontSize=12, color=NEUTRAL).encode(
         x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), text="t:N")
         for a in ("left", "right") for b in ("top", "bottom")]
+    if outside:
+        subtitle += (f" {outside} practice{'s' if outside != 1 else ''} outside the £ range "
+                     "drawn (England's 0.5th-99.5th percentiles) are in the table.")
     chart = alt.layer(rules, hrule, points, *labels).properties(
         title=_title(wrap(title), subtitle), height=440, width="container")
     return _configure(chart)

@@ -121,8 +121,13 @@ if g is not None:
         trend = pv.gap_trend(place, grouping)
         ttitle = pv.trend_title(trend, place, grouping)
         st.subheader("Is the gap closing?")
-        tchart = gap_lines(trend, ttitle)
-        st.altair_chart(tchart, width="stretch")
+        tchart = None
+        if trend["gap_per_weighted"].notna().sum() >= 2:
+            tchart = gap_lines(trend, ttitle)
+            st.altair_chart(tchart, width="stretch")
+        else:
+            st.info(ttitle + ". Choose a larger place (its ICB or region) to see the trend.",
+                    icon=":material/info:")
         st.caption(f"2014/15 to 2022/23. Most minus least deprived national {grouping}, £ per "
                    "weighted patient, for the place's practices each year. "
                    f"Source: {pv.SOURCE.format(year='2014/15 to 2022/23')}")
@@ -151,7 +156,8 @@ if g is not None:
                     f"in {year}.")
         else:
             qtitle = pv.quadrant_title(q, place, year)
-            qchart = quadrant_scatter(q, qtitle, q.attrs["need_median"], q.attrs["resource_median"])
+            qchart = quadrant_scatter(q, qtitle, q.attrs["need_median"], q.attrs["resource_median"],
+                                  q.attrs["resource_range"])
             st.altair_chart(qchart, width="stretch")
             counts = pv.quadrant_counts(q)
             st.caption(f"{year}. One point per practice ({len(q)}); need = practice IMD score, "
