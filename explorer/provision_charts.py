@@ -128,7 +128,7 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
     xs = alt.Scale(domain=[max(0.0, lo_x - pad_x), hi_x + pad_x], nice=False)
     ys = alt.Scale(domain=[max(0.0, lo_y - pad_y), hi_y + pad_y], nice=False)
     x_title = "Need: practice IMD score (higher = more deprived)"
-    y_title = "Resource: £ per weighted patient"
+    y_title = "£ per weighted patient"
     if big:
         counts = data.assign(
             bx=(data["imd_score"] // 2) * 2,
@@ -147,8 +147,9 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
         subtitle = ("Cells: number of practices (IMD 2 points × £5). Dashed lines: England "
                     "practice medians.")
     else:
-        points = alt.Chart(data).mark_circle(opacity=0.75, stroke="black", strokeWidth=0.5,
-                                             clip=True).encode(
+        drawn = data[data["per_weighted"].between(lo_y, hi_y)]
+        points = alt.Chart(drawn).mark_circle(opacity=0.75, stroke="black", strokeWidth=0.5,
+                                              clip=True).encode(
             x=alt.X("imd_score:Q", title=x_title, scale=xs),
             y=alt.Y("per_weighted:Q", title=y_title, scale=ys),
             size=alt.Size("registered:Q", title="Registered patients",
@@ -156,7 +157,7 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
             color=alt.Color("quadrant:N", title=None,
                             scale=alt.Scale(domain=list(QUADRANT_COLOURS),
                                             range=list(QUADRANT_COLOURS.values())),
-                            legend=alt.Legend(orient="bottom", direction="vertical")),
+                            legend=None),  # the corners name and colour the quadrants
             tooltip=[alt.Tooltip("name:N", title="Practice"),
                      alt.Tooltip("practice_code:N", title="Code"),
                      alt.Tooltip("pcn:N", title="PCN"),
@@ -169,7 +170,7 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
                      alt.Tooltip("registered:Q", title="Registered patients", format=",.0f"),
                      alt.Tooltip("share:Q", title="List living in the place", format=".0%")])
         subtitle = ("Dashed lines: England practice medians. Point size: registered "
-                    "patients.")
+                    "patients; colour: quadrant (named in its corner).")
     rules = alt.Chart(pd.DataFrame({"x": [need_median]})).mark_rule(
         strokeDash=[6, 4], color=NEUTRAL).encode(x=alt.X("x:Q", scale=xs))
     hrule = alt.Chart(pd.DataFrame({"y": [resource_median]})).mark_rule(
@@ -182,11 +183,21 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
         {"x": x0, "y": y0, "t": QUADRANTS[2], "a": "left", "b": "bottom"},
         {"x": x0, "y": y1, "t": QUADRANTS[3], "a": "left", "b": "top"},
     ])
-    labels = [alt.Chart(corners[(corners["a"] == a) & (corners["b"] == b)]).mark_text(
-        align=a, baseline=b, dx=6 if a == "left" else -6, dy=6 if b == "top" else -6,
-        fontWeight="bold", fontSize=12, color=NEUTRAL).encode(
-        x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), text="t:N")
-        for a in ("left", "right") for b in ("top", "bottom")]
+    corners["colour"] = corners["t"].map(QUADRANT_COLOURS)
+    labels = []
+    for a in ("left", "right"):
+        for b in ("top", "bottom"):
+            part = corners[(corners["a"] == a) & (corners["b"] == b)]
+            sign = 1 if a == "left" else -1
+            dy = 10 if b == "top" else -10
+            pos = {"x": alt.X("x:Q", scale=xs), "y": alt.Y("y:Q", scale=ys)}
+            labels.append(alt.Chart(part).mark_point(
+                filled=True, size=120, opacity=0.9, stroke="black", strokeWidth=0.5,
+                xOffset=sign * 12, yOffset=dy).encode(
+                **pos, color=alt.Color("colour:N", scale=None)))
+            labels.append(alt.Chart(part).mark_text(
+                align=a, baseline="middle", dx=sign * 22, dy=dy, fontWeight="bold",
+                fontSize=12, color=NEUTRAL).encode(**pos, text="t:N"))
     if outside:
         subtitle += (f" {outside} practice{'s' if outside != 1 else ''} outside the £ range "
                      "drawn (England's 0.5th-99.5th percentiles) are in the table.")
