@@ -409,10 +409,10 @@ def quadrant(place: Place, year: str = LATEST) -> pd.DataFrame:
                                 ignore_index=True)
     out.attrs["need_median"] = need_med
     out.attrs["resource_median"] = res_med
-    # the range a chart draws: England's 0.5th-99.5th percentiles (a handful of practices
-    # with a tiny last-known list have thousands of £ per weighted patient)
+    # the range a chart draws: England's 1st-99th percentiles (a few practices with a tiny
+    # last-known list have thousands of £ per weighted patient)
     nat = national(year).query("eligible")["per_weighted"]
-    out.attrs["resource_range"] = (float(nat.quantile(0.005)), float(nat.quantile(0.995)))
+    out.attrs["resource_range"] = (float(nat.quantile(0.01)), float(nat.quantile(0.99)))
     return out
 
 

@@ -199,8 +199,8 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
                 align=a, baseline="middle", dx=sign * 22, dy=dy, fontWeight="bold",
                 fontSize=12, color=NEUTRAL).encode(**pos, text="t:N"))
     if outside:
-        subtitle += (f" {outside} practice{'s' if outside != 1 else ''} outside the £ range "
-                     "drawn (England's 0.5th-99.5th percentiles) are in the table.")
+        subtitle = [subtitle, f"{outside} practice{'s' if outside != 1 else ''} outside the "
+                    "£ range drawn (England's 1st-99th percentiles) listed in the table."]
     chart = alt.layer(rules, hrule, points, *labels).properties(
         title=_title(wrap(title), subtitle), height=440, width="container")
     return _configure(chart)

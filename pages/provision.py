@@ -7,7 +7,7 @@ import streamlit as st
 
 from explorer import provision as pv
 from explorer import state as url_state
-from explorer.provision_charts import gap_lines, gradient_bars, quadrant_scatter
+from explorer.provision_charts import MAX_POINTS, gap_lines, gradient_bars, quadrant_scatter
 from ui import exports
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
@@ -160,7 +160,10 @@ if g is not None:
                                   q.attrs["resource_range"])
             st.altair_chart(qchart, width="stretch")
             counts = pv.quadrant_counts(q)
-            st.caption(f"{year}. One point per practice ({len(q)}); need = practice IMD score, "
+            drawn = ("cells counting the practices" if len(q) > MAX_POINTS
+                     else "one point per practice")
+            st.caption(f"{year}. {len(q)} practices, drawn as {drawn}; need = practice IMD "
+                       "score, "
                        "resource = total NHS payments ÷ weighted patients; quadrants split at the "
                        f"England practice medians (IMD {q.attrs['need_median']:.1f}, "
                        f"{_money(q.attrs['resource_median'])}). "
