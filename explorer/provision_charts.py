@@ -201,6 +201,6 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
     if outside:
         subtitle = [subtitle, f"{outside} practice{'s' if outside != 1 else ''} outside the "
                     "£ range drawn (England's 1st-99th percentiles) listed in the table."]
-    chart = alt.layer(rules, hrule, points, *labels).properties(
+    chart = alt.layer(points, rules, hrule, *labels).properties(
         title=_title(wrap(title), subtitle), height=440, width="container")
     return _configure(chart)
