@@ -94,3 +94,11 @@ def test_practice_measures_are_in_range():
     assert prac["le_male"].dropna().between(65, 95).all()
     assert prac["qof_hyp"].dropna().between(0, 100).all()
     assert pd.api.types.is_string_dtype(prac["name"])
+
+
+def test_build_is_reproducible_and_matches_the_committed_snapshot(raw_dir, tmp_path):
+    from loaders.build import build
+
+    man = build(("loaders.nhs_payments",), raw=raw_dir, out=tmp_path / "a")
+    for name, rec in man["tables"].items():
+        assert rec["output_sha256"] == snapshot.source(name)["output_sha256"], name
