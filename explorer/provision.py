@@ -269,7 +269,8 @@ def gradient(place: Place, year: str = LATEST, grouping: str = "quintile") -> Gr
     df = practices(place, year)
     if df.empty:
         raise ProvisionError(f"No GP practice has at least half of its registered list "
-                             f"living in {place.name}.")
+                             f"living in {place.name}; choose a larger place, such as its "
+                             "district or ICB.")
     ok = df[df["eligible"]]
     excluded = {"practices": int((~df["eligible"]).sum()),
                 "payments": round(float(df.loc[~df["eligible"], "total"].sum()), 2),

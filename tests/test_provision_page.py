@@ -61,3 +61,10 @@ def test_bad_link_values_give_messages_not_tracebacks():
     messages = " ".join(m.value for m in at.info)
     assert "atlantis" in messages and "year" in messages and "grouping" in messages
     assert at.subheader[0].value.startswith("Practices in North West")
+
+
+def test_place_without_a_practice_gets_a_message():
+    at = open_page(PAGE, p="ward-e05000719")
+    assert_clean(at)
+    assert any("No GP practice has at least half" in w.value for w in at.warning)
+    assert not at.get("vega_lite_chart")
