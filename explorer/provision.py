@@ -106,7 +106,10 @@ def imd_edition(year: str) -> str:
     return "imd2015" if year < "2019/20" else "imd2019"
 
 
-_DOCTOR = re.compile(r"\bDRS?\b\.?|\bDOCTORS?\b", re.IGNORECASE)
+#: Names that are, or may be, a doctor's name: "Dr ...", "KHAN AK" (surname + initials),
+#: "SMITH & PARTNERS". Over-masking an organisation's name is the safe error.
+_DOCTOR = re.compile(r"\bDRS?\b\.?|\bDOCTORS?\b|^[A-Z'\-]+ [A-Z]{1,3}$|"
+                     r"^[A-Z'\-]+ (?:&|AND) (?:PARTNERS|PTNRS?)\b", re.IGNORECASE)
 
 
 def display_name(name: object, code: str) -> str:

@@ -128,6 +128,8 @@ def test_year_labels_and_errors():
 def test_display_name_never_names_a_doctor():
     assert pv.display_name("DR S KHAN'S PRACTICE", "P1") == "Practice P1"
     assert pv.display_name("DRS SMITH AND PARTNERS", "P2") == "Practice P2"
+    assert pv.display_name("JOSHI NA", "P4") == "Practice P4"  # surname and initials
+    assert pv.display_name("SMITH & PARTNERS", "P5") == "Practice P5"
     assert pv.display_name("QUEENS PARK MEDICAL CENTRE", "P3") == "Queens Park Medical Centre"
 
 
