@@ -248,6 +248,7 @@ class Gradient:
             "total": _clean({"group": "all", **self.total}),
             "excluded": self.excluded,
             "finding": self.title,
+            "finding_care": care_sentence(self),
             "definition": DEFINITION.format(grouping=self.grouping),
             "source": SOURCE.format(year=self.year),
         }
@@ -331,6 +332,25 @@ def finding(g: Gradient) -> str:
     return (f"Practices in {where} serving {lo} receive {_money(abs(diff))} "
             f"({abs(diff) / b:.0%}) {word} per need-weighted patient than those serving "
             f"{hi} ({g.year})")
+
+
+def care_sentence(g: Gradient) -> str:
+    """The same comparison for payments for care (the non-care items taken out)."""
+    if g.groups.empty:
+        return ""
+    first, last = g.groups.iloc[0], g.groups.iloc[-1]
+    if first["group"] == last["group"]:
+        return (f"Payments for care (less dispensing, premises and other non-care items): "
+                f"{_money(first['care_payments_per_weighted_patient'])} per weighted patient, "
+                f"England {_money(g.england['care_payments_per_weighted_patient'])}.")
+    a = first["care_payments_per_weighted_patient"]
+    b = last["care_payments_per_weighted_patient"]
+    n, frac = GROUPINGS[g.grouping], FRACTION[g.grouping]
+    diff = a - b
+    return (f"Payments for care (less dispensing, premises and other non-care items): "
+            f"{_money(a)} per weighted patient for {_group_phrase(int(first['group']), n, frac)}"
+            f" against {_money(b)} for {_group_phrase(int(last['group']), n, frac)}, "
+            f"{_money(abs(diff))} ({abs(diff) / b:.0%}) {'more' if diff > 0 else 'less'}.")
 
 
 def _group_phrase(group: int, n: int, frac: str) -> str:

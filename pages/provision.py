@@ -73,6 +73,7 @@ with guard("Need against resource"):
 if g is not None:
     with guard("Need against resource"):
         st.subheader(g.title)
+        st.markdown(pv.care_sentence(g))
         t = g.total
         m = st.columns(4)
         m[0].metric("Practices", f"{t['practices']:,}")

@@ -165,3 +165,12 @@ def test_builtin_scene_figures_hold(places):
         "payments_per_weighted_patient"] * 100) == 10
     t = pv.gap_trend(nw)
     assert round(-t.iloc[0]["gap_per_weighted"]) == 7
+    assert "£5.28 (4%) less" in pv.care_sentence(g)
+
+
+def test_england_care_payments_are_flat_across_the_gradient(places):
+    """Nationally the gap is in the non-care items; the page says so beside the title."""
+    g = pv.gradient(places.get("england"), "2022/23")
+    care = g.groups["care_payments_per_weighted_patient"]
+    assert care.max() - care.min() < 3
+    assert g.to_json()["finding_care"].endswith("more.")
