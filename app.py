@@ -30,6 +30,8 @@ PAGES = [
             url_path="core20plus5"),
     st.Page("pages/inequalities.py", title="Inequalities", icon=":material/stacked_line_chart:",
             url_path="inequalities"),
+    st.Page("pages/provision.py", title="Is care where need is?", icon=":material/balance:",
+            url_path="provision"),
     st.Page("pages/facilitator.py", title="Facilitator", icon=":material/co_present:",
             url_path="facilitator"),
     st.Page("pages/sources.py", title="Data and methods", icon=":material/menu_book:",

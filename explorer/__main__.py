@@ -4,6 +4,8 @@
     python -m explorer profile PLACE [--vintage 2019|2025] [--format json|csv|table]
     python -m explorer profile --kind KIND [--vintage 2019|2025] [--format json|csv|table]
     python -m explorer indicators PLACE [--format json|csv|table]
+    python -m explorer provision PLACE [--year YYYY-YY] [--by decile|quintile]
+                                       [--format json|csv|table]
 """
 
 from __future__ import annotations
@@ -170,7 +172,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("place")
     p.add_argument("--format", choices=("json", "csv", "table"), default="json")
     p.set_defaults(func=cmd_indicators)
+    _add_provision(sub)
     return parser
+
+
+def cmd_provision(args: argparse.Namespace, out) -> int:
+    """The inverse-care-law gradient table (explorer.provision), as the page shows it."""
+    from explorer import provision
+
+    place = registry().resolve(args.place)
+    try:
+        g = provision.gradient(place, args.year, args.by)
+    except provision.ProvisionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    doc = g.to_json()
+    if args.format == "json":
+        json.dump(doc, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return 0
+    records = [*doc["groups"], doc["total"]]
+    if args.format == "table":
+        out.write(f"{doc['finding']}\n{doc['source']}\n\n")
+        keep = ("group", "practices", "registered_patients", "payments_per_registered_patient",
+                "payments_per_weighted_patient", "care_payments_per_weighted_patient",
+                "imd_score", "le_male", "qof_hyp")
+        records = [{k: r.get(k) for k in keep} for r in records]
+    _emit(records, args.format, out)
+    return 0
+
+
+def _add_provision(sub) -> None:
+    p = sub.add_parser("provision", help="need vs resource: GP payments by practice "
+                       "deprivation group (inverse care law)")
+    p.add_argument("place")
+    p.add_argument("--year", default="2022-23", help="financial year, 2014-15 to 2022-23")
+    p.add_argument("--by", choices=("quintile", "decile"), default="quintile")
+    p.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    p.set_defaults(func=cmd_provision)
 
 
 def main(argv: Sequence[str] | None = None, out=None) -> int:

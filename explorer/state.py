@@ -36,6 +36,7 @@ PARAMS: dict[str, Param] = {
         Param("ci", "confidence", "str", "Confidence level: 95 or 99.8."),
         Param("grp", "grouping", "str", "Deprivation grouping: decile or quintile."),
         Param("view", "view", "str", "Sub-view of a page, e.g. marmot."),
+        Param("yr", "year", "str", "Financial year, e.g. 2022-23 (provision)."),
         Param("present", "presentation", "flag", "Presentation mode: 1."),
         Param("scene", "scene", "int", "Scene number in presentation mode (1-based)."),
     )

@@ -32,6 +32,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "loaders.dwp",
     "loaders.hoc",
     "loaders.towns",
+    "loaders.nhs_payments",
 )
 
 MANIFEST = "manifest.json"

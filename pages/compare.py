@@ -83,6 +83,8 @@ with guard("The comparison"):
         st.info("Choose at least one place to see its profile.")
         st.stop()
     places = [resolve(i) for i in ids]
+    st.page_link("pages/provision.py", label="Is care where need is? GP payments against need",
+                 icon=":material/balance:", query_params={"p": ids[0]})
     confidence = CONFIDENCE[conf_key]
     england = profile(registry().get("england"), 2019)
     profiles = [profile(p, 2019) for p in places]

@@ -51,6 +51,8 @@ with guard("The CORE20PLUS5 card"):
     publish({"p": [place_id], "view": view, "ci": ci})
     copy_link(PAGE, {"p": [place_id], "view": view, "ci": ci})
     place = resolve(place_id)
+    st.page_link("pages/provision.py", label="Is care where need is? GP payments against need",
+                 icon=":material/balance:", query_params={"p": place_id})
     conf = 0.998 if ci == "99.8" else 0.95
     c = card(place, conf)
 

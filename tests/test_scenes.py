@@ -179,7 +179,7 @@ def test_scene_from_a_copied_link(places) -> None:
 
 def test_scenes_load_without_the_place_registry_when_asked() -> None:
     deck, messages = scenes.load_text(BUILTIN_YAML, check_places=False)
-    assert len(deck) == 6 and messages == []
+    assert len(deck) == BUILTIN_YAML.count("\n  - title:") and messages == []
 
 
 @settings(max_examples=150, deadline=None)

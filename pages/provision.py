@@ -1,0 +1,195 @@
+"""Is care where need is? Need against resource in general practice (the inverse care law)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from explorer import provision as pv
+from explorer import state as url_state
+from explorer.provision_charts import MAX_POINTS, gap_lines, gradient_bars, quadrant_scatter
+from ui import exports
+from ui.frame import guard, require_app_frame
+from ui.share import copy_link
+from ui.state import publish, seed, show_messages, widget_key
+from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
+
+require_app_frame()
+
+PAGE = "provision"
+GROUPINGS = tuple(pv.GROUPINGS)
+YEAR_KEYS = [y.replace("/", "-") for y in pv.YEARS]  # URL form: 2022-23
+DEFAULT_PLACE = "north-west"
+
+
+def _one_place(ids: list[str]) -> list[str]:
+    known = set(place_options(PLACE_KINDS)) | set(st.session_state.get("custom_places", {}))
+    good = [i for i in ids if i in known]
+    if not good:
+        raise url_state.InvalidValue(f"unknown place '{ids[0]}'")
+    return good[:1]
+
+
+def _money(v: float | None) -> str:
+    return "–" if v is None or pd.isna(v) else f"£{v:,.2f}"
+
+
+seed(PAGE, validators={"p": _one_place, "grp": url_state.choice(GROUPINGS, "grouping"),
+                       "yr": url_state.choice(YEAR_KEYS, "year")},
+     defaults={"p": [DEFAULT_PLACE], "grp": "quintile", "yr": YEAR_KEYS[-1]})
+st.title("Is care where need is?")
+st.markdown("General practice payments set against need, practice by practice: are practices "
+            "serving more deprived patients resourced for it? (The *inverse care law*: good "
+            "care tends to vary inversely with the need for it.)")
+show_messages()
+
+g: pv.Gradient | None = None
+with guard("Need against resource"):
+    cols = st.columns([3, 2, 2])
+    options = place_options(PLACE_KINDS) + list(st.session_state.get("custom_places", {}))
+    current = (st.session_state.get(widget_key("p")) or [DEFAULT_PLACE])[0]
+    place_id = cols[0].selectbox("Place", options, index=options.index(current)
+                                 if current in options else 0, format_func=place_label,
+                                 help="England, a region, an ICB or any place: practices "
+                                      "with at least half of their registered list living "
+                                      "in it.")
+    st.session_state[widget_key("p")] = [place_id]
+    year_key = cols[1].selectbox("Financial year", YEAR_KEYS[::-1], key=widget_key("yr"),
+                                 format_func=lambda k: k.replace("-", "/"))
+    grouping = cols[2].segmented_control("Groups", GROUPINGS, key=widget_key("grp"),
+                                         format_func=str.title) or "quintile"
+    link_state = {"p": [place_id], "grp": grouping, "yr": year_key}
+    publish(link_state)
+    copy_link(PAGE, link_state)
+    place = resolve(place_id)
+    year = pv.year_label(year_key)
+    source = pv.SOURCE.format(year=year)
+    try:
+        g = pv.gradient(place, year, grouping)
+    except pv.ProvisionError as exc:
+        st.warning(str(exc), icon=":material/info:")
+        g = None
+
+if g is not None:
+    with guard("Need against resource"):
+        st.subheader(g.title)
+        st.markdown(pv.care_sentence(g))
+        t = g.total
+        m = st.columns(4)
+        m[0].metric("Practices", f"{t['practices']:,}")
+        m[1].metric("Registered patients", f"{t['registered_patients']:,.0f}")
+        m[2].metric("£ per weighted patient", _money(t["payments_per_weighted_patient"]),
+                    help="Total NHS payments ÷ Carr-Hill weighted patients, all the place's "
+                         "practices.")
+        m[3].metric("Care £ per weighted patient", _money(t["care_payments_per_weighted_patient"]),
+                    help="Less dispensing, premises and other non-care items (listed below).")
+        cov = pv.coverage(place)
+        if cov:
+            st.caption(f"{cov['attributed_practices']} practices have at least half of their "
+                       f"July 2022 list living in {place.name}; they hold "
+                       f"{cov['share']:.0%} of the {cov['patients_living_in_place']:,} registered "
+                       f"patients who live there ({cov['practices_with_patients']} practices have "
+                       f"some). {g.excluded['practices']} practice(s) without registered or "
+                       "weighted patients or a practice IMD score are left out.")
+        else:
+            st.caption(f"Every practice in the {year} payments file; {g.excluded['practices']} "
+                       "without registered or weighted patients or a practice IMD score are left "
+                       f"out ({_money(g.excluded['payments'])} of payments).")
+
+        eng_line = None if pv.is_england(place) else g.england["payments_per_weighted_patient"]
+        chart = gradient_bars(g.groups, g.title, grouping, eng_line)
+        st.altair_chart(chart, width="stretch")
+        st.caption(f"{year}. {pv.DEFINITION.format(grouping=grouping)} Source: {source}")
+        twin = pv.table_for_display(g)
+        with st.expander("Table: payments and need by group"):
+            st.dataframe(twin, hide_index=True, width="stretch", column_config={
+                c: st.column_config.NumberColumn(format="£%.2f") for c in twin.columns
+                if "£ per" in c})
+        exports.downloads(f"provision-gradient-{place.id}-{year_key}", twin, g.title, [source],
+                          PAGE, link_state, chart=chart)
+
+        st.markdown("**Need by group** (patient-weighted means of the practices' values)")
+        need = twin[[twin.columns[0], "Practices", *pv.NEED_MEASURES.values()]]
+        st.dataframe(need, hide_index=True, width="stretch", column_config={
+            c: st.column_config.NumberColumn(format="%.1f") for c in pv.NEED_MEASURES.values()})
+        edition = "IMD 2015" if year < "2019/20" else "IMD 2019"
+        st.caption(f"Practice IMD: Fingertips 93553 ({edition}); life expectancy: "
+                   "Fingertips 650 (MSOA-based, 2016-20); QOF 2021/22 "
+                   "recorded prevalence (register ÷ QOF list size). Weighted by registered "
+                   f"patients in {year}. OHID, NHS Digital; Open Government Licence v3.0.")
+
+    with guard("The gap over time"):
+        trend = pv.gap_trend(place, grouping)
+        ttitle = pv.trend_title(trend, place, grouping)
+        st.subheader("Is the gap closing?")
+        tchart = None
+        if trend["gap_per_weighted"].notna().sum() >= 2:
+            tchart = gap_lines(trend, ttitle)
+            st.altair_chart(tchart, width="stretch")
+        else:
+            st.info(ttitle + ". Choose a larger place (its ICB or region) to see the trend.",
+                    icon=":material/info:")
+        st.caption(f"2014/15 to 2022/23. Most minus least deprived national {grouping}, £ per "
+                   "weighted patient, for the place's practices each year. "
+                   f"Source: {pv.SOURCE.format(year='2014/15 to 2022/23')}")
+        ttwin = trend.rename(columns={
+            "year": "Year", "most_practices": "Practices, most deprived",
+            "least_practices": "Practices, least deprived",
+            "most_per_weighted": "£/weighted, most deprived",
+            "least_per_weighted": "£/weighted, least deprived",
+            "most_care_per_weighted": "Care £/weighted, most deprived",
+            "least_care_per_weighted": "Care £/weighted, least deprived",
+            "gap_per_weighted": "Gap £", "gap_per_weighted_pct": "Gap %",
+            "gap_care_per_weighted": "Care gap £", "gap_care_per_weighted_pct": "Care gap %"})
+        with st.expander("Table: the gap each year"):
+            st.dataframe(ttwin, hide_index=True, width="stretch", column_config={
+                c: st.column_config.NumberColumn(format="%.2f") for c in ttwin.columns
+                if c not in ("Year",) and not c.startswith("Practices")})
+        exports.downloads(f"provision-trend-{place.id}", ttwin, ttitle,
+                          [pv.SOURCE.format(year="2014/15 to 2022/23")], PAGE, link_state,
+                          chart=tchart)
+
+    with guard("Practices by need and resource"):
+        q = pv.quadrant(place, year)
+        st.subheader("Practice by practice")
+        if q.empty:
+            st.info(f"No practice in {place.name} has both list sizes and a practice IMD score "
+                    f"in {year}.")
+        else:
+            qtitle = pv.quadrant_title(q, place, year)
+            qchart = quadrant_scatter(q, qtitle, q.attrs["need_median"], q.attrs["resource_median"],
+                                  q.attrs["resource_range"])
+            st.altair_chart(qchart, width="stretch")
+            counts = pv.quadrant_counts(q)
+            drawn = ("cells counting the practices" if len(q) > MAX_POINTS
+                     else "one point per practice")
+            st.caption(f"{year}. {len(q)} practices, drawn as {drawn}; need = practice IMD "
+                       "score, "
+                       "resource = total NHS payments ÷ weighted patients; quadrants split at the "
+                       f"England practice medians (IMD {q.attrs['need_median']:.1f}, "
+                       f"{_money(q.attrs['resource_median'])}). "
+                       + "; ".join(f"{k}: {v}" for k, v in counts.items())
+                       + f". Source: {source}")
+            qtwin = q.rename(columns={
+                "practice_code": "Code", "display_name": "Practice", "pcn_name": "PCN",
+                "quadrant": "Quadrant", "imd_score": "Practice IMD score",
+                "per_weighted": "£ per weighted patient",
+                "care_per_weighted": "Care £ per weighted patient",
+                "per_registered": "£ per registered patient", "registered": "Registered patients",
+                "weighted": "Weighted patients", "total": "Payments (£)",
+                "share": "List living in place", "le_male": "Life expectancy M",
+                "le_female": "Life expectancy F", "qof_hyp": "Hypertension %",
+                "cqc_rating": "CQC rating (latest)"})
+            with st.expander(f"Table: the {len(q)} practices by quadrant"):
+                st.dataframe(qtwin, hide_index=True, width="stretch", column_config={
+                    "£ per weighted patient": st.column_config.NumberColumn(format="£%.2f"),
+                    "Care £ per weighted patient": st.column_config.NumberColumn(format="£%.2f"),
+                    "£ per registered patient": st.column_config.NumberColumn(format="£%.2f"),
+                    "List living in place": st.column_config.NumberColumn(format="percent")})
+            exports.downloads(f"provision-practices-{place.id}-{year_key}", qtwin, qtitle,
+                              [source], PAGE, link_state, chart=qchart)
+
+with guard("About these figures"):
+    st.subheader("Read these figures with care")
+    for note in pv.HONESTY:
+        st.markdown(f"- {note}")

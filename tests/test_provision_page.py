@@ -1,0 +1,70 @@
+"""The 'Is care where need is?' page through AppTest: England, the North West, Blackpool."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer import provision as pv
+from tests.apptest import assert_clean, open_page
+from tests.test_pages import chart_data
+
+PAGE = "pages/provision.py"
+
+
+@pytest.mark.parametrize("place", ["england", "north-west", "blackpool"])
+def test_page_runs_with_finding_titles_captions_and_exports(place):
+    at = open_page(PAGE, p=place)
+    assert_clean(at)
+    assert at.title[0].value == "Is care where need is?"
+    heads = [s.value for s in at.subheader]
+    assert "per need-weighted patient" in heads[0]
+    # Blackpool has no practice in the least deprived fifth: no gap to draw over time
+    assert len(at.get("vega_lite_chart")) == (2 if place == "blackpool" else 3)
+    captions = " ".join(c.value for c in at.caption)
+    assert "2022/23" in captions and "Open Government Licence" in captions
+    assert "NHS Payments to General Practice" in captions
+    labels = [b.proto.label for b in at.get("download_button")]
+    charts = 2 if place == "blackpool" else 3
+    assert labels.count("CSV") == 3 and labels.count("PNG") == charts == labels.count("SVG")
+    notes = " ".join(m.value for m in at.markdown)
+    assert "workload weighting" in notes and "merge, close" in notes
+    assert "Premises Payments" in notes
+
+
+def test_blackpool_quadrant_draws_every_practice():
+    at = open_page(PAGE, p="blackpool", yr="2022-23")
+    assert_clean(at)
+    rows = [r for r in chart_data(at, 1) if "practice_code" in r]
+    from explorer.places import registry
+
+    expected = pv.quadrant(registry().resolve("Blackpool"), "2022/23")
+    assert sorted(r["practice_code"] for r in rows) == sorted(expected["practice_code"])
+    assert len(rows) >= 10
+    assert {r["quadrant"] for r in rows} <= set(pv.QUADRANTS)
+    # the table twin lists the same practices
+    tables = [d.value for d in at.dataframe]
+    assert any(len(t) == len(rows) and "Quadrant" in t.columns for t in tables)
+
+
+def test_north_west_finding_and_url_state():
+    at = open_page(PAGE, p="north-west", grp="decile", yr="2014-15")
+    assert_clean(at)
+    assert at.subheader[0].value.startswith("Practices in North West serving the most "
+                                            "deprived tenth")
+    assert "(2014/15)" in at.subheader[0].value
+    assert at.query_params["yr"] in ("2014-15", ["2014-15"])
+
+
+def test_bad_link_values_give_messages_not_tracebacks():
+    at = open_page(PAGE, p="atlantis", yr="1999-00", grp="tertile")
+    assert_clean(at)
+    messages = " ".join(m.value for m in at.info)
+    assert "atlantis" in messages and "year" in messages and "grouping" in messages
+    assert at.subheader[0].value.startswith("Practices in North West")
+
+
+def test_place_without_a_practice_gets_a_message():
+    at = open_page(PAGE, p="ward-e05000719")
+    assert_clean(at)
+    assert any("No GP practice has at least half" in w.value for w in at.warning)
+    assert not at.get("vega_lite_chart")
