@@ -95,14 +95,27 @@ _META_FIELDS = {f.name for f in fields(IndicatorMeta)}
 _OPTIONAL = {"tags": (), "age_group": None}
 
 
+@dataclass(frozen=True)
+class AreaSpec:
+    """A CORE20PLUS5 area of the yaml: its title, NHS England's ask, what data are missing."""
+
+    key: str
+    title: str
+    ask: str
+    gap: str = ""
+
+
 class Registry(Mapping[str, IndicatorMeta]):
     """Every indicator by id, with the Marmot principles and CORE20PLUS5 areas (read-only)."""
 
     def __init__(self, entries: dict[str, IndicatorMeta], principles: dict[int, str],
-                 areas: dict[str, str]) -> None:
+                 areas: dict[str, AreaSpec]) -> None:
         self._entries = MappingProxyType(dict(entries))
         self.marmot_principles: Mapping[int, str] = MappingProxyType(dict(principles))
-        self.core20plus5_areas: Mapping[str, str] = MappingProxyType(dict(areas))
+        self.areas: Mapping[str, AreaSpec] = MappingProxyType(dict(areas))
+        #: area key -> "Title - ask" (one line, for captions)
+        self.core20plus5_areas: Mapping[str, str] = MappingProxyType(
+            {k: f"{a.title} - {a.ask}" for k, a in areas.items()})
 
     def __getitem__(self, key: str) -> IndicatorMeta:
         return self._entries[key]
@@ -212,6 +225,16 @@ def load_registry(path: Path = INDICATORS_FILE) -> Registry:
     areas = spec["core20plus5_areas"]
     if not isinstance(areas, dict) or set(areas) != set(CORE20PLUS5):
         raise IndicatorRegistryError(f"{path.name}: core20plus5_areas must list {CORE20PLUS5}")
+    details: dict[str, AreaSpec] = {}
+    for key, spec_area in areas.items():
+        if isinstance(spec_area, str):
+            spec_area = {"title": key.capitalize(), "ask": spec_area}
+        if not isinstance(spec_area, dict) or not {"title", "ask"} <= set(spec_area) or \
+                set(spec_area) - {"title", "ask", "gap"}:
+            raise IndicatorRegistryError(f"{path.name}: core20plus5_areas.{key} needs title "
+                                         "and ask (and optionally gap)")
+        details[key] = AreaSpec(key, *(" ".join(str(spec_area.get(f) or "").split())
+                                       for f in ("title", "ask", "gap")))
     out: dict[str, IndicatorMeta] = {}
     for n, raw in enumerate(spec["indicators"] or [], start=1):
         meta = _validate_entry(raw, n)
@@ -219,7 +242,7 @@ def load_registry(path: Path = INDICATORS_FILE) -> Registry:
             raise IndicatorRegistryError(f"{path.name}: duplicate indicator id {meta.id!r}")
         out[meta.id] = meta
     return Registry(out, {int(k): " ".join(str(v).split()) for k, v in principles.items()},
-                    {k: " ".join(str(v).split()) for k, v in areas.items()})
+                    details)
 
 
 @functools.cache

@@ -108,6 +108,12 @@ class PlaceValue:
     short_name: str = ""
 
     @property
+    def label(self) -> str:
+        """The short name for tables and charts, with the sex where both are shown."""
+        name = self.short_name or self.name
+        return name + (f" ({self.sex.lower()})" if self.sex in ("Male", "Female") else "")
+
+    @property
     def note(self) -> str:
         return self.geography_note
 
@@ -129,6 +135,7 @@ class PlaceValue:
         out["note"] = self.geography_note
         out["borrowed"] = self.borrowed
         out["interval"] = self.interval_label
+        out["label"] = self.label
         return out
 
 
@@ -261,7 +268,7 @@ def _lsoa_sum(m: IndicatorMeta, place: Place, period: str, sex: str, lsoa: geog.
     return _result(m, period=period, sex=sex, value=value, count=count, den=den,
                    england=england, used=place.label, code=place.code, note=note,
                    is_england=place.kind == "country", n_areas=n_present,
-                   from_counts=m.ci_method != "none", fit=PARTIAL if missing else OWN)
+                   from_counts=m.ci_method != "none")  # LSOAs without data: in the note
 
 
 def _msoa_values(m: IndicatorMeta, place: Place, geo: geog.LsoaSet, period: str, sex: str,
