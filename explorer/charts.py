@@ -15,9 +15,24 @@ FONT_SIZE = 14
 TITLE_SIZE = 18
 
 
+#: Characters per line of chart titles and subtitles: Vega does not wrap text, so titles
+#: are broken into lines that fit a phone (390 px) as well as a desktop.
+TITLE_CHARS, SUBTITLE_CHARS, AXIS_CHARS = 38, 48, 24
+
+
+def wrap(text: str | list[str], width: int) -> list[str]:
+    """Text broken into lines of at most ``width`` characters (at spaces)."""
+    import textwrap
+
+    parts = [text] if isinstance(text, str) else list(text)
+    return [line for part in parts for line in (textwrap.wrap(part, width) or [""])]
+
+
 def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
-    return alt.TitleParams(text, subtitle=subtitle or "", anchor="start", fontSize=TITLE_SIZE,
-                           subtitleFontSize=FONT_SIZE, subtitleColor="#444444")
+    return alt.TitleParams(wrap(text, TITLE_CHARS), subtitle=wrap(subtitle or "",
+                                                                 SUBTITLE_CHARS),
+                           anchor="start", fontSize=TITLE_SIZE, subtitleFontSize=FONT_SIZE,
+                           subtitleColor="#444444")
 
 
 def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -44,7 +59,8 @@ def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage
     order = data["label"].tolist()
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", sort=order, title=None),
-        x=alt.X("share:Q", title="Residents in the most deprived national quintile (%)",
+        x=alt.X("share:Q", title=wrap("Residents in the most deprived national quintile (%)",
+                                      AXIS_CHARS),
                 scale=alt.Scale(domain=[0, 100])),
     )
     bars = base.mark_bar(height={"band": 0.8}).encode(
@@ -84,12 +100,9 @@ def decile_stack(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMi
         y=alt.Y("place:N", sort=order, title=None),
         x=alt.X("pct:Q", stack="zero", title="Share of residents (%)",
                 scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("decile:O", title="National IMD decile",
+        color=alt.Color("decile:O", title=["National IMD decile", "(1 = most deprived)"],
                         scale=alt.Scale(domain=list(range(1, 11)), range=list(DECILE_COLOURS)),
-                        legend=alt.Legend(orient="bottom", direction="horizontal",
-                                          labelExpr="datum.value == 1 ? '1 most deprived' : "
-                                                    "datum.value == 10 ? '10 least' : "
-                                                    "datum.label")),
+                        legend=alt.Legend(orient="bottom", direction="horizontal", columns=5)),
         order=alt.Order("decile:O"),
         tooltip=[alt.Tooltip("place:N", title="Place"),
                  alt.Tooltip("decile_label:N", title="Decile"),
@@ -106,12 +119,13 @@ def domain_dots(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMix
     order = list(dict.fromkeys(rows["place"]))
     chart = alt.Chart(rows).mark_point(filled=True, size=260, opacity=0.95).encode(
         y=alt.Y("domain:N", sort=list(dict.fromkeys(rows["domain"])), title=None),
-        x=alt.X("percentile:Q", title="National position of the population-weighted score "
-                "(0 = least deprived LSOA, 100 = most deprived)",
+        x=alt.X("percentile:Q", title=wrap("National position of the population-weighted "
+                                           "score (0 = least deprived LSOA, 100 = most "
+                                           "deprived)", AXIS_CHARS),
                 scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("place:N", sort=order, title="Place",
                         scale=alt.Scale(domain=order, range=list(PLACE_COLOURS[:len(order)])),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=100)),
         shape=alt.Shape("place:N", sort=order, legend=None),
         tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("domain:N", title="Domain"),
                  alt.Tooltip("score:Q", title="Score", format=".3f"),
@@ -164,13 +178,13 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
     domain = list(COMPARISON_COLOURS)
     colours = alt.Scale(domain=domain, range=list(COMPARISON_COLOURS.values()))
     base = alt.Chart(data).encode(
-        y=alt.Y("label:N", sort=rows, title=None, axis=alt.Axis(labelLimit=240)),
+        y=alt.Y("label:N", sort=rows, title=None, axis=alt.Axis(labelLimit=180)),
         yOffset=alt.YOffset("place:N", sort=order),
     )
     scale = alt.Scale(domain=[-1.1, 1.1])
     axis = alt.Axis(values=[0], labels=False, ticks=False, grid=True, gridColor="#000000",
                     gridWidth=2)
-    words = "← lower than England · centre line: England · higher than England →"
+    words = ["← lower than England", "higher than England →"]
     x = alt.X("x:Q", scale=scale, axis=axis, title=words)
     bars = base.mark_rule(size=3, color=NEUTRAL).encode(
         x=alt.X("x_lo:Q", scale=scale, axis=axis, title=words), x2="x_hi:Q")
@@ -184,19 +198,24 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
     points = base.mark_point(size=150, strokeWidth=2.5, opacity=1).encode(
         x=x,
         color=alt.Color("compared_to_england:N", title="Compared with England",
-                        scale=colours, legend=alt.Legend(orient="bottom", columns=3)),
+                        scale=colours,
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=120)),
         fill=alt.condition("datum.borrowed", alt.value("#ffffff"),
                            alt.Color("compared_to_england:N", scale=colours, legend=None)),
-        shape=alt.Shape("place:N", sort=order, title="Place",
-                        legend=alt.Legend(orient="bottom", columns=2, symbolFillColor=NEUTRAL,
-                                          symbolStrokeColor=NEUTRAL, labelLimit=260)),
+        shape=alt.Shape("place:N", sort=order, legend=None),
         tooltip=tooltip,
     )
-    chart = alt.layer(bars, points).properties(
+    # the place key: the same shapes, filled grey, drawn under the points (a conditional
+    # fill would otherwise blank the legend's symbols)
+    keys = base.mark_point(size=150, filled=True, color=NEUTRAL, opacity=1).encode(
+        x=x, shape=alt.Shape("place:N", sort=order, title="Place",
+                             legend=alt.Legend(orient="top", columns=1, labelLimit=120)))
+    chart = alt.layer(bars, keys, points).properties(
         width="container", height=alt.Step(step=16, **{"for": "offset"}),
-        title=_title(title, [f"Dots: value; bars: the {confidence_label} interval the "
-                             "comparison is decided on (published intervals as published);",
-                             f"each indicator scaled to its own spread; {BORROWED_WORDS}."]))
+        title=_title(title, f"Dots: value; bars: the {confidence_label} interval the "
+                            "comparison is decided on (published intervals as published); "
+                            "each indicator scaled to its own spread around England (the "
+                            f"centre line); {BORROWED_WORDS}."))
     return _configure(chart)
 
 
