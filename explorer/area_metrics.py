@@ -535,14 +535,19 @@ def lsoa_ratio_indicator(id: str, label: str, *,
         return num.astype("float64"), den.astype("float64")
 
     @functools.cache
-    def _values(geo_id: str) -> pd.Series:
+    def _data():  # the place-value engine's LSOA layout (explorer.geography.LsoaData)
+        from explorer.geography import lsoa_data
+
         num, den = _counts()
+        return lsoa_data(num, den, lsoa_year)
+
+    @functools.cache
+    def _values(geo_id: str) -> pd.Series:
         m = membership(geo_id)
-        m = m[m["lsoa"].isin(num.index)]
-        areas = m["area"].to_numpy()
-        n = num.reindex(m["lsoa"].to_numpy()).groupby(areas).sum(min_count=1)
-        d = den.reindex(m["lsoa"].to_numpy()).groupby(areas).sum(min_count=1)
-        return (n / d.where(d > 0) * multiplier).rename(id)
+        sums = _data().by_area(m["lsoa"], m["area"], lsoa_year)
+        sums = sums[sums["lsoa_count"] > 0]
+        d = sums["denominator"]
+        return (sums["count"] / d.where(d > 0) * multiplier).rename(id)
 
     def values(geo: Geography) -> pd.Series:
         return _values(geo.id)
@@ -586,7 +591,9 @@ def _health_metas() -> list[dict]:
             "source")
     out = []
     for m in data.get("indicators", []):
-        if isinstance(m, dict) and m.get("method") in ("lsoa", "derived"):
+        # IoD2019 counts (tag "deprivation") are mapped by the IoD indicators already
+        if isinstance(m, dict) and m.get("method") in ("lsoa", "derived") and \
+                "deprivation" not in (m.get("tags") or ()):
             if not all(k in m for k in need):
                 raise ValueError(f"indicators.yaml: entry {m.get('id')} lacks {need}")
             out.append(m)

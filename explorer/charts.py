@@ -173,6 +173,9 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
     data["fit_label"] = [f"taken from {lender}" if b else "the place's own figure"
                          for lender, b in zip(data["lender"], data["borrowed"], strict=True)]
     data["borrowed"] = data["borrowed"].astype(bool)
+    data = pd.DataFrame({c: data[c].tolist() for c in (  # only what is drawn: small spec
+        "label", "place", "period", "x", "x_lo", "x_hi", "value_label", "interval_label",
+        "england_label", "compared_to_england", "fit_label", "borrowed")})
     order = list(dict.fromkeys(data["place"]))
     rows = list(dict.fromkeys(data["label"]))
     domain = list(COMPARISON_COLOURS)
