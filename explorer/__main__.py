@@ -126,30 +126,35 @@ def cmd_profile(args: argparse.Namespace, out) -> int:
     return 0
 
 
-def indicator_records(place) -> list[dict]:
-    """One record per indicator available for the place (latest period)."""
+#: Fields of a PlaceValue printed by ``indicators`` (the same record the pages use).
+INDICATOR_FIELDS = (
+    "indicator_id", "name", "period", "sex", "unit", "value", "lower_ci", "upper_ci",
+    "confidence", "count", "denominator", "age_group", "england_value",
+    "compared_to_england", "comparison_confidence", "comparison_basis", "geography_used",
+    "geography_code", "fit", "lender", "computed", "method", "small_number",
+    "geography_note", "value_range",
+)
+
+
+def indicator_records(place, confidence: float | None = None, prefer: str = "own",
+                      ) -> list[dict]:
+    """One record per indicator available for the place (latest period; for former
+    districts, by default the latest with the place's own figure)."""
     from explorer import indicators
 
     records = []
-    for pv in indicators.indicators_for_place(place):
-        m = indicators.meta(pv.indicator_id)
-        records.append({
-            "indicator_id": pv.indicator_id, "name": pv.name, "period": pv.period,
-            "sex": pv.sex, "unit": pv.unit, "value": _clean(pv.value),
-            "lower_ci": _clean(pv.lower_ci), "upper_ci": _clean(pv.upper_ci),
-            "count": _clean(pv.count), "denominator": _clean(pv.denominator),
-            "england_value": _clean(pv.england_value),
-            "compared_to_england": pv.compared_to_england,
-            "geography_used": pv.geography_used, "geography_note": pv.geography_note,
-            "value_range": list(pv.value_range) if pv.value_range else None,
-            "source": m.caption,
-        })
+    for pv in indicators.indicators_for_place(place, confidence=confidence, prefer=prefer):
+        d = pv.to_dict()
+        rec = {k: (_clean(d[k]) if isinstance(d[k], float) else d[k]) for k in INDICATOR_FIELDS}
+        rec["value_range"] = list(pv.value_range) if pv.value_range else None
+        rec["source"] = indicators.meta(pv.indicator_id).caption
+        records.append(rec)
     return records
 
 
 def cmd_indicators(args: argparse.Namespace, out) -> int:
     place = registry().resolve(args.place)
-    _emit(indicator_records(place), args.format, out)
+    _emit(indicator_records(place, args.confidence, args.period), args.format, out)
     return 0
 
 
@@ -170,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_profile)
     p = sub.add_parser("indicators", help="every indicator available for a place")
     p.add_argument("place")
+    p.add_argument("--confidence", type=float, choices=(95, 99.8), default=None,
+                   help="level of computed intervals and their comparison (default: each "
+                        "indicator's Fingertips level)")
+    p.add_argument("--period", choices=("own", "latest"), default="own",
+                   help="former districts: latest period with the place's own figure "
+                        "(default) or the latest period")
     p.add_argument("--format", choices=("json", "csv", "table"), default="json")
     p.set_defaults(func=cmd_indicators)
     _add_provision(sub)

@@ -37,7 +37,9 @@ from explorer.profile import lsoa_frame
 from loaders import snapshot
 from loaders.deprivation import DOMAINS
 
-Polarity = Literal["high_is_bad", "low_is_bad", "neutral"]
+#: The one polarity vocabulary (:data:`explorer.stats.compare.POLARITIES`): for a map,
+#: "low_is_good" means high values are the worst (class 1).
+Polarity = Literal["high_is_good", "low_is_good", "no_judgement"]
 ClassMethod = Literal["official_decile", "rank_decile", "flag", "bands"]
 
 LEVELS: dict[str, str] = {
@@ -221,7 +223,7 @@ def quantile_classes(values: pd.Series, polarity: Polarity, k: int = 10) -> pd.S
     out = pd.Series(np.nan, index=values.index, dtype="float64")
     if n == 0:
         return out
-    ascending = polarity == "low_is_bad"
+    ascending = polarity == "high_is_good"
     rank = v[ok].rank(ascending=ascending, method="average")
     out[ok] = np.ceil(rank * k / n).clip(1, k)
     return out
@@ -354,7 +356,7 @@ def area_values(geo_id: str) -> pd.DataFrame:
     out["n_lsoa"] = pop.groupby(level=0).size().astype("float64")
     for d in DOMAINS:
         out[f"{d}_score"] = scores[f"{d}_score"]
-        out[f"{d}_decile"] = national_deciles(out[f"{d}_score"], "high_is_bad")
+        out[f"{d}_decile"] = national_deciles(out[f"{d}_score"], "low_is_good")
     core_pop = (rows["core20"] * pop).groupby(level=0).sum()
     out["core20"] = core_pop / out["population"].where(out["population"] > 0)
     out.index.name = None
@@ -378,7 +380,7 @@ def _core20_classes(geo: Geography) -> pd.Series:
 
 
 def _population_classes(geo: Geography) -> pd.Series:
-    return national_deciles(area_values(geo.id)["population"], "neutral")
+    return national_deciles(area_values(geo.id)["population"], "no_judgement")
 
 
 _IOD_TABLES = {2019: ("iod2019_lsoa11",), 2025: ("iod2025_lsoa21", "census2021_age_lsoa21")}
@@ -391,14 +393,14 @@ def _iod_indicators() -> list[AreaIndicator]:
         name = "IMD" if d == "IMD" else f"{short} domain"
         out.append(AreaIndicator(
             id=f"{d.lower()}_score", label=f"{name} score", group="Deprivation (IoD)",
-            unit=_DOMAIN_UNIT[d], polarity="high_is_bad", values=_col(f"{d}_score"),
+            unit=_DOMAIN_UNIT[d], polarity="low_is_good", values=_col(f"{d}_score"),
             classes=_domain_classes(d), fmt=_DOMAIN_FMT[d], series=d,
             description=f"{full}: score (higher = more deprived). Areas larger than an LSOA: "
             "population-weighted average of their LSOA scores.",
             tables=("iod2019_lsoa11", "iod2025_lsoa21"), class_method="official_decile"))
         out.append(AreaIndicator(
             id=f"{d.lower()}_decile", label=f"{name} decile", group="Deprivation (IoD)",
-            unit="national decile (1 = most deprived 10%)", polarity="low_is_bad",
+            unit="national decile (1 = most deprived 10%)", polarity="high_is_good",
             values=_col(f"{d}_decile"), classes=_domain_classes(d), fmt=_fmt_number(0),
             series=d,
             description=f"{full}: national decile (1 = most deprived 10% of LSOAs in England). "
@@ -407,7 +409,7 @@ def _iod_indicators() -> list[AreaIndicator]:
             tables=("iod2019_lsoa11", "iod2025_lsoa21"), class_method="official_decile"))
     out.append(AreaIndicator(
         id="core20", label="Core20 (most deprived 20%)", group="Deprivation (IoD)",
-        unit="share of residents", polarity="high_is_bad", values=_col("core20"),
+        unit="share of residents", polarity="low_is_good", values=_col("core20"),
         classes=_core20_classes, fmt=_fmt_pct(1), series="core20",
         description="Core20: LSOAs in national IMD deciles 1–2. LSOAs: yes or no; larger "
         "areas: the share of residents living in Core20 LSOAs, in fixed 10-point bands.",
@@ -416,7 +418,7 @@ def _iod_indicators() -> list[AreaIndicator]:
         lsoa_flag_labels=((1, "Core20 (IMD deciles 1–2)"), (8, "Not Core20 (deciles 3–10)"))))
     out.append(AreaIndicator(
         id="population", label="Population", group="Population", unit="residents",
-        polarity="neutral", values=_col("population"), classes=_population_classes,
+        polarity="no_judgement", values=_col("population"), classes=_population_classes,
         fmt=_fmt_int, series="population", class_words=("largest", "smallest"),
         description="Residents: IoD2019 mid-2015 denominators (File 7); IoD2025 Census 2021 "
         "usual residents. Classes: national deciles of areas of the level (1 = largest).",
@@ -516,7 +518,7 @@ def signature(group: str | None = None) -> str:
 def lsoa_ratio_indicator(id: str, label: str, *,
                          counts: Callable[[], tuple[pd.Series, pd.Series]], lsoa_year: int,
                          multiplier: float = 100.0, unit: str = "%",
-                         polarity: Polarity = "high_is_bad", group: str = "Health",
+                         polarity: Polarity = "low_is_good", group: str = "Health",
                          tables: tuple[str, ...] = (), description: str = "", dp: int = 1,
                          file_group: str = "health", source_short: str = "",
                          version: str = "1") -> AreaIndicator:
@@ -535,14 +537,19 @@ def lsoa_ratio_indicator(id: str, label: str, *,
         return num.astype("float64"), den.astype("float64")
 
     @functools.cache
-    def _values(geo_id: str) -> pd.Series:
+    def _data():  # the place-value engine's LSOA layout (explorer.geography.LsoaData)
+        from explorer.geography import lsoa_data
+
         num, den = _counts()
+        return lsoa_data(num, den, lsoa_year)
+
+    @functools.cache
+    def _values(geo_id: str) -> pd.Series:
         m = membership(geo_id)
-        m = m[m["lsoa"].isin(num.index)]
-        areas = m["area"].to_numpy()
-        n = num.reindex(m["lsoa"].to_numpy()).groupby(areas).sum(min_count=1)
-        d = den.reindex(m["lsoa"].to_numpy()).groupby(areas).sum(min_count=1)
-        return (n / d.where(d > 0) * multiplier).rename(id)
+        sums = _data().by_area(m["lsoa"], m["area"], lsoa_year)
+        sums = sums[sums["lsoa_count"] > 0]
+        d = sums["denominator"]
+        return (sums["count"] / d.where(d > 0) * multiplier).rename(id)
 
     def values(geo: Geography) -> pd.Series:
         return _values(geo.id)
@@ -555,7 +562,7 @@ def lsoa_ratio_indicator(id: str, label: str, *,
             return "no data"
         return f"{x:,.{dp}f}{'%' if unit == '%' else ''}"
 
-    words = ("lowest", "highest") if polarity == "low_is_bad" else ("highest", "lowest")
+    words = ("lowest", "highest") if polarity == "high_is_good" else ("highest", "lowest")
     return AreaIndicator(id=id, label=label, group=group, unit=unit, polarity=polarity,
                          values=values, classes=classes, fmt=fmt, description=description,
                          vintages=(vintage,), tables=tables, class_method="rank_decile",
@@ -565,8 +572,6 @@ def lsoa_ratio_indicator(id: str, label: str, *,
 
 #: Health indicators share a static file in groups of this many (the IoD group has 10 series).
 HEALTH_SERIES_PER_FILE = 6
-_POLARITY = {"high_is_good": "low_is_bad", "low_is_good": "high_is_bad",
-             "no_judgement": "neutral"}
 
 
 def _health_metas() -> list[dict]:
@@ -586,7 +591,9 @@ def _health_metas() -> list[dict]:
             "source")
     out = []
     for m in data.get("indicators", []):
-        if isinstance(m, dict) and m.get("method") in ("lsoa", "derived"):
+        # IoD2019 counts (tag "deprivation") are mapped by the IoD indicators already
+        if isinstance(m, dict) and m.get("method") in ("lsoa", "derived") and \
+                "deprivation" not in (m.get("tags") or ()):
             if not all(k in m for k in need):
                 raise ValueError(f"indicators.yaml: entry {m.get('id')} lacks {need}")
             out.append(m)
@@ -624,7 +631,7 @@ def load_external() -> list[str]:
         ind = lsoa_ratio_indicator(
             str(m["id"]), str(m["short_name"]), counts=counts, lsoa_year=lsoa_year,
             multiplier=float(m["multiplier"]), unit=str(m["unit"]),
-            polarity=_POLARITY.get(str(m["polarity"]), "neutral"),  # type: ignore[arg-type]
+            polarity=str(m["polarity"]),  # type: ignore[arg-type]
             group="Health", tables=tables,
             description=f"{m['name']}. {text} Areas: sum of LSOA numerators over sum of "
             "denominators.",

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from explorer import exports
+from explorer.figure import Figure
 from explorer.places import Place
 
 MAX_PLACES = 4
@@ -55,7 +56,11 @@ table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.6rem 0}
 th,td{border:1px solid #c8c8c8;padding:.3rem .45rem;text-align:left;vertical-align:top}
 th{background:#eef1f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .small{font-size:.85rem;color:#444}
-@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}a{color:#000}}
+section.fig{break-inside:avoid;page-break-inside:avoid}
+h2,h3{break-after:avoid;page-break-after:avoid}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{margin:0;max-width:none;font-size:10.5pt}a{color:#000}
+table{font-size:8pt}th,td{padding:.15rem .25rem}}
 """
 
 
@@ -92,21 +97,37 @@ def _safe_svg(svg: str) -> str:
     return svg
 
 
+def _frame_table(df: pd.DataFrame) -> str:
+    """A figure's table twin as HTML, numbers formatted as on the page."""
+    numeric = [i for i, c in enumerate(df.columns) if pd.api.types.is_numeric_dtype(df[c])]
+
+    def cell(x: object) -> str:
+        if x is None or (isinstance(x, float) and pd.isna(x)):
+            return "–"
+        if isinstance(x, bool):
+            return "yes" if x else "no"
+        if isinstance(x, (int, float)):
+            return f"{x:,.0f}" if float(x).is_integer() or abs(x) >= 1000 else f"{x:,.3g}"
+        return str(x)
+
+    return _table(list(df.columns), [[cell(x) for x in row] for row in
+                                     df.itertuples(index=False)], numeric=numeric)
+
+
+def _section(fig: Figure) -> BriefSection:
+    svg = _safe_svg(exports.chart_svg(fig.chart, " ".join(fig.sources))) \
+        if fig.chart is not None else ""
+    return BriefSection(fig.heading, fig.title, svg, fig.caption)
+
+
 def build_sections(places: Sequence[Place | str], confidence: float = 0.95,
-                   ) -> tuple[list[BriefSection], dict]:
-    """Charts and numbers of the brief from the same functions the compare page uses."""
-    from explorer.charts import decile_stack, domain_dots, indicator_forest
-    from explorer.compare import (
-        decile_rows,
-        domain_finding,
-        domain_rows,
-        indicator_frame,
-        place_indicator_rows,
-        summary_sentences,
-    )
+                   prefer: str = "own") -> tuple[list[BriefSection], dict]:
+    """Charts and numbers of the brief: the same :class:`~explorer.figure.Figure` objects
+    the compare page draws, from the same records, so the two cannot disagree."""
+    from explorer.compare import place_indicator_rows, summary_sentences
+    from explorer.figure import decile_figure, domain_figure, indicator_figure
     from explorer.places import registry
     from explorer.profile import profile
-    from loaders import snapshot
 
     reg = registry()
     resolved: list[Place] = []
@@ -119,43 +140,14 @@ def build_sections(places: Sequence[Place | str], confidence: float = 0.95,
         raise ValueError("Choose at least one place for the brief.")
     england = profile(reg.get("england"), 2019)
     profiles = [profile(p, 2019) for p in chosen]
-    rows = [r for p in chosen for r in place_indicator_rows(p, confidence)]
+    rows = [r for p in chosen for r in place_indicator_rows(p, confidence, prefer)]
     label = "99.8%" if confidence > 0.99 else "95%"
-    source = snapshot.caption("iod2019_lsoa11")
-    sections: list[BriefSection] = []
-
-    drows = decile_rows(profiles)
-    most = max(profiles, key=lambda pr: pr.decile_population[0] / max(pr.population, 1))
-    title = (f"{most.name} has the largest share of residents in the most deprived decile "
-             f"({most.decile_population[0] / max(most.population, 1):.0%})")
-    sections.append(BriefSection(
-        "Residents by national deprivation decile", title,
-        _safe_svg(exports.chart_svg(decile_stack(drows, 2019, title), source)),
-        f"Share of residents by national IMD decile (1 = most deprived). Populations: "
-        f"{profiles[0].population_source}. {source}"))
-
-    dom = domain_rows(profiles, chosen)
-    title = domain_finding(dom)
-    sections.append(BriefSection(
-        "Domains of deprivation", title,
-        _safe_svg(exports.chart_svg(domain_dots(dom, 2019, title), source)),
-        f"Population-weighted domain scores placed at their national percentile. {source}"))
-
-    frame = indicator_frame(rows)
-    plot = frame[frame["value"].notna() & (frame["unit"] == "%")]
-    plot = plot[plot["lower_ci"].notna()]
-    if not plot.empty:
-        worse = plot[plot["compared_to_england"] == "worse"]
-        title = (f"{len(worse)} of {len(plot)} place–indicator values are significantly worse "
-                 f"than England ({label} CI)")
-        sources = " ".join(sorted(set(plot["source"])))
-        sections.append(BriefSection(
-            "Indicators compared with England", title,
-            _safe_svg(exports.chart_svg(indicator_forest(plot, title, label), sources)),
-            f"Wilson score {label} confidence intervals; England as the benchmark. {sources}"))
+    figures = [decile_figure(profiles, 2019), domain_figure(profiles, chosen),
+               indicator_figure(rows, label)]
+    sections = [_section(f) for f in figures if f.chart is not None]
     data = {"places": chosen, "profiles": profiles, "england": england, "rows": rows,
             "summary": summary_sentences(profiles, england, rows), "label": label,
-            "tables": ["iod2019_lsoa11", "geo_lsoa11"]}
+            "figures": figures, "tables": ["iod2019_lsoa11", "geo_lsoa11"]}
     return sections, data
 
 
@@ -185,10 +177,10 @@ def render(sections: Sequence[BriefSection], data: dict, link: str, generated: s
         "<h2>In brief</h2>", '<ul class="summary">',
         *[f"<li>{_e(s)}</li>" for s in data["summary"]], "</ul>",
     ]
-    for sec in sections:
-        parts += [f"<h2>{_e(sec.heading)}</h2>", f'<figure aria-label="{_e(sec.title)}">',
-                  sec.svg,
-                  f"<figcaption>{_e(sec.caption)}</figcaption>", "</figure>"]
+    for sec in sections:  # heading and chart kept together: no page with only a heading
+        parts += ['<section class="fig">', f"<h2>{_e(sec.heading)}</h2>",
+                  f'<figure aria-label="{_e(sec.title)}">', sec.svg,
+                  f"<figcaption>{_e(sec.caption)}</figcaption>", "</figure>", "</section>"]
     eng = data["england"]
     parts += ["<h2>The numbers</h2>", "<h3>Deprivation profile (IoD2019)</h3>",
               _table(["Place", "Residents", "Residents in Core20", "Core20 share",
@@ -200,13 +192,8 @@ def render(sections: Sequence[BriefSection], data: dict, link: str, generated: s
                      numeric=(1, 2, 3, 4)),
               f'<p class="small">{_e(eng.core20_definition)}. Populations: '
               f"{_e(eng.population_source)}.</p>",
-              f"<h3>Indicators compared with England ({_e(data['label'])} CI)</h3>",
-              _table(["Indicator", "Place", "Value", "Lower CI", "Upper CI", "Count",
-                      "Denominator", "England", "Compared with England", "Note"],
-                     [[r.name, r.place, _pct(r.value), _pct(r.lower_ci), _pct(r.upper_ci),
-                       _num(r.count), _num(r.denominator), _pct(r.england_value),
-                       r.compared_to_england, r.note] for r in data["rows"]],
-                     numeric=(2, 3, 4, 5, 6, 7)),
+              f"<h3>Indicators compared with England ({_e(data['label'])} where computed)"
+              "</h3>", *_indicator_table(data),
               "<h2>Places</h2>",
               _table(["Place", "Definition"], [[p.label, p.definition] for p in places])]
     sources = []
@@ -222,6 +209,16 @@ def render(sections: Sequence[BriefSection], data: dict, link: str, generated: s
               f'interactive charts: <a href="{_e(link)}">{_e(link)}</a></p>',
               "</body>", "</html>"]
     return "\n".join(parts) + "\n"
+
+
+def _indicator_table(data: dict) -> list[str]:
+    """The compare page's indicator table twin (same figure object), and its caption."""
+    figs = [f for f in data.get("figures", []) if f.key == "indicators"]
+    if not figs or figs[0].table.empty:
+        return ['<p class="small">No indicator values for these places.</p>']
+    fig = figs[0]
+    return [f'<p class="small">{_e(fig.title)}.</p>', _frame_table(fig.table),
+            f'<p class="small">{_e(fig.caption)}</p>']
 
 
 # --------------------------------------------------------------------------------------

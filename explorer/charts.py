@@ -15,9 +15,24 @@ FONT_SIZE = 14
 TITLE_SIZE = 18
 
 
+#: Characters per line of chart titles and subtitles: Vega does not wrap text, so titles
+#: are broken into lines that fit a phone (390 px) as well as a desktop.
+TITLE_CHARS, SUBTITLE_CHARS, AXIS_CHARS = 38, 48, 24
+
+
+def wrap(text: str | list[str], width: int) -> list[str]:
+    """Text broken into lines of at most ``width`` characters (at spaces)."""
+    import textwrap
+
+    parts = [text] if isinstance(text, str) else list(text)
+    return [line for part in parts for line in (textwrap.wrap(part, width) or [""])]
+
+
 def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
-    return alt.TitleParams(text, subtitle=subtitle or "", anchor="start", fontSize=TITLE_SIZE,
-                           subtitleFontSize=FONT_SIZE, subtitleColor="#444444")
+    return alt.TitleParams(wrap(text, TITLE_CHARS), subtitle=wrap(subtitle or "",
+                                                                 SUBTITLE_CHARS),
+                           anchor="start", fontSize=TITLE_SIZE, subtitleFontSize=FONT_SIZE,
+                           subtitleColor="#444444")
 
 
 def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -44,7 +59,8 @@ def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage
     order = data["label"].tolist()
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", sort=order, title=None),
-        x=alt.X("share:Q", title="Residents in the most deprived national quintile (%)",
+        x=alt.X("share:Q", title=wrap("Residents in the most deprived national quintile (%)",
+                                      AXIS_CHARS),
                 scale=alt.Scale(domain=[0, 100])),
     )
     bars = base.mark_bar(height={"band": 0.8}).encode(
@@ -84,12 +100,9 @@ def decile_stack(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMi
         y=alt.Y("place:N", sort=order, title=None),
         x=alt.X("pct:Q", stack="zero", title="Share of residents (%)",
                 scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("decile:O", title="National IMD decile",
+        color=alt.Color("decile:O", title=["National IMD decile", "(1 = most deprived)"],
                         scale=alt.Scale(domain=list(range(1, 11)), range=list(DECILE_COLOURS)),
-                        legend=alt.Legend(orient="bottom", direction="horizontal",
-                                          labelExpr="datum.value == 1 ? '1 most deprived' : "
-                                                    "datum.value == 10 ? '10 least' : "
-                                                    "datum.label")),
+                        legend=alt.Legend(orient="bottom", direction="horizontal", columns=5)),
         order=alt.Order("decile:O"),
         tooltip=[alt.Tooltip("place:N", title="Place"),
                  alt.Tooltip("decile_label:N", title="Decile"),
@@ -106,12 +119,13 @@ def domain_dots(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMix
     order = list(dict.fromkeys(rows["place"]))
     chart = alt.Chart(rows).mark_point(filled=True, size=260, opacity=0.95).encode(
         y=alt.Y("domain:N", sort=list(dict.fromkeys(rows["domain"])), title=None),
-        x=alt.X("percentile:Q", title="National position of the population-weighted score "
-                "(0 = least deprived LSOA, 100 = most deprived)",
+        x=alt.X("percentile:Q", title=wrap("National position of the population-weighted "
+                                           "score (0 = least deprived LSOA, 100 = most "
+                                           "deprived)", AXIS_CHARS),
                 scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("place:N", sort=order, title="Place",
                         scale=alt.Scale(domain=order, range=list(PLACE_COLOURS[:len(order)])),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=100)),
         shape=alt.Shape("place:N", sort=order, legend=None),
         tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("domain:N", title="Domain"),
                  alt.Tooltip("score:Q", title="Score", format=".3f"),
@@ -121,41 +135,90 @@ def domain_dots(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMix
     return _configure(chart)
 
 
-def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt.TopLevelMixin:
-    """Spine-style chart: each place's value with its CI per indicator, England as a tick.
+#: Subtitle words for a borrowed value, used on the chart, its table twin and exports.
+BORROWED_WORDS = "hollow: taken from a larger area"
 
-    ``df``: columns name, place, value, lower_ci, upper_ci, england_value,
-    compared_to_england (values as fractions).
+
+def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt.TopLevelMixin:
+    """Spine-style chart: each place's value and the interval its comparison was decided on,
+    per indicator, with England as the centre line.
+
+    One view (no facet, so ``width="container"`` holds and nothing is clipped at any
+    screen width): each indicator is scaled to its own spread around England
+    (``(x - England) / max |limit - England|``), so indicators of very different sizes share
+    one axis, as in Fingertips spine charts; the tooltip and the table twin carry the
+    values. Values taken from a larger area are hollow, with the lender in the tooltip.
+
+    ``df``: :func:`explorer.compare.indicator_frame` rows (values on the unit's scale).
     """
     from explorer.palette import COMPARISON_COLOURS
 
-    data = df.assign(v=df["value"] * 100, lo=df["lower_ci"] * 100, hi=df["upper_ci"] * 100,
-                     eng=df["england_value"] * 100,
-                     value_label=df["value"].map(pct), england_label=df["england_value"].map(pct))
+    data = df.copy()
+    eng = data["england_value"].astype(float)
+    dev = pd.concat([(data[c].astype(float) - eng).abs()
+                     for c in ("value", "lower_ci", "upper_ci")], axis=1).max(axis=1)
+    spread = dev.groupby(data["label"]).transform("max").where(lambda x: x > 0, 1.0)
+    for col, src in (("x", "value"), ("x_lo", "lower_ci"), ("x_hi", "upper_ci")):
+        data[col] = (data[src].astype(float) - eng) / spread
+    from explorer.compare import format_value
+
+    data["value_label"] = [format_value(v, u) for v, u in zip(data["value"], data["unit"],
+                                                              strict=True)]
+    data["interval_label"] = [f"{format_value(lo, u)} to {format_value(hi, u)} ({lvl})"
+                              for lo, hi, u, lvl in zip(data["lower_ci"], data["upper_ci"],
+                                                        data["unit"], data["interval"],
+                                                        strict=True)]
+    data["england_label"] = [format_value(v, u) for v, u in zip(data["england_value"],
+                                                                data["unit"], strict=True)]
+    data["fit_label"] = [f"taken from {lender}" if b else "the place's own figure"
+                         for lender, b in zip(data["lender"], data["borrowed"], strict=True)]
+    data["borrowed"] = data["borrowed"].astype(bool)
+    data = pd.DataFrame({c: data[c].tolist() for c in (  # only what is drawn: small spec
+        "label", "place", "period", "x", "x_lo", "x_hi", "value_label", "interval_label",
+        "england_label", "compared_to_england", "fit_label", "borrowed")})
     order = list(dict.fromkeys(data["place"]))
+    rows = list(dict.fromkeys(data["label"]))
     domain = list(COMPARISON_COLOURS)
+    colours = alt.Scale(domain=domain, range=list(COMPARISON_COLOURS.values()))
     base = alt.Chart(data).encode(
-        y=alt.Y("place:N", sort=order, title=None, axis=alt.Axis(labels=True)),
+        y=alt.Y("label:N", sort=rows, title=None, axis=alt.Axis(labelLimit=180)),
+        yOffset=alt.YOffset("place:N", sort=order),
     )
-    bars = base.mark_rule(size=3, color=NEUTRAL).encode(x=alt.X("lo:Q", title="%"), x2="hi:Q")
-    points = base.mark_point(filled=True, size=220, stroke="black", strokeWidth=1).encode(
-        x="v:Q",
+    scale = alt.Scale(domain=[-1.1, 1.1])
+    axis = alt.Axis(values=[0], labels=False, ticks=False, grid=True, gridColor="#000000",
+                    gridWidth=2)
+    words = ["← lower than England", "higher than England →"]
+    x = alt.X("x:Q", scale=scale, axis=axis, title=words)
+    bars = base.mark_rule(size=3, color=NEUTRAL).encode(
+        x=alt.X("x_lo:Q", scale=scale, axis=axis, title=words), x2="x_hi:Q")
+    tooltip = [alt.Tooltip("place:N", title="Place"), alt.Tooltip("label:N", title="Indicator"),
+               alt.Tooltip("period:N", title="Period"),
+               alt.Tooltip("value_label:N", title="Value"),
+               alt.Tooltip("interval_label:N", title="Interval"),
+               alt.Tooltip("england_label:N", title="England"),
+               alt.Tooltip("compared_to_england:N", title="Compared with England"),
+               alt.Tooltip("fit_label:N", title="Geography")]
+    points = base.mark_point(size=150, strokeWidth=2.5, opacity=1).encode(
+        x=x,
         color=alt.Color("compared_to_england:N", title="Compared with England",
-                        scale=alt.Scale(domain=domain, range=list(COMPARISON_COLOURS.values())),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("name:N", title="Indicator"),
-                 alt.Tooltip("value_label:N", title="Value"),
-                 alt.Tooltip("england_label:N", title="England"),
-                 alt.Tooltip("compared_to_england:N", title="Compared with England")],
+                        scale=colours,
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=120)),
+        fill=alt.condition("datum.borrowed", alt.value("#ffffff"),
+                           alt.Color("compared_to_england:N", scale=colours, legend=None)),
+        shape=alt.Shape("place:N", sort=order, legend=None),
+        tooltip=tooltip,
     )
-    eng = base.mark_tick(color="black", thickness=3, size=30).encode(x="eng:Q")
-    chart = alt.layer(bars, eng, points).properties(width="container", height=alt.Step(34)).facet(
-        row=alt.Row("name:N", title=None, sort=list(dict.fromkeys(data["name"])),
-                    header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=FONT_SIZE,
-                                      labelFontWeight="bold", labelOrient="top")),
-    ).resolve_scale(x="independent").properties(
-        title=_title(title, f"Dots: value; bars: {confidence_label} confidence interval; "
-                            "black tick: England."))
+    # the place key: the same shapes, filled grey, drawn under the points (a conditional
+    # fill would otherwise blank the legend's symbols)
+    keys = base.mark_point(size=150, filled=True, color=NEUTRAL, opacity=1).encode(
+        x=x, shape=alt.Shape("place:N", sort=order, title="Place",
+                             legend=alt.Legend(orient="top", columns=1, labelLimit=120)))
+    chart = alt.layer(bars, keys, points).properties(
+        width="container", height=alt.Step(step=16, **{"for": "offset"}),
+        title=_title(title, f"Dots: value; bars: the {confidence_label} interval the "
+                            "comparison is decided on (published intervals as published); "
+                            "each indicator scaled to its own spread around England (the "
+                            f"centre line); {BORROWED_WORDS}."))
     return _configure(chart)
 
 

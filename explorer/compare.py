@@ -5,15 +5,14 @@ to "what good looks like". Pure functions over the snapshot; the page only rende
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from explorer import indicators
 from explorer.places import Place, registry
-from explorer.profile import Profile, lsoa_arrays, lsoa_frame, positions, profile
-from explorer.stats.compare import compare_to_benchmark
-from explorer.stats.proportions import wilson_ci
+from explorer.profile import Profile, lsoa_frame, profile
+from explorer.values import CONTAINING, OWN, PlaceValue
 from loaders.deprivation import DOMAINS
 
 SMALL_COUNT = 10  # Fingertips convention: counts below 10 are too small to compare reliably
@@ -87,111 +86,184 @@ def domain_finding(rows: pd.DataFrame) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# Count-based deprivation indicators (IoD2019 File 8 numerators, File 7 denominators)
+# Indicator rows: PlaceValue records of the place-value engine (explorer.values)
+
+#: One record for "a value for a place" everywhere (compare rows, brief, card, CLI).
+IndicatorRow = PlaceValue
 
 
-@dataclass(frozen=True)
-class CountIndicator:
-    id: str
-    name: str
-    numerator: str
-    denominator: str
-    definition: str
-    polarity: str = "low_is_good"
+def _pct(confidence: float) -> float:
+    """The pages' 0.95 / 0.998 as the engine's 95 / 99.8 (percent)."""
+    return 99.8 if confidence > 0.99 else 95.0
 
 
-DEPRIVATION_INDICATORS: tuple[CountIndicator, ...] = (
-    CountIndicator("core20", "Residents in the most deprived 20% (Core20)", "core20",
-                   "pop_total", "Residents of LSOAs in national IMD deciles 1–2, IoD2019; "
-                   "a census of areas, so no confidence interval applies"),
-    CountIndicator("income_deprivation", "Income deprivation", "income_num", "pop_total",
-                   "People in income deprivation (IoD2019 File 8 numerator) ÷ mid-2015 "
-                   "population"),
-    CountIndicator("employment_deprivation", "Employment deprivation", "employment_num",
-                   "pop_working_age", "Working-age people involuntarily out of work (File 8) ÷ "
-                   "working-age population, mid-2015"),
-    CountIndicator("idaci", "Children in income-deprived families (IDACI)", "idaci_num",
-                   "pop_0_15", "Children 0–15 in income-deprived families (File 8) ÷ "
-                   "population 0–15, mid-2015"),
-    CountIndicator("idaopi", "Older people in income deprivation (IDAOPI)", "idaopi_num",
-                   "pop_60_plus", "People 60+ in income deprivation (File 8) ÷ population 60+, "
-                   "mid-2015"),
-)
+def deprivation_ids() -> tuple[str, ...]:
+    """The IoD2019 count indicators (registry tag ``deprivation``), in file order."""
+    return tuple(m.id for m in indicators.registry().tagged("deprivation"))
 
 
-@dataclass
-class IndicatorRow:
-    indicator_id: str
-    name: str
-    place: str
-    period: str
-    value: float | None
-    lower_ci: float | None
-    upper_ci: float | None
-    count: float | None
-    denominator: float | None
-    england_value: float | None
-    compared_to_england: str
-    geography_used: str
-    note: str
-    source: str
-    unit: str = "%"
-    polarity: str = "low_is_good"
-    small_number: bool = False
+def key_health_ids() -> tuple[str, ...]:
+    """The health indicators shown side by side on the compare page (tag ``compare``)."""
+    return tuple(m.id for m in indicators.registry().tagged("compare")
+                 if "deprivation" not in m.tags)
 
 
-def _sum_counts(codes: tuple[str, ...], ind: CountIndicator) -> tuple[float, float, int]:
-    """Numerator, denominator and the number of LSOAs left out for a missing numerator."""
-    return _sum_counts_cached(tuple(codes), ind.id)
+def deprivation_indicator_rows(place: Place, confidence: float = 0.95,
+                               prefer: str = "own") -> list[PlaceValue]:
+    """Count-based IoD2019 indicators for a place (Wilson CIs; Core20 an exact count)."""
+    return indicators.indicators_for_place(place, ids=deprivation_ids(),
+                                           confidence=_pct(confidence), prefer=prefer)
 
 
-@functools.lru_cache(maxsize=2048)
-def _sum_counts_cached(codes: tuple[str, ...], indicator_id: str) -> tuple[float, float, int]:
-    ind = next(i for i in DEPRIVATION_INDICATORS if i.id == indicator_id)
-    arrays = lsoa_arrays(2019)
-    pos, _ = positions(codes, 2019)
-    den = arrays.columns[ind.denominator][pos]
-    if ind.numerator == "core20":
-        num = np.where(arrays.columns["IMD_decile"][pos] <= 2, arrays.columns["pop_total"][pos],
-                       0.0)
-    else:
-        num = arrays.columns[ind.numerator][pos]
-    ok = ~(np.isnan(num) | np.isnan(den))
-    return float(num[ok].sum()), float(den[ok].sum()), int((~ok).sum())
+def health_indicator_rows(place: Place, confidence: float = 0.95,
+                          ids: tuple[str, ...] | None = None, prefer: str = "own",
+                          ) -> list[PlaceValue]:
+    """Indicators of the store for a place (default: the compare page's key ones), at the
+    chosen level where intervals are computed; published 95% limits stay as published."""
+    return indicators.indicators_for_place(
+        place, ids=key_health_ids() if ids is None else ids, confidence=_pct(confidence),
+        prefer=prefer)
 
 
-def deprivation_indicator_rows(place: Place, confidence: float = 0.95) -> list[IndicatorRow]:
-    """Count-based IoD2019 indicators for a place with Wilson CIs, compared with England."""
-    from loaders import snapshot
+def place_indicator_rows(place: Place, confidence: float = 0.95,
+                         prefer: str = "own") -> list[PlaceValue]:
+    """Every indicator the compare page shows for a place: the count-based deprivation
+    indicators, then the key health indicators of the indicator store."""
+    return (deprivation_indicator_rows(place, confidence, prefer)
+            + health_indicator_rows(place, confidence, prefer=prefer))
 
-    england = registry().get("england")
-    source = snapshot.caption("iod2019_lsoa11")
-    label = "99.8%" if confidence > 0.99 else "95%"
-    out = []
-    for ind in DEPRIVATION_INDICATORS:
-        num, den, missing = _sum_counts(place.lsoa11, ind)
-        e_num, e_den, _ = _sum_counts(england.lsoa11, ind)
-        value = num / den if den else None
-        e_value = e_num / e_den if e_den else None
-        note = ""
-        if missing:
-            note = (f"{missing} LSOA(s) without a published numerator left out of numerator "
-                    "and denominator")
-        if ind.id == "core20":
-            lo = hi = None
-            comp = ("higher" if value > e_value else "lower") if value is not None else \
-                "not compared"
-            note = (note + "; " if note else "") + "all residents counted: no sampling error"
-        else:
-            lo, hi = wilson_ci(num, den, confidence) if den else (None, None)
-            comp = compare_to_benchmark(value, lo, hi, e_value, ind.polarity, label)
-        out.append(IndicatorRow(
-            indicator_id=ind.id, name=ind.name, place=place.name, period="IoD2019 (2015–16 data)",
-            value=value, lower_ci=lo, upper_ci=hi, count=num, denominator=den,
-            england_value=e_value, compared_to_england=comp, geography_used=place.name,
-            note=note, source=source, polarity=ind.polarity,
-            small_number=ind.id != "core20" and num < SMALL_COUNT))
-    return out
+
+def upload_row(*, indicator_id: str, name: str, place: str, period: str,
+               value: float | None, lower_ci: float | None, upper_ci: float | None,
+               count: float | None, denominator: float | None,
+               england_value: float | None, compared_to_england: str,
+               geography_used: str, note: str, source: str, unit: str = "%",
+               polarity: str = "low_is_good", small_number: bool = False,
+               confidence: float | None = None) -> PlaceValue:
+    """An uploaded indicator's value as a :class:`PlaceValue` (uploads give "%" values as
+    fractions; the record is on the unit's scale, so they are multiplied by 100)."""
+    k = 100.0 if unit == "%" else 1.0
+    lent = "not the place's own" in note  # the upload's wording for a containing area
+
+    def sc(x: float | None) -> float | None:
+        return None if x is None else x * k
+
+    return PlaceValue(
+        indicator_id=indicator_id, name=name, period=period, sex=None, value=sc(value),
+        lower_ci=sc(lower_ci), upper_ci=sc(upper_ci), count=count, denominator=denominator,
+        england_value=sc(england_value), compared_to_england=compared_to_england,
+        geography_used=geography_used, geography_note=note, source=source, unit=unit,
+        small_number=small_number, method="uploaded",
+        confidence=confidence if lower_ci is not None else None,
+        comparison_confidence=confidence if lower_ci is not None else None,
+        interval_method="Wilson" if lower_ci is not None else "",
+        fit="none" if value is None else (CONTAINING if lent else OWN),
+        lender=geography_used if lent else None, computed=True,
+        place=place, polarity=polarity, short_name=name)
+
+
+def headline(rows: list[PlaceValue], label: str) -> str:
+    """The forest chart's finding: worse-than-England among the places' own values, with
+    values taken from larger areas counted separately."""
+    own = [r for r in rows if not r.borrowed]
+    borrowed = len(rows) - len(own)
+    worse = sum(r.compared_to_england == "worse" for r in own)
+    text = (f"{worse} of {len(own)} place–indicator values are significantly worse than "
+            f"England ({label} CI)")
+    if borrowed:
+        text += f", and {borrowed} value{'s' if borrowed != 1 else ''} taken from larger areas"
+    return text
+
+
+def forest_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows the forest chart draws: percentages with an interval (page and brief)."""
+    if frame.empty:
+        return frame
+    plot = frame[frame["value"].notna() & (frame["unit"] == "%")]
+    return plot[plot["lower_ci"].notna()]
+
+
+def summary_sentences(profiles: list[Profile], england: Profile, rows: list[PlaceValue],
+                      ) -> list[str]:
+    """Plain-English summary, guarded by the statistics: 'significantly' only when the CI
+    rule says so; small numbers flagged; values of larger areas named, never summarised."""
+    if not profiles:
+        return []
+    first = profiles[0]
+    others = ", ".join(f"{pr.name} {pr.core20_share:.1%}" for pr in profiles[1:])
+    s = [f"In {first.name}, {first.core20_share:.1%} of {first.population:,} residents "
+         f"(IoD{first.vintage}) live in England's most deprived 20% of neighbourhoods"
+         + (f", against {others}" if others else "")
+         + f"; England {england.core20_share:.1%}."]
+    by_place: dict[str, list[PlaceValue]] = {}
+    for r in rows:
+        by_place.setdefault(r.place, []).append(r)
+    for place, items in by_place.items():
+        own = [r for r in items if not r.borrowed]
+        worse = [_lower(r.label) for r in own if r.compared_to_england == "worse"]
+        better = [_lower(r.label) for r in own if r.compared_to_england == "better"]
+        small = [_lower(r.label) for r in own if r.small_number]
+        lent = [r for r in items if r.borrowed and r.value is not None]
+        parts = []
+        if worse:
+            parts.append("significantly worse than England on " + _join(worse))
+        if better:
+            parts.append("significantly better than England on " + _join(better))
+        if parts:
+            s.append(f"{place} is " + ", and ".join(parts) + ".")
+        if small:
+            s.append(f"{place}: small numbers for {_join(small)}; treat with caution.")
+        if lent:
+            lenders = sorted({r.lender or r.geography_used or "" for r in lent})
+            s.append(f"For {place}, {len(lent)} value{'s' if len(lent) != 1 else ''} "
+                     f"({_join(sorted({_lower(r.label) for r in lent}))}) "
+                     f"{'are' if len(lent) != 1 else 'is'} published only for larger areas "
+                     f"and taken from {_join(lenders)}; not summarised here.")
+    return s
+
+
+def _lower(name: str) -> str:
+    """Lower-case the first letter only, keeping acronyms (IDACI, COPD) intact."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A value as people read it: '45.4%', '78.3 years', '184.1 per 100,000', '525.3'
+    (values on the unit's scale: 45.4 for 45.4%)."""
+    if value is None or pd.isna(value):
+        return "–"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "ratio":
+        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
+    if unit == "value":
+        return f"{value:,.3g}"
+    return f"{value:,.1f} {unit}"
+
+
+def indicator_frame(rows: list[PlaceValue]) -> pd.DataFrame:
+    """The records as a frame (one row per record, plus display columns) for tables,
+    charts and CSV exports."""
+    df = pd.DataFrame([{**r.to_dict(), "label": r.label} for r in rows])
+    if df.empty:
+        return df
+    df["value_display"] = [format_value(v, u) for v, u in zip(df["value"], df["unit"],
+                                                              strict=True)]
+    df["ci_display"] = [
+        "–" if lo is None or pd.isna(lo) else
+        f"{format_value(lo, u)} to {format_value(hi, u)}"
+        for lo, hi, u in zip(df["lower_ci"], df["upper_ci"], df["unit"], strict=True)]
+    df["england_display"] = [format_value(v, u) for v, u in zip(df["england_value"], df["unit"],
+                                                                strict=True)]
+    df["taken_from"] = [lender if b else "" for lender, b in
+                        zip(df["lender"], df["borrowed"], strict=True)]
+    return df
 
 
 # --------------------------------------------------------------------------------------
@@ -211,135 +283,6 @@ def core20_gap(pr: Profile, benchmark_share: float) -> int:
     return max(0, round(pr.core20_population - benchmark_share * pr.population))
 
 
-def summary_sentences(profiles: list[Profile], england: Profile, rows: list[IndicatorRow],
-                      ) -> list[str]:
-    """Plain-English summary, guarded by the statistics: 'significantly' only when the CI
-    rule says so; small numbers flagged."""
-    if not profiles:
-        return []
-    first = profiles[0]
-    others = ", ".join(f"{pr.name} {pr.core20_share:.1%}" for pr in profiles[1:])
-    s = [f"In {first.name}, {first.core20_share:.1%} of {first.population:,} residents "
-         f"(IoD{first.vintage}) live in England's most deprived 20% of neighbourhoods"
-         + (f", against {others}" if others else "")
-         + f"; England {england.core20_share:.1%}."]
-    by_place: dict[str, list[IndicatorRow]] = {}
-    for r in rows:
-        by_place.setdefault(r.place, []).append(r)
-    for place, items in by_place.items():
-        own = [r for r in items if r.geography_used in ("", place)]
-        worse = [_lower(r.name) for r in own if r.compared_to_england == "worse"]
-        better = [_lower(r.name) for r in own if r.compared_to_england == "better"]
-        small = [_lower(r.name) for r in own if r.small_number]
-        borrowed = sorted({r.geography_used for r in items if r.geography_used not in ("", place)
-                           and r.value is not None})
-        parts = []
-        if worse:
-            parts.append("significantly worse than England on " + _join(worse))
-        if better:
-            parts.append("significantly better than England on " + _join(better))
-        if parts:
-            s.append(f"{place} is " + ", and ".join(parts) + ".")
-        if small:
-            s.append(f"{place}: small numbers for {_join(small)}; treat with caution.")
-        if borrowed:
-            s.append(f"For {place}, indicators published only for larger areas are shown for "
-                     f"{_join(borrowed)} and are not summarised here.")
-    return s
-
-
-def _lower(name: str) -> str:
-    """Lower-case the first letter only, keeping acronyms (IDACI, COPD) intact."""
-    return name[:1].lower() + name[1:] if name[1:2].islower() else name
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-#: The health indicators shown side by side on the compare page (the rest are one click away).
-KEY_HEALTH_INDICATORS: tuple[str, ...] = (
-    "90366", "90362", "93721", "92443", "93085", "qof-hyp", "qof-copd", "qof-mh", "qof-dep",
-    "qof-dm", "dwp-cilif-pct", "94063", "census-65plus",
-)
-
-
-def health_indicator_rows(place: Place, confidence: float = 0.95,
-                          ids: tuple[str, ...] | None = KEY_HEALTH_INDICATORS,
-                          ) -> list[IndicatorRow]:
-    """Health indicators from the indicator store, on the same footing as the deprivation
-    rows: percentages as fractions, CIs at the chosen level where counts allow."""
-    from explorer import indicators
-
-    label = "99.8%" if confidence > 0.99 else "95%"
-    out = []
-    # explorer.indicators caches per place (sets of LSOAs), so no second cache here
-    for pv in indicators.indicators_for_place(place, ids=ids):
-        m = indicators.meta(pv.indicator_id)
-        scale = 0.01 if m.unit == "%" else 1.0
-        lo, hi, comp = pv.lower_ci, pv.upper_ci, pv.compared_to_england
-        note = pv.geography_note
-        if confidence != 0.95 and pv.count is not None and pv.denominator and \
-                m.ci_method == "Wilson" and m.unit == "%":
-            lo_f, hi_f = wilson_ci(pv.count, pv.denominator, confidence)
-            lo, hi = lo_f * 100, hi_f * 100
-            comp = compare_to_benchmark(pv.value, lo, hi, pv.england_value, m.polarity, label)
-        elif confidence != 0.95 and lo is not None:
-            note = (note + "; " if note else "") + "95% interval as published"
-        name = m.short_name + (f" ({pv.sex.lower()})" if pv.sex in ("Male", "Female") and
-                               m.unit == "years" else "")
-        out.append(IndicatorRow(
-            indicator_id=pv.indicator_id, name=name, place=place.name,
-            period=pv.period or "", value=_scaled(pv.value, scale),
-            lower_ci=_scaled(lo, scale), upper_ci=_scaled(hi, scale), count=pv.count,
-            denominator=pv.denominator, england_value=_scaled(pv.england_value, scale),
-            compared_to_england=comp,
-            geography_used=place.name if pv.geography_used in (place.name, place.label)
-            else (pv.geography_used or ""), note=note,
-            source=m.caption, unit=m.unit, polarity=m.polarity,
-            small_number=bool(pv.small_number)))
-    return out
-
-
-def _scaled(x: float | None, scale: float) -> float | None:
-    return None if x is None else x * scale
-
-
-def place_indicator_rows(place: Place, confidence: float = 0.95) -> list[IndicatorRow]:
-    """Every indicator we can honestly show for a place: the count-based deprivation
-    indicators, then the key health indicators of the indicator store."""
-    return deprivation_indicator_rows(place, confidence) + health_indicator_rows(place,
-                                                                                  confidence)
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A value as people read it: '45.4%', '78.3 years', '184.1 per 100,000'."""
-    if value is None or pd.isna(value):
-        return "–"
-    if unit == "%":
-        return f"{value * 100:.1f}%"
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit == "ratio":
-        return f"{value:.2f}"
-    return f"{value:,.1f} {unit}"
-
-
-def indicator_frame(rows: list[IndicatorRow]) -> pd.DataFrame:
-    df = pd.DataFrame([r.__dict__ for r in rows])
-    if df.empty:
-        return df
-    df["value_display"] = [format_value(v, u) for v, u in zip(df["value"], df["unit"],
-                                                              strict=True)]
-    df["ci_display"] = [
-        "–" if lo is None or pd.isna(lo) else
-        f"{format_value(lo, u)} to {format_value(hi, u)}"
-        for lo, hi, u in zip(df["lower_ci"], df["upper_ci"], df["unit"], strict=True)]
-    df["england_display"] = [format_value(v, u) for v, u in zip(df["england_value"], df["unit"],
-                                                                strict=True)]
-    return df
-
-
 # --------------------------------------------------------------------------------------
 # What good looks like, indicator by indicator
 
@@ -347,25 +290,24 @@ NORTH_WEST_CODE = "E12000002"
 
 
 @functools.lru_cache(maxsize=256)
-def north_west_best(indicator_id: str, name: str, confidence: float = 0.95,
+def north_west_best(indicator_id: str, label: str, confidence: float = 0.95,
                     ) -> tuple[str, float] | None:
     """The North West district with the best value of an indicator (by its polarity), using
-    only districts' own figures (never a value borrowed from a larger area)."""
+    only districts' own figures (never a value borrowed from a larger area). IoD2019
+    counts use the 2019 districts; everything else the 2024 districts."""
     from loaders import snapshot
 
-    if indicator_id in {i.id for i in DEPRIVATION_INDICATORS}:
+    if indicator_id in deprivation_ids():
         codes = set(snapshot.table("geo_lsoa11").query("rgn19cd == @NORTH_WEST_CODE")["lad19cd"])
         districts = [p for k in ("district", "former district") for p in registry().all(k)
                      if p.code in codes]
-        rows = [r for p in districts for r in deprivation_indicator_rows(p, confidence)
-                if r.indicator_id == indicator_id]
     else:
         codes = set(snapshot.table("geo_lsoa21").query("rgncd == @NORTH_WEST_CODE")["lad24cd"])
         districts = [p for p in registry().all("district") if p.code in codes]
-        rows = [r for p in districts for r in health_indicator_rows(p, confidence,
-                                                                    ids=(indicator_id,))]
-    rows = [r for r in rows if r.value is not None and r.geography_used == r.place
-            and r.polarity in ("high_is_good", "low_is_good") and r.name == name]
+    rows = [r for p in districts
+            for r in health_indicator_rows(p, confidence, ids=(indicator_id,), prefer="latest")]
+    rows = [r for r in rows if r.value is not None and r.fit == OWN
+            and r.polarity in ("high_is_good", "low_is_good") and r.label == label]
     if not rows:
         return None
     pick = max if rows[0].polarity == "high_is_good" else min
@@ -373,15 +315,15 @@ def north_west_best(indicator_id: str, name: str, confidence: float = 0.95,
     return best.place, float(best.value)
 
 
-def what_good_looks_like(rows: list[IndicatorRow]) -> pd.DataFrame:
+def what_good_looks_like(rows: list[PlaceValue]) -> pd.DataFrame:
     """For each place and indicator with a polarity: the best North West district, England,
     and the gap as a number (people, where counts allow)."""
     out = []
     for r in rows:
         if r.value is None or r.polarity not in ("high_is_good", "low_is_good") or \
-                r.geography_used not in ("", r.place) or r.indicator_id == "core20":
+                r.fit != OWN or r.indicator_id == "core20" or r.method == "uploaded":
             continue
-        best = north_west_best(r.indicator_id, r.name)
+        best = north_west_best(r.indicator_id, r.label)
         if best is None:
             continue
         best_place, best_value = best
@@ -390,14 +332,14 @@ def what_good_looks_like(rows: list[IndicatorRow]) -> pd.DataFrame:
         if worse_by <= 0:
             gap = "at or better than the best North West district"
         elif r.unit == "%" and r.denominator:
-            people = round(worse_by * r.denominator)
+            people = round(worse_by / 100 * r.denominator)
             gap = (f"{people:,} {'fewer' if r.polarity == 'low_is_good' else 'more'} people "
                    f"to match {best_place}")
         elif r.unit == "%":
-            gap = f"{worse_by * 100:.1f} percentage points to match {best_place}"
+            gap = f"{worse_by:.1f} percentage points to match {best_place}"
         else:
             gap = f"{format_value(worse_by, r.unit)} to match {best_place}"
-        out.append({"Place": r.place, "Indicator": r.name,
+        out.append({"Place": r.place, "Indicator": r.label,
                     "Value": format_value(r.value, r.unit),
                     "Best North West district": f"{best_place} "
                                                 f"({format_value(best_value, r.unit)})",

@@ -1,8 +1,10 @@
-"""The CORE20PLUS5 card and the Marmot view for a place.
+"""The CORE20PLUS5 card and the Marmot view for a place, both built from the registry.
 
 CORE20PLUS5 (NHS England): the most deprived 20% of the population (Core20), locally chosen
-PLUS groups, and five clinical areas. Each area shows the best indicator the bundled data
-hold, compared with England by the Fingertips rule, with its period and the geography used.
+PLUS groups, and five clinical areas. Which indicators serve which area, and each area's
+title, ask and data gaps, are tags in ``data/indicators.yaml`` (``core20plus5`` and
+``core20plus5_areas``); the Marmot view groups the entries by ``marmot_principle``. Every
+value is a :class:`explorer.values.PlaceValue` from the same engine as the compare page.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from explorer import indicators
-from explorer.compare import IndicatorRow, health_indicator_rows
+from explorer.compare import health_indicator_rows
 from explorer.places import Place
 from explorer.profile import Profile, profile
+from explorer.values import PlaceValue
+
+CLINICAL_KEYS: tuple[str, ...] = ("maternity", "smi", "respiratory", "cancer", "hypertension")
 
 
 @dataclass(frozen=True)
@@ -24,24 +29,23 @@ class Area:
     gap_note: str = ""
 
 
-CLINICAL_AREAS: tuple[Area, ...] = (
-    Area("maternity", "Maternity", "Continuity of carer for the most deprived; smoke-free "
-         "pregnancies", ("93085",)),
-    Area("smi", "Severe mental illness", "Annual health checks for people with SMI; "
-         "premature mortality", ("qof-mh", "91096")),
-    Area("respiratory", "Chronic respiratory disease", "COPD diagnosis and management; "
-         "smoking cessation", ("qof-copd", "qof-ast", "92443", "91547")),
-    Area("cancer", "Early cancer diagnosis", "75% of cancers diagnosed at stage 1 or 2 by 2028",
-         ("94063", "91344", "qof-can"),
-         "Stage at diagnosis is not in the bundled data."),
-    Area("hypertension", "Hypertension case-finding", "Find and treat high blood pressure",
-         ("qof-hyp", "91112"),
-         "Modelled expected prevalence is not in the bundled data, so the case-finding gap "
-         "(expected minus recorded) cannot be shown; recorded prevalence is compared with "
-         "England instead."),
-)
-PLUS_INDICATORS: tuple[str, ...] = ("census-65plus", "rural-share", "dwp-cilif-pct", "93701",
-                                    "qof-ld")
+def area(key: str) -> Area:
+    """One CORE20PLUS5 area with the ids of its indicators (registry order)."""
+    reg = indicators.registry()
+    spec = reg.areas[key]
+    return Area(key, spec.title, spec.ask, tuple(m.id for m in reg.core20plus5(key)), spec.gap)
+
+
+def clinical_areas() -> tuple[Area, ...]:
+    return tuple(area(k) for k in CLINICAL_KEYS)
+
+
+def __getattr__(name: str) -> object:
+    if name == "CLINICAL_AREAS":  # the former constant, now read from the registry
+        return clinical_areas()
+    if name == "PLUS_INDICATORS":
+        return area("plus").indicator_ids
+    raise AttributeError(name)
 
 
 @dataclass
@@ -50,15 +54,22 @@ class Card:
     core20: Profile
     core20_2025: Profile | None
     coastal: str | None
-    plus: list[IndicatorRow]
-    areas: list[tuple[Area, list[IndicatorRow]]] = field(default_factory=list)
+    plus: list[PlaceValue]
+    areas: list[tuple[Area, list[PlaceValue]]] = field(default_factory=list)
+    core20_rows: list[PlaceValue] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[PlaceValue]:
+        """Every record on the card, once (Core20, PLUS, then the clinical areas)."""
+        return [*self.core20_rows, *self.plus, *[r for _, rows in self.areas for r in rows]]
 
 
-def card(place: Place, confidence: float = 0.95) -> Card:
-    wanted = tuple(dict.fromkeys([*PLUS_INDICATORS,
-                                  *[i for a in CLINICAL_AREAS for i in a.indicator_ids]]))
-    rows = health_indicator_rows(place, confidence, ids=wanted)
-    by_id: dict[str, list[IndicatorRow]] = {}
+def card(place: Place, confidence: float = 0.95, prefer: str = "own") -> Card:
+    core, plus, clinical = area("core20"), area("plus"), clinical_areas()
+    wanted = tuple(dict.fromkeys([*core.indicator_ids, *plus.indicator_ids,
+                                  *[i for a in clinical for i in a.indicator_ids]]))
+    rows = health_indicator_rows(place, confidence, ids=wanted, prefer=prefer)
+    by_id: dict[str, list[PlaceValue]] = {}
     for r in rows:
         by_id.setdefault(r.indicator_id, []).append(r)
     flags = indicators.town_flags(place)
@@ -70,19 +81,20 @@ def card(place: Place, confidence: float = 0.95) -> Card:
     return Card(
         place=place, core20=profile(place, 2019),
         core20_2025=profile(place, 2025) if place.lsoa21 else None, coastal=coastal,
-        plus=[r for i in PLUS_INDICATORS for r in by_id.get(i, [])],
-        areas=[(a, [r for i in a.indicator_ids for r in by_id.get(i, [])])
-               for a in CLINICAL_AREAS],
+        plus=[r for i in plus.indicator_ids for r in by_id.get(i, [])],
+        areas=[(a, [r for i in a.indicator_ids for r in by_id.get(i, [])]) for a in clinical],
+        core20_rows=[r for i in core.indicator_ids for r in by_id.get(i, [])],
     )
 
 
-def marmot_rows(place: Place, confidence: float = 0.95) -> list[tuple[str, list[IndicatorRow]]]:
+def marmot_rows(place: Place, confidence: float = 0.95, prefer: str = "own",
+                ) -> list[tuple[str, list[PlaceValue]]]:
     """Every indicator with a Marmot principle, grouped by principle (1–8)."""
     reg = indicators.registry()
     ids = tuple(i for i, m in reg.items() if m.marmot_principle is not None)
-    rows = health_indicator_rows(place, confidence, ids=ids)
+    rows = health_indicator_rows(place, confidence, ids=ids, prefer=prefer)
     out = []
-    for num, label in sorted(indicators.MARMOT_PRINCIPLES.items()):
+    for num, label in sorted(reg.marmot_principles.items()):
         members = [r for r in rows if reg[r.indicator_id].marmot_principle == num]
         out.append((f"{num}. {label}", members))
     return out

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from explorer.compare import DEPRIVATION_INDICATORS, CountIndicator
 from explorer.places import Place
-from explorer.profile import lsoa_frame
+from explorer.registry import IndicatorMeta
 from explorer.stats.proportions import wilson_ci
 from explorer.stats.sii import compute_sii
 
@@ -34,33 +33,30 @@ class Gradient:
     confidence: float
 
 
-def count_indicators() -> dict[str, CountIndicator]:
-    """IoD count-based indicators usable on the gradient (not Core20, which is the grouping)."""
-    return {i.id: i for i in DEPRIVATION_INDICATORS if i.id != "core20"}
+def count_indicators() -> dict[str, IndicatorMeta]:
+    """IoD count-based indicators usable on the gradient (registry tag ``deprivation``;
+    not Core20, which is the grouping)."""
+    from explorer import indicators
+
+    return {m.id: m for m in indicators.registry().tagged("deprivation") if m.id != "core20"}
 
 
-def decile_counts_iod(indicator: CountIndicator, place: Place) -> pd.DataFrame:
-    """Numerator and denominator (IoD2019) summed by national IMD decile of the LSOAs."""
-    df = lsoa_frame(2019).loc[list(place.lsoa11)]
-    lsoas = pd.DataFrame({"count": df[indicator.numerator].astype(float),
-                          "denominator": df[indicator.denominator].astype(float),
-                          "decile": df["IMD_decile"].astype(int)}).dropna()
-    agg = lsoas.groupby("decile").agg(count=("count", "sum"),
-                                      denominator=("denominator", "sum"),
-                                      lsoa_count=("count", "size"))
-    return agg.reindex(range(1, 11), fill_value=0).rename_axis("decile").reset_index()
-
-
-def decile_counts_health(indicator_id: str, place: Place) -> pd.DataFrame:
-    """The same from the indicator store (LSOA-attributed QOF and derived indicators)."""
+def decile_counts(indicator_id: str, place: Place) -> pd.DataFrame:
+    """Numerator and denominator by national IMD decile of the place's LSOAs, through the
+    place-value engine's LSOA sum (:func:`explorer.indicators.by_deprivation_decile`)."""
     from explorer import indicators
 
     m = indicators.meta(indicator_id)
-    df = indicators.by_deprivation_decile(m.id, place, 2019)
+    vintage = 2025 if m.method == "derived" and "LSOA 2021" in m.vintage else 2019
+    df = indicators.by_deprivation_decile(m.id, place, vintage)
     return pd.DataFrame({"decile": df["imd_decile"].astype(int),
                          "count": df["count"].astype(float),
                          "denominator": df["denominator"].astype(float),
                          "lsoa_count": df["lsoa_count"].astype(int)})
+
+
+#: IoD counts and store indicators are summed the same way.
+decile_counts_iod = decile_counts_health = decile_counts
 
 
 def group_table(deciles: pd.DataFrame, grouping: str = "decile",
@@ -108,27 +104,23 @@ def gradient(indicator_id: str, name: str, place: Place, deciles: pd.DataFrame,
                     _f(rii), _pair(rii_ci), note.strip(), confidence)
 
 
-def iod_gradient(indicator_id: str, place: Place, grouping: str = "decile",
-                 confidence: float = 0.95) -> Gradient:
-    ind = count_indicators()[indicator_id]
-    return gradient(ind.id, ind.name, place, decile_counts_iod(ind, place), grouping,
-                    confidence)
-
-
 def health_gradient(indicator_id: str, place: Place, grouping: str = "decile",
                     confidence: float = 0.95) -> Gradient:
     from explorer import indicators
 
     m = indicators.meta(indicator_id)
-    return gradient(m.id, m.short_name, place, decile_counts_health(m.id, place), grouping,
+    return gradient(m.id, m.short_name, place, decile_counts(m.id, place), grouping,
                     confidence)
+
+
+iod_gradient = health_gradient
 
 
 def gradient_indicators() -> dict[str, str]:
     """Indicators with LSOA numerators and denominators, usable on the gradient."""
     from explorer import indicators
 
-    out = {i.id: i.name for i in count_indicators().values()}
+    out = {i.id: i.short_name for i in count_indicators().values()}
     for m in indicators.registry().values():
         if m.method == "lsoa" and m.unit == "%":
             out[m.id] = m.short_name
@@ -137,8 +129,6 @@ def gradient_indicators() -> dict[str, str]:
 
 def any_gradient(indicator_id: str, place: Place, grouping: str = "decile",
                  confidence: float = 0.95) -> Gradient:
-    if indicator_id in count_indicators():
-        return iod_gradient(indicator_id, place, grouping, confidence)
     return health_gradient(indicator_id, place, grouping, confidence)
 
 

@@ -34,6 +34,8 @@ PARAMS: dict[str, Param] = {
         Param("sel", "selection", "str", "Selected area code on the map."),
         Param("bm", "benchmark", "str", "Benchmark place id (default England)."),
         Param("ci", "confidence", "str", "Confidence level: 95 or 99.8."),
+        Param("per", "period", "str", "Period shown: own (the place's own latest figure, "
+              "default) or latest (the latest period, from a larger area if need be)."),
         Param("grp", "grouping", "str", "Deprivation grouping: decile or quintile."),
         Param("view", "view", "str", "Sub-view of a page, e.g. marmot."),
         Param("yr", "year", "str", "Financial year, e.g. 2022-23 (provision)."),

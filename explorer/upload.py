@@ -704,9 +704,9 @@ def places_covered(ind: UserIndicator, places: Iterable[Any]) -> list[Any]:
 
 
 def indicator_row(ind: UserIndicator, place: Any, confidence: float = 0.95) -> Any:
-    """The place's value as an ``explorer.compare.IndicatorRow`` for the compare page,
+    """The place's value as a compare-page record (``explorer.compare.upload_row``),
     compared with England when the upload covers England (rarely)."""
-    from explorer.compare import SMALL_COUNT, IndicatorRow
+    from explorer.compare import SMALL_COUNT, upload_row
     from explorer.places import registry
     from explorer.stats.compare import compare_to_benchmark
 
@@ -716,10 +716,11 @@ def indicator_row(ind: UserIndicator, place: Any, confidence: float = 0.95) -> A
     comparison = compare_to_benchmark(pv.value, pv.lower, pv.upper, eng.value,
                                       ind.polarity, label)
     note = " ".join(p for p in (pv.method + "." if pv.method else "", pv.note) if p)
-    return IndicatorRow(
+    return upload_row(
         indicator_id=ind.id, name=ind.name, place=place.name, period="Uploaded",
         value=pv.value, lower_ci=pv.lower, upper_ci=pv.upper, count=pv.numerator,
         denominator=pv.denominator, england_value=eng.value, compared_to_england=comparison,
         geography_used=pv.geography_used, note=note, source=ind.source,
         unit="%" if ind.has_counts else (ind.unit or "value"), polarity=ind.polarity,
-        small_number=pv.numerator is not None and pv.numerator < SMALL_COUNT)
+        small_number=pv.numerator is not None and pv.numerator < SMALL_COUNT,
+        confidence=99.8 if confidence > 0.99 else 95.0)

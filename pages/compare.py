@@ -5,24 +5,22 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import state as url_state
-from explorer.charts import decile_stack, domain_dots, indicator_forest, pct
+from explorer.charts import pct
 from explorer.compare import (
     best_in,
     core20_gap,
-    decile_rows,
-    domain_finding,
-    domain_rows,
-    indicator_frame,
     place_indicator_rows,
     summary_sentences,
     what_good_looks_like,
 )
+from explorer.figure import decile_figure, domain_figure, indicator_figure
 from explorer.overview import districts_of_vintage
 from explorer.places import DEFAULT_COMPARISON, registry
 from explorer.profile import CORE20_DEFINITION, profile
 from explorer.upload import indicator_row
 from loaders import snapshot
 from ui import exports
+from ui.figure import show
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
@@ -33,6 +31,7 @@ require_app_frame()
 
 PAGE = "compare"
 CONFIDENCE = {"95": 0.95, "99.8": 0.998}
+PERIODS = {"own": "Place's own figure", "latest": "Latest period"}
 
 
 def _valid_places(ids: list[str]) -> list[str]:
@@ -53,8 +52,9 @@ def _valid_places(ids: list[str]) -> list[str]:
 
 st.session_state.pop("_compare_bad", None)
 seed(PAGE, validators={"p": _valid_places,
-                       "ci": url_state.choice(CONFIDENCE, "confidence level")},
-     defaults={"p": list(DEFAULT_COMPARISON), "ci": "95"})
+                       "ci": url_state.choice(CONFIDENCE, "confidence level"),
+                       "per": url_state.choice(PERIODS, "period choice")},
+     defaults={"p": list(DEFAULT_COMPARISON), "ci": "95", "per": "own"})
 # a place sent here by another page (map "Compare" button)
 for pid in st.session_state.pop("compare_add", []):
     current = st.session_state.get(widget_key("p"), [])
@@ -67,7 +67,7 @@ if "_compare_bad" in st.session_state:
     st.warning(st.session_state["_compare_bad"], icon=":material/travel_explore:")
 
 with guard("The comparison"):
-    top = st.columns([4, 1, 1])
+    top = st.columns([4, 1, 1, 1])
     ids = top[0].multiselect(
         "Places (two to four)", place_options(PLACE_KINDS)
         + list(st.session_state.get("custom_places", {})), key=widget_key("p"),
@@ -76,9 +76,14 @@ with guard("The comparison"):
              "Cumbrian districts. Type to search.")
     conf_key = top[1].radio("Confidence", list(CONFIDENCE), key=widget_key("ci"),
                             format_func=lambda k: f"{k}%", horizontal=True)
-    publish({"p": ids, "ci": conf_key})
-    with top[2]:
-        copy_link(PAGE, {"p": ids, "ci": conf_key})
+    prefer = top[2].radio(
+        "Period", list(PERIODS), key=widget_key("per"), format_func=PERIODS.get,
+        help="Former districts (Allerdale, Eden…): the latest period with the place's own "
+             "published figure, or the latest period even if only a larger area has it.")
+    state = {"p": ids, "ci": conf_key, "per": prefer}
+    publish(state)
+    with top[3]:
+        copy_link(PAGE, state)
     if not ids:
         st.info("Choose at least one place to see its profile.")
         st.stop()
@@ -88,7 +93,7 @@ with guard("The comparison"):
     confidence = CONFIDENCE[conf_key]
     england = profile(registry().get("england"), 2019)
     profiles = [profile(p, 2019) for p in places]
-    ind_rows = [r for p in places for r in place_indicator_rows(p, confidence)]
+    ind_rows = [r for p in places for r in place_indicator_rows(p, confidence, prefer)]
     ind_rows += [indicator_row(u, p, confidence) for u in user_indicators() for p in places]
 
     st.subheader("In brief")
@@ -116,82 +121,19 @@ with guard("The deprivation profile"):
                 st.info(f"No IoD{vintage} definition for {', '.join(skipped)}.")
             if not vplaces:
                 continue
-            vprofs = [profile(p, vintage) for p in vplaces]
-            rows = decile_rows(vprofs)
-            most = max(vprofs, key=lambda pr: pr.decile_population[0] / max(pr.population, 1))
-            title = (f"{most.name} has the largest share of residents in the most deprived "
-                     f"decile ({most.decile_population[0] / max(most.population, 1):.0%})")
-            chart = decile_stack(rows, vintage, title)
-            st.altair_chart(chart, width="stretch")
-            src = snapshot.caption(f"iod{vintage}_lsoa{'11' if vintage == 2019 else '21'}")
-            pop_note = vprofs[0].population_source
-            approx = " LSOA 2021 sets of towns and wards are approximated from LSOA 2011." \
-                if vintage == 2025 else ""
-            st.caption(f"Share of residents by national IMD decile (1 = most deprived). "
-                       f"Populations: {pop_note}.{approx} {src}")
-            twin = rows.pivot(index="place", columns="decile", values="population")
-            twin.columns = [f"Decile {c}" for c in twin.columns]
-            twin = twin.reset_index().rename(columns={"place": "Place"})
-            with st.expander("Table"):
-                st.dataframe(twin, hide_index=True, width="stretch")
-            exports.downloads(f"deciles-iod{vintage}", twin, title, [src], PAGE,
-                              {"p": ids}, chart=chart)
+            show(decile_figure([profile(p, vintage) for p in vplaces], vintage), PAGE,
+                 {"p": ids}, subheader=False)
 
 with guard("The domains"):
-    st.subheader("Domains of deprivation")
-    drows = domain_rows(profiles, places)
-    title = domain_finding(drows)
-    chart = domain_dots(drows, 2019, title)
-    st.altair_chart(chart, width="stretch")
-    st.caption("Population-weighted domain score of each place, placed at its national "
-               "percentile among LSOA scores. District ranks (1 = most deprived of 317) in the "
-               f"table. {snapshot.caption('iod2019_lsoa11')}")
-    twin = drows.rename(columns={"place": "Place", "domain": "Domain", "score": "Score",
-                                 "percentile": "National percentile",
-                                 "district_rank": "District rank"}).drop(
-        columns=["domain_key", "districts"])
-    with st.expander("Table"):
-        st.dataframe(twin, hide_index=True, width="stretch",
-                     column_config={"Score": st.column_config.NumberColumn(format="%.3f"),
-                                    "National percentile": st.column_config.NumberColumn(
-                                        format="%.0f")})
-    exports.downloads("domains-iod2019", twin, title, [snapshot.caption("iod2019_lsoa11")],
-                      PAGE, {"p": ids}, chart=chart)
+    show(domain_figure(profiles, places), PAGE, {"p": ids}, column_config={
+        "Score": st.column_config.NumberColumn(format="%.3f"),
+        "National percentile": st.column_config.NumberColumn(format="%.0f")})
 
 with guard("The indicators"):
-    st.subheader("Indicators compared with England")
-    frame = indicator_frame(ind_rows)
-    label = f"{conf_key}%"
-    plot = frame[frame["value"].notna() & (frame["unit"] == "%")]
-    if not plot.empty:
-        worst = plot[plot["compared_to_england"] == "worse"]
-        title = (f"{len(worst)} of {len(plot)} place–indicator values are significantly worse "
-                 f"than England ({label} CI)")
-        chart = indicator_forest(plot, title, label)
-        st.altair_chart(chart, width="stretch")
-    table = frame[["name", "place", "period", "value_display", "ci_display", "count",
-                   "denominator", "england_display", "compared_to_england", "geography_used",
-                   "note"]].rename(columns={
-                       "name": "Indicator", "place": "Place", "period": "Period",
-                       "value_display": "Value", "ci_display": f"{label} CI",
-                       "count": "Count", "denominator": "Denominator",
-                       "england_display": "England",
-                       "compared_to_england": "Compared with England",
-                       "geography_used": "Geography used", "note": "Note"})
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
+    fig = indicator_figure(ind_rows, f"{conf_key}%")
+    show(fig, PAGE, state, expanded=True, column_config={
         "Count": st.column_config.NumberColumn(format="%.0f"),
         "Denominator": st.column_config.NumberColumn(format="%.0f")})
-    export = frame[["indicator_id", "name", "place", "period", "unit", "value", "lower_ci",
-                    "upper_ci", "count", "denominator", "england_value",
-                    "compared_to_england", "geography_used", "note", "source"]]
-    st.caption(f"Wilson score {label} confidence intervals (PHStatsMethods). 'Similar': "
-               "England's value lies inside the place's interval; otherwise better or worse by "
-               "the indicator's polarity (Fingertips method). Values are never estimated for "
-               "places where the data do not allow it.")
-    exports.downloads("indicators", export, "Indicators compared with England (percentages "
-                      "as fractions)",
-                      sorted(set(frame["source"])), PAGE, {"p": ids, "ci": conf_key},
-                      chart=chart if not plot.empty else None)
 
 with guard("What good looks like"):
     st.subheader("What does good look like?")
@@ -218,8 +160,7 @@ with guard("What good looks like"):
         st.dataframe(good, hide_index=True, width="stretch")
         exports.downloads("what-good-looks-like", good,
                           "What good looks like: best North West district by indicator",
-                          sorted(set(indicator_frame(ind_rows)["source"])), PAGE,
-                          {"p": ids, "ci": conf_key})
+                          list(fig.sources), PAGE, state)
     st.caption(f"Core20: IoD2019. {snapshot.caption('iod2019_lsoa11')} The best district is "
                "chosen by the indicator's polarity among North West districts with their own "
                "published or computed value; gaps in people use the place's denominator.")

@@ -8,6 +8,8 @@ from explorer import state as url_state
 from explorer.charts import pct
 from explorer.compare import indicator_frame
 from explorer.core20plus5 import card, marmot_rows
+from explorer.figure import INDICATOR_EXPORT
+from explorer.indicators import caption
 from explorer.profile import CORE20_DEFINITION
 from loaders import snapshot
 from ui import exports
@@ -68,6 +70,8 @@ with guard("The CORE20PLUS5 card"):
             m[2].metric("Core20 share (IoD2025)", pct(c.core20_2025.core20_share),
                         help=c.core20_2025.population_source)
         st.caption(f"{CORE20_DEFINITION}. {snapshot.caption('iod2019_lsoa11')}")
+        for row in c.core20_rows:
+            indicator_line(row)
 
         st.subheader("PLUS groups")
         if c.coastal:
@@ -89,7 +93,7 @@ with guard("The CORE20PLUS5 card"):
                     indicator_line(row)
                 if area.gap_note:
                     st.caption(area.gap_note)
-        all_rows = c.plus + [r for _, rows in c.areas for r in rows]
+        all_rows = c.rows
     else:
         st.subheader(f"{place.name} through the Marmot principles")
         all_rows = []
@@ -104,15 +108,15 @@ with guard("The CORE20PLUS5 card"):
 
     frame = indicator_frame(all_rows)
     if not frame.empty:
-        export = frame[["indicator_id", "name", "place", "period", "unit", "value", "lower_ci",
-                        "upper_ci", "count", "denominator", "england_value",
-                        "compared_to_england", "geography_used", "note", "source"]]
+        export = frame[list(INDICATOR_EXPORT)]
         exports.downloads(f"core20plus5-{place.id}", export,
-                          f"CORE20PLUS5 indicators for {place.name} (percentages as fractions)",
-                          sorted(set(frame["source"])), PAGE,
+                          f"CORE20PLUS5 indicators for {place.name}",
+                          sorted({caption(i) for i in frame["indicator_id"]}), PAGE,
                           {"p": [place_id], "view": view, "ci": ci})
-    st.caption("Compared with England by the Fingertips rule at the chosen confidence level; "
-               "published comparisons are kept where no interval is available. QOF "
+    st.caption("Compared with England by the Fingertips rule on the interval shown: computed "
+               "Wilson intervals at the chosen level, published intervals (95%) as published, "
+               "Fingertips' own labels as published. Values marked 'taken from' are a "
+               "containing area's. QOF "
                "prevalences are attributed to neighbourhoods through GP registrations (July "
                "2022), not recorded where people live. Sources: OHID Fingertips, NHS England "
                "QOF 2021/22, DWP, ONS Census 2021; Open Government Licence v3.0.")

@@ -109,5 +109,5 @@ def test_what_good_looks_like_matches_sex_and_polarity(places):
     # Blackpool's income-deprived residents minus Ribble Valley's rate x Blackpool's population
     r = next(x for x in rows if x.indicator_id == "income_deprivation")
     people = int(income["Gap"].split()[0].replace(",", ""))
-    assert people == round((r.value - 0.0568) * r.denominator) or abs(
-        people - (r.value - 0.057) * r.denominator) < 200
+    assert people == round((r.value / 100 - 0.0568) * r.denominator) or abs(
+        people - (r.value / 100 - 0.057) * r.denominator) < 200

@@ -99,8 +99,14 @@ def test_lsoa_indicator_sums_over_the_place_lsoas(places):
     assert len(sub) == len(town.lsoa11) == 20
     assert pv.count == pytest.approx(sub["count"].sum())
     assert pv.denominator == pytest.approx(sub["denominator"].sum())
-    lo, hi = wilson_ci(pv.count, pv.denominator)
+    # the limits carried are those the comparison is decided on: QOF at 99.8% by default
+    lo, hi = wilson_ci(pv.count, pv.denominator, 0.998)
+    assert pv.confidence == pv.comparison_confidence == 99.8
     assert (pv.lower_ci, pv.upper_ci) == pytest.approx((lo * 100, hi * 100))
+    pv95 = ind.indicator_for_place(town, "qof-copd", confidence=95)
+    lo, hi = wilson_ci(pv.count, pv.denominator, 0.95)
+    assert pv95.confidence == pv95.comparison_confidence == 95
+    assert (pv95.lower_ci, pv95.upper_ci) == pytest.approx((lo * 100, hi * 100))
     assert pv.geography_used == town.label and pv.method == "lsoa"
 
 
@@ -206,7 +212,10 @@ def test_derived_indicators(places):
     eden = ind.indicator_for_place(places.get("eden"), "rural-share")
     bpl = ind.indicator_for_place(places.get("blackpool"), "rural-share")
     assert eden.value > 60 and bpl.value == 0
-    assert eden.lower_ci is None and eden.compared_to_england == "not compared"
+    # a complete classification: no interval, compared as an exact count, no caveat
+    assert eden.lower_ci is None and eden.compared_to_england == "higher"
+    assert bpl.compared_to_england == "lower" and not bpl.small_number
+    assert eden.comparison_basis == "exact count (no sampling error)"
 
 
 def test_indicators_for_place_lists_persons_or_both_sexes(places):
@@ -273,7 +282,8 @@ def test_lsoa_sums_match_a_direct_recomputation(places, place_id):
         assert pv.denominator == pytest.approx(sub["denominator"].sum(), rel=1e-12)
         assert pv.value == pytest.approx(pv.count / pv.denominator * 100, rel=1e-12)
         assert pv.england_value == pytest.approx(eng, rel=1e-12)
-        lo, hi = wilson_ci(pv.count, pv.denominator)
+        lo, hi = wilson_ci(pv.count, pv.denominator, 0.998)  # QOF: Fingertips' 99.8%
+        assert pv.confidence == 99.8
         assert (pv.lower_ci, pv.upper_ci) == pytest.approx((lo * 100, hi * 100), rel=1e-12)
     census = snapshot.table("census2021_age_lsoa21")
     c = census[census["lsoa21cd"].isin(place.lsoa21)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.compare import DEPRIVATION_INDICATORS
+from explorer import indicators
 from explorer.core20plus5 import CLINICAL_AREAS, card, marmot_rows
 from explorer.inequalities import (
     any_gradient,
@@ -19,11 +19,13 @@ from explorer.inequalities import (
 def test_income_deprivation_gradient_across_the_region(places):
     region = places.get("lsc-north-cumbria")
     g = any_gradient("income_deprivation", region)
-    # decile counts add up to the place's total (LSOAs with a published numerator)
-    income = next(i for i in DEPRIVATION_INDICATORS if i.id == "income_deprivation")
-    deciles = decile_counts_iod(income, region)
+    # decile counts add up to the place's own value (LSOAs with a published numerator)
+    deciles = decile_counts_iod("income_deprivation", region)
+    total = indicators.indicator_for_place(region, "income_deprivation")
     assert g.table["count"].sum() == pytest.approx(deciles["count"].sum())
-    assert g.table["lsoas"].sum() == deciles["lsoa_count"].sum()
+    assert deciles["count"].sum() == pytest.approx(total.count)
+    assert deciles["denominator"].sum() == pytest.approx(total.denominator)
+    assert g.table["lsoas"].sum() == deciles["lsoa_count"].sum() == total.n_areas
     # steep, monotone gradient: most deprived decile far above least deprived
     values = g.table["value"].tolist()
     assert values[0] > 0.3 and values[-1] < 0.05

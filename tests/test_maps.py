@@ -61,9 +61,9 @@ def test_every_geography_has_values_names_and_membership():
 
 def test_national_deciles_rank_worst_first_and_keep_missing():
     s = pd.Series([5.0, 1.0, np.nan, 3.0, 10.0], index=list("abcde"))
-    d = am.national_deciles(s, "high_is_bad")
+    d = am.national_deciles(s, "low_is_good")
     assert d["e"] == 3 and d["b"] == 10 and math.isnan(d["c"])
-    assert am.quantile_classes(s, "low_is_bad")["b"] == 3
+    assert am.quantile_classes(s, "high_is_good")["b"] == 3
 
 
 def test_registry_has_the_iod_picker_and_a_stable_signature():

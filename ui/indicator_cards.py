@@ -1,10 +1,11 @@
-"""Render indicator rows as compact, readable lines (value, England, comparison badge)."""
+"""Render indicator records as compact, readable lines (value, interval, England, badge)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from explorer.compare import IndicatorRow, format_value
+from explorer.compare import format_value
+from explorer.values import PlaceValue
 
 BADGE = {"better": "blue", "similar": "orange", "worse": "red", "lower": "gray",
          "higher": "violet", "not compared": "gray"}
@@ -14,14 +15,17 @@ def badge(comparison: str) -> str:
     return f":{BADGE.get(comparison, 'gray')}-badge[{comparison.capitalize()}]"
 
 
-def indicator_line(r: IndicatorRow) -> None:
-    """One indicator: name, value with CI, England, comparison, period and geography."""
+def indicator_line(r: PlaceValue) -> None:
+    """One indicator: name, value with the interval that decided, England, comparison,
+    period and - for a value of a larger area - the lender, marked as such."""
     ci = "" if r.lower_ci is None else (f" ({format_value(r.lower_ci, r.unit)}–"
-                                        f"{format_value(r.upper_ci, r.unit)})")
+                                        f"{format_value(r.upper_ci, r.unit)}, "
+                                        f"{r.interval_label})")
     value = format_value(r.value, r.unit) if r.value is not None else "no value"
-    where = "" if r.geography_used in ("", r.place) else f" · shown for {r.geography_used}"
-    st.markdown(f"**{r.name}**: {value}{ci} · England {format_value(r.england_value, r.unit)} "
+    lent = f" · :material/call_split: taken from {r.lender}" if r.borrowed else ""
+    st.markdown(f"**{r.label}**: {value}{ci} · England {format_value(r.england_value, r.unit)} "
                 f"{badge(r.compared_to_england)}")
-    extra = f"; {r.note}" if r.note and (r.value is None or where) else ""
+    extra = f"; {r.note}" if r.note and (r.value is None or r.borrowed) else ""
     small = " Small numbers: treat with caution." if r.small_number else ""
-    st.caption(f"Period: {r.period}{where}{extra}.{small}")
+    ages = f" Ages {r.age_group}." if r.age_group else ""
+    st.caption(f"Period: {r.period}{lent}{extra}.{ages}{small}")

@@ -1,0 +1,199 @@
+"""One number, one path: the place-value engine and every consumer of its records agree.
+
+The Compare page rows, the place brief, the CLI and the CORE20PLUS5 card are built from the
+same :class:`explorer.values.PlaceValue` records; these tests fail if any two of them print
+a different value, interval or label for the same place and indicator, if a printed
+interval is not the one the label was decided on, or if a borrowed value is not marked.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from explorer import brief, indicators
+from explorer.__main__ import indicator_records
+from explorer.compare import format_value, place_indicator_rows
+from explorer.core20plus5 import card
+from explorer.figure import indicator_figure
+
+FIXED = ("eden", "blackpool", "cumberland", "workington-parish-wards", "allerdale",
+         "lsc-north-cumbria", "england")
+
+
+def _sample(places, n: int = 6, seed: int = 9) -> list:
+    """The fixed places and a seeded random draw of other built-in places of every kind."""
+    rng = random.Random(seed)
+    pool = [p for p in places.all() if p.id not in FIXED]
+    return [places.get(i) for i in FIXED] + rng.sample(pool, n)
+
+
+def _key(r) -> tuple[str, str | None]:
+    return r.indicator_id, r.sex
+
+
+def _same(a, b, what: str) -> None:
+    for field in ("value", "lower_ci", "upper_ci", "confidence", "count", "denominator",
+                  "england_value"):
+        x, y = getattr(a, field) if not isinstance(a, dict) else a[field], \
+            getattr(b, field) if not isinstance(b, dict) else b[field]
+        assert (x is None and y is None) or x == pytest.approx(y, rel=1e-12, abs=1e-12), \
+            (what, field, x, y)
+    la = a["compared_to_england"] if isinstance(a, dict) else a.compared_to_england
+    lb = b["compared_to_england"] if isinstance(b, dict) else b.compared_to_england
+    assert la == lb, (what, la, lb)
+
+
+def test_cli_england_inside_printed_limits_iff_similar(places):
+    """For every record compared by interval: England inside the printed limits <=>
+    'similar' (the interval shown is the interval that decides)."""
+    checked = 0
+    for place in _sample(places):
+        for conf in (None, 95, 99.8):
+            for rec in indicator_records(place, conf):
+                if not rec["comparison_basis"].endswith(" CI"):
+                    continue  # published labels, exact counts, no interval
+                lo, hi, eng = rec["lower_ci"], rec["upper_ci"], rec["england_value"]
+                assert rec["confidence"] == rec["comparison_confidence"], rec
+                inside = lo <= eng <= hi
+                assert inside == (rec["compared_to_england"] == "similar"), (place.id, rec)
+                checked += 1
+    assert checked > 200
+
+
+def test_published_interval_is_never_replaced_by_a_narrower_wilson(places):
+    # children in absolute low income, Cumberland 2022/23: published 14.79-15.72, England
+    # 15.6 -> similar (a Wilson interval from the counts would say "better")
+    pv = indicators.indicator_for_place(places.get("cumberland"), "93701", period="2022/23")
+    assert (pv.lower_ci, pv.upper_ci) == pytest.approx((14.79, 15.72))
+    assert pv.interval_method == "published" and pv.confidence == 95
+    assert pv.england_value == pytest.approx(15.6)
+    assert pv.compared_to_england == "similar"
+    for conf in (95, 99.8):  # the control does not touch published limits
+        again = indicators.indicator_for_place(places.get("cumberland"), "93701",
+                                               period="2022/23", confidence=conf)
+        assert (again.lower_ci, again.upper_ci) == (pv.lower_ci, pv.upper_ci)
+
+
+def test_confidence_control_changes_limits_and_label_together(places):
+    bpl = places.get("blackpool")
+    r95 = indicators.indicator_for_place(bpl, "qof-dm", confidence=95)
+    r998 = indicators.indicator_for_place(bpl, "qof-dm", confidence=99.8)
+    assert r95.confidence == r95.comparison_confidence == 95
+    assert r998.confidence == r998.comparison_confidence == 99.8
+    assert r998.lower_ci < r95.lower_ci < r95.value < r95.upper_ci < r998.upper_ci
+    assert r95.interval_label == "95% (Wilson)" and r998.interval_label == "99.8% (Wilson)"
+
+
+def test_consumers_hold_identical_values_limits_and_labels(places):
+    """Compare rows, the brief, the CLI and the CORE20PLUS5 card agree, for random places."""
+    for place in _sample(places, n=4, seed=14):
+        if place.kind == "country":
+            continue
+        compare = {_key(r): r for r in place_indicator_rows(place, 0.95)}
+        cli = {(r["indicator_id"], r["sex"]): r for r in indicator_records(place, 95)}
+        c = card(place, 0.95)
+        sections, data = brief.build_sections([place], 0.95)
+        brief_rows = {_key(r): r for r in data["rows"]}
+        assert set(brief_rows) == set(compare)
+        for k, r in compare.items():
+            _same(r, brief_rows[k], f"brief {place.id} {k}")
+            if r.value is not None:
+                _same(r, cli[k], f"cli {place.id} {k}")
+        for r in c.rows:
+            _same(r, cli[_key(r)], f"card {place.id} {_key(r)}")
+            if _key(r) in compare:
+                _same(r, compare[_key(r)], f"card/compare {place.id} {_key(r)}")
+        # the brief prints the page's own headline (one figure object)
+        page_title = indicator_figure(list(compare.values()), "95%").title
+        html = brief.render(sections, data, "http://x", "now")
+        assert page_title in html
+
+
+def test_borrowed_values_are_marked_and_counted_apart(places):
+    wk = places.get("workington-parish-wards")
+    rows = place_indicator_rows(wk)
+    lent = [r for r in rows if r.borrowed]
+    assert lent and all(r.lender and r.fit == "containing area" for r in lent)
+    assert {"Allerdale (district)", "Cumberland (district from April 2023)"} >= \
+        {r.lender for r in lent}
+    fig = indicator_figure(rows, "95%")
+    m = re.search(r"(\d+) of (\d+) .* and (\d+) values? taken from larger areas", fig.title)
+    assert m, fig.title
+    plot = fig.chart.to_dict()
+    data = next(iter(plot["datasets"].values()))
+    hollow = [d for d in data if d["borrowed"]]
+    assert hollow and all(d["fit_label"].startswith("taken from ") for d in hollow)
+    assert int(m.group(3)) == len(hollow)
+    assert int(m.group(2)) == len(data) - len(hollow)
+    # the fill is white exactly for borrowed points (hollow markers)
+    points = [lay for lay in plot["layer"] if lay["encoding"].get("fill")]
+    assert points[0]["encoding"]["fill"]["condition"] == {"test": "datum.borrowed",
+                                                           "value": "#ffffff"}
+    assert set(fig.export["lender"].dropna()) == {r.lender for r in lent}
+    assert "Taken from a larger area" in fig.table.columns
+
+
+def test_former_district_prefers_its_own_latest_figure(places):
+    eden = places.get("eden")
+    own = indicators.indicator_for_place(eden, "90366", sex="Female")
+    assert own.period == "2019 - 21" and own.fit == "own" and own.lender is None
+    latest = indicators.indicator_for_place(eden, "90366", sex="Female", prefer="latest")
+    assert latest.fit == "containing area"
+    assert latest.lender.startswith("Westmorland and Furness")
+    assert latest.period != own.period
+
+
+def test_units_fit_the_number(places):
+    for place in _sample(places, n=4, seed=3):
+        for r in indicators.indicators_for_place(place):
+            if r.unit == "%" and r.value is not None:
+                assert 0 <= r.value <= 100, (place.id, r.indicator_id, r.value)
+                for lim in (r.lower_ci, r.upper_ci):
+                    assert lim is None or -1e-9 <= lim <= 100 + 1e-9
+            m = indicators.meta(r.indicator_id)
+            if m.ci_method == "none":  # complete counts or unsampled: no caveat
+                assert not r.small_number, (place.id, r.indicator_id)
+    smi = indicators.indicator_for_place(places.get("blackpool"), "91096")
+    assert smi.unit == "ratio" and format_value(smi.value, smi.unit) == "525.3"
+    rural = indicators.indicator_for_place(places.get("blackpool"), "rural-share")
+    assert rural.value == 0 and not rural.small_number
+
+
+def test_age_restricted_registers_say_their_age_group():
+    assert indicators.meta("qof-dm").age_group == "17+"
+    assert indicators.meta("qof-dep").age_group == "18+"
+    assert indicators.meta("qof-copd").age_group is None  # all ages
+
+
+def test_registry_load_does_not_mutate_the_app_registry(tmp_path):
+    text = indicators.INDICATORS_FILE.read_text(encoding="utf-8")
+    before = dict(indicators.registry().marmot_principles)
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text.replace("Give every child the best start in life", "Changed"),
+                    encoding="utf-8")
+    other = indicators.load_registry(path)
+    assert other.marmot_principles[1] == "Changed"
+    assert dict(indicators.registry().marmot_principles) == before
+
+
+def test_deprivation_counts_are_registry_entries_summed_like_any_lsoa_indicator(places):
+    from explorer.store import derived_data
+
+    ids = [m.id for m in indicators.registry().tagged("deprivation")]
+    assert ids == ["core20", "income_deprivation", "employment_deprivation", "idaci",
+                   "idaopi"]
+    bpl = places.get("blackpool")
+    pv = indicators.indicator_for_place(bpl, "core20")
+    from explorer.profile import profile
+
+    pr = profile(bpl, 2019)
+    assert pv.count == pr.core20_population and pv.denominator == pr.population
+    assert pv.value == pytest.approx(pr.core20_share * 100)
+    data = derived_data("income_deprivation")
+    dec = indicators.by_deprivation_decile("income_deprivation", bpl)
+    inc = indicators.indicator_for_place(bpl, "income_deprivation")
+    assert dec["count"].sum() == pytest.approx(inc.count)
+    assert data.count.sum() > inc.count
