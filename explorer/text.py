@@ -1,0 +1,65 @@
+"""User-supplied text shown as plain text: escaped, shortened, single-line, collapsed.
+
+Why: Streamlit renders alerts, captions and ``st.markdown`` as Markdown, so a link value such
+as ``![t](http://host/track.png)`` would make every visitor's browser fetch an outside image
+(a tracking beacon, and a broken offline promise), and ``[Log in](http://…)`` would put a
+clickable link inside the app's own alert. Every string that came from a link, an upload or a
+scene file goes through :func:`plain` (or :func:`quote`) before it is shown.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+#: Longest user value echoed in a message; the rest is replaced by "…".
+SHORT = 40
+#: Every ASCII punctuation character can be backslash-escaped in CommonMark; escaping all of
+#: them also defeats GFM autolinks (``http://``, ``www.``, ``a@b.c``), Streamlit's
+#: ``:colour[...]`` directives and ``$`` maths.
+_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+_SPACE = re.compile(r"\s+")
+
+
+def clean(value: object) -> str:
+    """One line of printable text: control and format characters (bidi overrides, zero-width
+    joiners) removed, runs of whitespace (incl. NEL, U+2028) collapsed to one space."""
+    text = "" if value is None else str(value)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf")
+                   or ch in "\t\n\r")
+    return _SPACE.sub(" ", text).strip()
+
+
+def shorten(value: object, limit: int = SHORT) -> str:
+    """``clean`` and cut to ``limit`` characters (the cut marked with "…")."""
+    text = clean(value)
+    return text if len(text) <= limit else text[: max(limit - 1, 1)] + "…"
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape every Markdown-active character, so the text renders as typed."""
+    return _PUNCT.sub(r"\\\1", text)
+
+
+def plain(value: object, limit: int = SHORT) -> str:
+    """A user string safe to embed in Markdown: cleaned, shortened and escaped."""
+    return escape_markdown(shorten(value, limit))
+
+
+def quote(value: object, limit: int = SHORT) -> str:
+    """``'value'`` for messages ("unknown place 'x'"), safe inside Markdown."""
+    return f"'{plain(value, limit)}'"
+
+
+def listed(values: Iterable[object], most: int = 5, limit: int = SHORT) -> str:
+    """``'a', 'b', 'c' and 7 more``: many user values in one message, not one box each."""
+    items = list(dict.fromkeys(shorten(v, limit) for v in values))
+    shown = ", ".join(quote(v, limit) for v in items[:most])
+    more = f" and {len(items) - most} more" if len(items) > most else ""
+    return shown + more
+
+
+def dedupe(messages: Iterable[str]) -> list[str]:
+    """Messages in order with repeats removed (a warning is shown once, not per row)."""
+    return list(dict.fromkeys(messages))
