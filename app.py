@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.frame import apply_presentation_style, presentation_mode, seed_presentation_mode
+from ui.frame import apply_presentation_style, presentation_mode, run_page, seed_presentation_mode
 from ui.present import presentation_bar
 
 # A bundled icon: a ":material/...:" page icon makes the browser fetch the favicon from
@@ -46,4 +46,4 @@ with st.sidebar:
                "NHS England QOF, DWP, Census 2021. Open Government Licence v3.0. "
                "Runs offline on the bundled snapshot.")
 presentation_bar(nav.url_path)
-nav.run()
+run_page(nav)  # a damaged data file anywhere in a page: a message naming it

@@ -32,7 +32,8 @@ from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
 require_app_frame()
 
 PAGE = "compare"
-CONFIDENCE = {"95": 0.95, "99.8": 0.998}
+CONFIDENCE = url_state.CONFIDENCE_LEVELS
+P, CI = url_state.PLACES, url_state.CONFIDENCE
 
 
 def _valid_places(ids: list[str]) -> list[str]:
@@ -43,42 +44,44 @@ def _valid_places(ids: list[str]) -> list[str]:
         names = []
         for b in bad:
             sug = registry().suggest(b, 3)
-            names.append(f"'{b}'" + (f" (did you mean {', '.join(sug)}?)" if sug else ""))
+            names.append(url_state.quote(b) + (f" (did you mean {', '.join(sug)}?)" if sug
+                                               else ""))
+        shown = "; ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         st.session_state["_compare_bad"] = (
-            f"Unknown place(s) in the link: {', '.join(names)}. Showing the others.")
+            f"Unknown place(s) in the link: {shown}. Showing the others.")
     if not good:
         raise url_state.InvalidValue("no known place")
     return good
 
 
 st.session_state.pop("_compare_bad", None)
-seed(PAGE, validators={"p": _valid_places,
-                       "ci": url_state.choice(CONFIDENCE, "confidence level")},
-     defaults={"p": list(DEFAULT_COMPARISON), "ci": "95"})
+seed(PAGE, validators={P: _valid_places,
+                       CI: url_state.allowed(CI, "confidence level")},
+     defaults={P: list(DEFAULT_COMPARISON), CI: url_state.DEFAULT_CONFIDENCE})
 # a place sent here by another page (map "Compare" button)
 for pid in st.session_state.pop("compare_add", []):
-    current = st.session_state.get(widget_key("p"), [])
+    current = st.session_state.get(widget_key(P), [])
     if pid not in current:
-        st.session_state[widget_key("p")] = [*current, pid][-4:]
+        st.session_state[widget_key(P)] = [*current, pid][-4:]
 
 st.title("Compare places")
 show_messages()
 if "_compare_bad" in st.session_state:
     st.warning(st.session_state["_compare_bad"], icon=":material/travel_explore:")
 
-with guard("The comparison"):
+with guard("The comparison", essential=True):
     top = st.columns([4, 1, 1])
     ids = top[0].multiselect(
         "Places (two to four)", place_options(PLACE_KINDS)
-        + list(st.session_state.get("custom_places", {})), key=widget_key("p"),
+        + list(st.session_state.get("custom_places", {})), key=widget_key(P),
         format_func=place_label, max_selections=4,
         help="Towns are sets of wards or built-up areas; former districts are the pre-2023 "
              "Cumbrian districts. Type to search.")
-    conf_key = top[1].radio("Confidence", list(CONFIDENCE), key=widget_key("ci"),
+    conf_key = top[1].radio("Confidence", list(CONFIDENCE), key=widget_key(CI),
                             format_func=lambda k: f"{k}%", horizontal=True)
-    publish({"p": ids, "ci": conf_key})
+    publish({P: ids, CI: conf_key})
     with top[2]:
-        copy_link(PAGE, {"p": ids, "ci": conf_key})
+        copy_link(PAGE, {P: ids, CI: conf_key})
     if not ids:
         st.info("Choose at least one place to see its profile.")
         st.stop()
@@ -133,7 +136,7 @@ with guard("The deprivation profile"):
             with st.expander("Table"):
                 st.dataframe(twin, hide_index=True, width="stretch")
             exports.downloads(f"deciles-iod{vintage}", twin, title, [src], PAGE,
-                              {"p": ids}, chart=chart)
+                              {P: ids}, chart=chart)
 
 with guard("The domains"):
     st.subheader("Domains of deprivation")
@@ -154,7 +157,7 @@ with guard("The domains"):
                                     "National percentile": st.column_config.NumberColumn(
                                         format="%.0f")})
     exports.downloads("domains-iod2019", twin, title, [snapshot.caption("iod2019_lsoa11")],
-                      PAGE, {"p": ids}, chart=chart)
+                      PAGE, {P: ids}, chart=chart)
 
 with guard("The indicators"):
     st.subheader("Indicators compared with England")
@@ -188,7 +191,7 @@ with guard("The indicators"):
                "places where the data do not allow it.")
     exports.downloads("indicators", export, "Indicators compared with England (percentages "
                       "as fractions)",
-                      sorted(set(frame["source"])), PAGE, {"p": ids, "ci": conf_key},
+                      sorted(set(frame["source"])), PAGE, {P: ids, CI: conf_key},
                       chart=chart if not plot.empty else None)
 
 with guard("What good looks like"):
@@ -217,7 +220,7 @@ with guard("What good looks like"):
         exports.downloads("what-good-looks-like", good,
                           "What good looks like: best North West district by indicator",
                           sorted(set(indicator_frame(ind_rows)["source"])), PAGE,
-                          {"p": ids, "ci": conf_key})
+                          {P: ids, CI: conf_key})
     st.caption(f"Core20: IoD2019. {snapshot.caption('iod2019_lsoa11')} The best district is "
                "chosen by the indicator's polarity among North West districts with their own "
                "published or computed value; gaps in people use the place's denominator.")

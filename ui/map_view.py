@@ -23,7 +23,7 @@ from explorer.charts import decile_stack, pct
 from explorer.places import DEFAULT_COMPARISON, DEFAULT_REGION, Place, registry
 from explorer.profile import CORE20_DEFINITION, VINTAGES, Profile, profile
 from explorer.state import InvalidValue
-from ui.state import publish, seed, widget_key
+from ui.state import needs_seed, publish, seed, widget_key
 from ui.widgets import place_label, vintage_picker
 
 PAGE = "map"
@@ -74,7 +74,7 @@ def _valid_sel(value: Any) -> str:
 
 def seed_from_url() -> None:
     """First run of the page in a session: the link's settings seed the pickers."""
-    if st.session_state.get("_url_seeded_page") != PAGE:
+    if needs_seed(PAGE, DEFAULTS):
         st.session_state[_SEL_FROM_URL] = True  # a bad selection in a link gets a message
     seed(PAGE, validators={
         "lvl": url_state.choice(list(am.LEVELS), "map level"),
