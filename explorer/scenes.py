@@ -178,8 +178,8 @@ def _validators(check_places: bool) -> dict[str, url_state.Validator]:
 
 
 def _short(value: Any, n: int = 40) -> str:
-    """User text inside a message: shortened and escaped for Markdown."""
-    return plain_text.plain(value, n)
+    """User text inside a (plain-text) message: cleaned and shortened."""
+    return plain_text.shorten(value, n)
 
 
 def _scalar_text(value: Any) -> str | None:
@@ -408,7 +408,7 @@ def load_text(text: str | bytes, origin: str = "uploaded file", check_places: bo
         where = f" near line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "it is not valid YAML"
         raise SceneFileError(f"The scene list could not be read{where}: "
-                             f"{plain_text.plain(problem, 120)}. Check the indentation and "
+                             f"{plain_text.shorten(problem, 120)}. Check the indentation and "
                              "that text containing ':' is in quotes.") from exc
     except (ValueError, RecursionError, MemoryError, TypeError) as exc:  # defensive
         raise SceneFileError("The scene list could not be read: it is not a plain list of "

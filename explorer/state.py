@@ -5,9 +5,9 @@ confidence) travels in the URL with these short keys, so a reload or a shared li
 reopens the same view. Pages, the frame (``ui/frame.py``), ``ui/state.py`` and scene
 validation name keys through the constants below (``url_state.PLACES``, never ``"p"``), and
 fixed vocabularies (levels, confidence levels, groupings, vintages) live here once.
-Parsing never raises: invalid values are reported and dropped; the messages quote user
-values escaped for Markdown (``explorer.text``), shortened, and collapsed into one message
-per kind of problem.
+Parsing never raises: invalid values are reported and dropped; the messages are plain text
+quoting user values cleaned and shortened (``explorer.text``; the UI escapes them), with all
+unknown keys in one message.
 """
 
 from __future__ import annotations
@@ -126,7 +126,8 @@ Validator = Callable[[Any], Any]
 
 
 def quote(value: Any) -> str:
-    """A user value inside a message: ``'value'``, shortened and escaped for Markdown."""
+    """A user value inside a message: ``'value'``, cleaned and shortened (plain text: the UI
+    escapes messages when it shows them)."""
     return plain_text.quote(value)
 
 
@@ -172,8 +173,8 @@ def unknown_message(keys: list[str]) -> str:
 
 
 def _short(value: Any, n: int = plain_text.SHORT) -> str:
-    """Shortened and Markdown-escaped: every user value in a message goes through here."""
-    return plain_text.plain(value, n)
+    """Cleaned and shortened: every user value in a message goes through here."""
+    return plain_text.shorten(value, n)
 
 
 def _scalar(raw: Any) -> str:

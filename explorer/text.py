@@ -1,10 +1,14 @@
-"""User-supplied text shown as plain text: escaped, shortened, single-line, collapsed.
+"""User-supplied text shown as plain text: shortened, single-line, collapsed, escaped.
 
 Why: Streamlit renders alerts, captions and ``st.markdown`` as Markdown, so a link value such
 as ``![t](http://host/track.png)`` would make every visitor's browser fetch an outside image
 (a tracking beacon, and a broken offline promise), and ``[Log in](http://…)`` would put a
-clickable link inside the app's own alert. Every string that came from a link, an upload or a
-scene file goes through :func:`plain` (or :func:`quote`) before it is shown.
+clickable link inside the app's own alert.
+
+The convention: messages built in ``explorer/`` are plain text, with user values cleaned and
+shortened (:func:`quote`, :func:`listed`); the UI escapes the whole message when it shows it
+(:func:`escape_markdown`, or :func:`plain` for a bare value), so nothing is escaped twice
+and CSV/CLI output carries no backslashes.
 """
 
 from __future__ import annotations
@@ -15,10 +19,6 @@ from collections.abc import Iterable
 
 #: Longest user value echoed in a message; the rest is replaced by "…".
 SHORT = 40
-#: Every ASCII punctuation character can be backslash-escaped in CommonMark; escaping all of
-#: them also defeats GFM autolinks (``http://``, ``www.``, ``a@b.c``), Streamlit's
-#: ``:colour[...]`` directives and ``$`` maths.
-_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 _SPACE = re.compile(r"\s+")
 
 
@@ -38,8 +38,11 @@ def shorten(value: object, limit: int = SHORT) -> str:
 
 
 def escape_markdown(text: str) -> str:
-    """Backslash-escape every Markdown-active character, so the text renders as typed."""
-    return _PUNCT.sub(r"\\\1", text)
+    """One line of text -> Markdown that displays exactly it: no HTML, links, images, maths,
+    autolinks or icon shortcodes (the project's one escaper, ``explorer.notes``)."""
+    from explorer.notes import escape_markdown as escape
+
+    return escape(clean(text))
 
 
 def plain(value: object, limit: int = SHORT) -> str:
@@ -48,8 +51,9 @@ def plain(value: object, limit: int = SHORT) -> str:
 
 
 def quote(value: object, limit: int = SHORT) -> str:
-    """``'value'`` for messages ("unknown place 'x'"), safe inside Markdown."""
-    return f"'{plain(value, limit)}'"
+    """``'value'`` for plain-text messages ("unknown place 'x'"): cleaned and shortened (the
+    UI escapes the whole message)."""
+    return f"'{shorten(value, limit)}'"
 
 
 def listed(values: Iterable[object], most: int = 5, limit: int = SHORT) -> str:

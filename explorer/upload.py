@@ -484,16 +484,17 @@ def check_upload(data: bytes, *, name: str = "", filename: str = "",
     return result
 
 
-_UNSAFE_NAME = re.compile(r"[^\w\s.,;:()%/&+'’\-–—]")
+_UNSAFE_NAME = re.compile(r"[^\w\s.,;:()%/&+'’<>=\-–—]")
 
 
 def safe_name(text: str, limit: int) -> str:
     """A user-typed name (indicator, unit, file) as plain words: one line, no control
-    characters, none of the Markdown/HTML characters ``[ ] ! < > * _ ` $ | ~ # \\ = @``
-    (no link or image can be formed, wherever the name is shown) and no leading formula
-    sign; at most ``limit`` characters."""
+    characters, none of the Markdown characters ``[ ] ! * _ ` $ | ~ # \\ @`` (no link or
+    image can be formed, wherever the name is shown; pages escape it as well) and no leading
+    formula sign (``= + - @``); at most ``limit`` characters. ``<``, ``>`` and ``=`` stay
+    inside a name ("aged <65", "BMI >= 30")."""
     cleaned = _UNSAFE_NAME.sub(" ", plain_text.clean(text).replace("_", " "))
-    cleaned = " ".join(cleaned.split()).lstrip("+-–—;:,. ")
+    cleaned = " ".join(cleaned.split()).lstrip("=+-–—;:,. ")
     return cleaned[:limit].strip()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import state as url_state
+from explorer import text as plain_text
 from explorer.charts import decile_stack, domain_dots, indicator_forest, pct
 from explorer.compare import (
     best_in,
@@ -67,7 +68,8 @@ for pid in st.session_state.pop("compare_add", []):
 st.title("Compare places")
 show_messages()
 if "_compare_bad" in st.session_state:
-    st.warning(st.session_state["_compare_bad"], icon=":material/travel_explore:")
+    st.warning(plain_text.escape_markdown(st.session_state["_compare_bad"]),
+               icon=":material/travel_explore:")
 
 with guard("The comparison", essential=True):
     top = st.columns([4, 1, 1])
@@ -94,7 +96,7 @@ with guard("The comparison", essential=True):
 
     st.subheader("In brief")
     for sentence in summary_sentences(profiles, england, ind_rows):
-        st.markdown(f"- {sentence}")
+        st.markdown(f"- {plain_text.escape_markdown(sentence)}")  # names may be user text
 
     st.subheader("Residents in England's most deprived 20% of neighbourhoods (Core20)")
     cols = st.columns(len(profiles) + 1)

@@ -100,7 +100,7 @@ def test_validators_that_raise_anything_are_contained(query: dict[Any, Any]) -> 
 def test_unknown_keys_are_reported_not_kept() -> None:
     state, messages = url_state.parse({"p": "eden", "utm_source": "mail"})
     assert state == {"p": ["eden"]}
-    assert any(r"utm\_source" in m for m in messages)  # escaped for Markdown
+    assert any("utm_source" in m for m in messages)
 
 
 def test_to_query_refuses_unregistered_keys() -> None:

@@ -68,7 +68,7 @@ def _extent_options() -> list[str]:
 def _valid_sel(value: Any) -> str:
     text = str(value).strip().upper()
     if not (len(text) == 9 and text[0] == "E" and text[1:].isdigit()):
-        raise InvalidValue(f"'{value}' is not an area code (e.g. E01012673)")
+        raise InvalidValue(f"{url_state.quote(value)} is not an area code (e.g. E01012673)")
     return text
 
 

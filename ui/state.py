@@ -78,10 +78,11 @@ def forget_seed() -> None:
 
 
 def show_messages() -> None:
-    """The link's messages, one box for all (values in them are already escaped)."""
+    """The link's messages, in one box, as plain text (user values cannot form Markdown)."""
     messages = plain_text.dedupe(st.session_state.get(_MESSAGES, []))
     if messages:
-        st.info("  \n".join(messages), icon=":material/link_off:")
+        st.info("  \n".join(plain_text.escape_markdown(m) for m in messages),
+                icon=":material/link_off:")
 
 
 def value(key: str) -> Any:
