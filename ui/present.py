@@ -123,7 +123,7 @@ def go_to_scene(number: int, present: bool = True) -> None:
 
 def _exit() -> None:
     """Leave presentation mode (a callback, so the sidebar toggle's state may change)."""
-    st.session_state["present"] = False
+    st.session_state[url_state.PRESENT] = False
     for key in scenes.FRAME_KEYS:
         if key in st.query_params:
             del st.query_params[key]
