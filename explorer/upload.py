@@ -310,7 +310,9 @@ def _read(data: bytes) -> pd.DataFrame:
     except csv.Error as exc:
         raise _Stop(f"The file could not be read as a table (line {reader.line_num}: "
                     f"{plain_text.shorten(exc, 80)}). Check the quotes around values.") from exc
-    assert head is not None
+    if head is None:
+        raise _Stop("The file holds only empty cells: it needs a header row (e.g. "
+                    "'code,value') and a row per area.")
     if longer:
         raise _Stop(f"Some rows have more fields than the header ({_lines(longer)}). Check "
                     "for commas inside values (put such values in double quotes).")
