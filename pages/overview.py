@@ -39,6 +39,11 @@ with guard("The region overview"):
     copy_link(PAGE, {R: region.id, V: vintage})
 
     prof, england = headline(region, vintage)
+    if prof.core20_share is None or not prof.population:  # e.g. an ICB without IoD2025 areas
+        st.info(f"No IoD{vintage} figures for {region.name}: none of its neighbourhoods is in "
+                f"the IoD{vintage} data. Choose the other vintage or another region.",
+                icon=":material/info:")
+        st.stop()
     table = region_table(region, vintage)
     source = snapshot.caption(f"iod{vintage}_lsoa{'11' if vintage == 2019 else '21'}")
 

@@ -122,3 +122,10 @@ def test_a_long_value_is_not_echoed_whole() -> None:
     at = open_page(r="x" * 10_000)
     assert_clean(at)
     assert sum(len(e.value) for e in at.info) < 400
+
+
+def test_overview_of_an_icb_without_iod2025_areas_is_a_message_not_a_crash() -> None:
+    for region in ("icb-sussex", "icb-surrey-heartlands"):
+        at = open_page(r=region, v="2025")
+        assert_clean(at)
+        assert not at.error, [e.value for e in at.error]
