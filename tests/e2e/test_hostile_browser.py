@@ -64,3 +64,28 @@ def test_markdown_image_in_a_link_fetches_nothing(app_server, browser_page, trac
     page.get_by_text("Log in again").first.wait_for()
     assert page.locator(f"a[href*='{port}']").count() == 0
     assert hits == []
+
+
+def _sidebar(page, name: str) -> None:
+    page.locator("[data-testid='stSidebarNav'] a", has_text=name).first.click()
+    page.wait_for_timeout(1000)
+    wait_for_script_idle(page)
+    page.wait_for_timeout(800)
+
+
+@pytest.mark.parametrize(("start", "here", "away", "kept"), [
+    ("/?r=fylde-coast&v=2025", "Overview", "Map", ("r=fylde-coast", "v=2025")),
+    ("/compare?p=blackpool,eden&ci=99.8", "Compare places", "Data and methods",
+     ("ci=99.8", "p=blackpool%2Ceden")),
+    ("/map?lvl=district&ind=core20", "Map", "Overview", ("lvl=district", "ind=core20")),
+])
+def test_leaving_through_the_sidebar_and_back_keeps_the_view(app_server, browser_page, start,
+                                                              here, away, kept) -> None:
+    page = browser_page
+    page.goto(app_server + start)
+    wait_for_script_idle(page)
+    page.wait_for_timeout(1000)
+    _sidebar(page, away)
+    _sidebar(page, here)
+    for part in kept:
+        assert part in page.url, (part, page.url)
