@@ -37,12 +37,21 @@ def shorten(value: object, limit: int = SHORT) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 1)] + "…"
 
 
+#: Where a word joiner (invisible) goes so that nothing becomes a link or an icon: inside
+#: ``://``, ``www.`` and before ``@`` (GFM autolinks), and after the first colon of a
+#: ``:shortcode:`` (emoji, ``:material/…:`` icons). Ordinary colons ("link: x") stay as typed,
+#: so the text reads, copies and matches as written.
+_LINKISH = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)|(?<=:)(?=[\w+/-]+:)", re.IGNORECASE)
+_JOINER = "\u2060"
+
+
 def escape_markdown(text: str) -> str:
     """One line of text -> Markdown that displays exactly it: no HTML, links, images, maths,
-    autolinks or icon shortcodes (the project's one escaper, ``explorer.notes``)."""
+    autolinks or icon shortcodes (characters escaped by the project's one escaper,
+    ``explorer.notes``)."""
     from explorer.notes import escape_markdown as escape
 
-    return escape(clean(text))
+    return _LINKISH.sub(_JOINER, escape(clean(text), plain_addresses=False))
 
 
 def plain(value: object, limit: int = SHORT) -> str:
