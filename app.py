@@ -10,7 +10,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.frame import apply_presentation_style, presentation_mode, seed_presentation_mode
+from ui.frame import (
+    PRESENT_KEY,
+    apply_presentation_style,
+    presentation_mode,
+    run_page,
+    seed_presentation_mode,
+)
 from ui.present import presentation_bar
 
 # A bundled icon: a ":material/...:" page icon makes the browser fetch the favicon from
@@ -42,10 +48,10 @@ seed_presentation_mode()
 nav = st.navigation(PAGES, position="hidden" if presentation_mode() else "sidebar")
 apply_presentation_style()
 with st.sidebar:
-    st.toggle("Presentation mode", key="present",
+    st.toggle("Presentation mode", key=PRESENT_KEY,
               help="Large type, no sidebar: for screen-sharing. Add ?present=1 to a link.")
     st.caption("Data: English Indices of Deprivation (MHCLG), ONS geography, OHID Fingertips, "
                "NHS England QOF, DWP, Census 2021. Open Government Licence v3.0. "
                "Runs offline on the bundled snapshot.")
 presentation_bar(nav.url_path)
-nav.run()
+run_page(nav)  # a damaged data file anywhere in a page: a message naming it

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import re
+import sys
 import textwrap
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 
 import altair as alt
 import pandas as pd
@@ -23,14 +27,77 @@ def provenance_lines(title: str, sources: Iterable[str], link: str | None = None
     return lines
 
 
+#: Cells a spreadsheet would run as a formula (CSV injection): =, +, -, @, tab, CR.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?$")
+
+
+def defuse(value: object) -> object:
+    """A text cell that a spreadsheet would read as a formula gets a leading apostrophe
+    (OWASP's advice), so ``=HYPERLINK(…)`` in an uploaded name stays text in Excel.
+    Numbers, and text that is just a signed number ("-3.5"), are left as they are."""
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    if _NUMBER.match(value.strip()):
+        return value
+    return "'" + value
+
+
+def defuse_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """:func:`defuse` on every text cell and on the column names (a copy)."""
+    out = df.copy()
+    out.columns = [defuse(str(c)) for c in out.columns]
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(defuse)
+    return out
+
+
 def csv_with_provenance(df: pd.DataFrame, title: str, sources: Iterable[str],
                         link: str | None = None, notes: Iterable[str] = ()) -> str:
-    """CSV whose first lines (prefixed ``#``) say what the numbers are and where from."""
+    """CSV whose first lines (prefixed ``#``) say what the numbers are and where from.
+
+    Guarded against formula injection: the ``#`` lines cannot start a formula, and every
+    text cell and header that could is defused (:func:`defuse`)."""
     buf = io.StringIO()
     for line in provenance_lines(title, sources, link, notes):
         buf.write("# " + " ".join(str(line).split()) + "\n")
-    df.to_csv(buf, index=False, lineterminator="\n")
+    defuse_frame(df).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
+
+
+#: Altair's data transformer and theme are process-global, and Streamlit switches them
+#: (under its own lock) while it draws a chart for any session. A conversion done outside
+#: that lock can pick up another session's transformer: its dataset, or none at all.
+_own_lock = threading.Lock()
+
+
+def _altair_lock() -> contextlib.AbstractContextManager:
+    """Streamlit's Altair lock when Streamlit is running in this process (without importing
+    Streamlit here), else a lock of our own."""
+    module = sys.modules.get("streamlit.elements.vega_charts")
+    lock = getattr(module, "_altair_globals_lock", None)
+    return lock if lock is not None else _own_lock
+
+
+@contextlib.contextmanager
+def _baseline() -> Iterator[None]:
+    """Altair's default data transformer (no row limit: exports hold every row) and theme,
+    for the duration of one conversion."""
+    with alt.data_transformers.enable("default", max_rows=None), alt.theme.enable("default"):
+        yield
+
+
+def chart_dict(chart: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite spec with its own data inline; safe while other threads draw
+    charts (the whole conversion runs under the lock Streamlit uses)."""
+    with _altair_lock(), _baseline():
+        return chart.to_dict()
+
+
+def chart_json(chart: alt.TopLevelMixin) -> str:
+    """:func:`chart_dict` as JSON text (the cache key of the PNG/SVG exports)."""
+    return json.dumps(chart_dict(chart), sort_keys=True, separators=(",", ":"))
 
 
 def _fix_width(spec: dict, width: int) -> None:
@@ -61,7 +128,7 @@ def with_footer(spec: dict | str, footer: str, width: int = 900) -> dict:
 
 
 def _spec(chart: alt.TopLevelMixin | dict | str) -> dict | str:
-    return chart.to_dict() if hasattr(chart, "to_dict") else chart
+    return chart_dict(chart) if hasattr(chart, "to_dict") else chart
 
 
 def chart_png(chart: alt.TopLevelMixin | dict | str, footer: str, scale: float = 2.0) -> bytes:

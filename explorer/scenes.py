@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 from explorer import state as url_state
+from explorer import text as plain_text
 
 SCENES_FILE = Path(__file__).resolve().parents[1] / "data" / "scenes.yaml"
 
@@ -36,18 +37,25 @@ PAGES: dict[str, str] = {
     "sources": "Data and methods",
 }
 #: Keys the scene player adds itself; a scene never stores them.
-FRAME_KEYS: tuple[str, ...] = ("present", "scene")
-#: Accepted values of keys whose vocabulary is fixed (see explorer/state.py).
-LEVELS: tuple[str, ...] = ("lsoa", "ward", "district", "icb")
-CONFIDENCES: tuple[str, ...] = ("95", "99.8")
-GROUPINGS: tuple[str, ...] = ("decile", "quintile")
-VINTAGES: tuple[int, ...] = (2019, 2025)
+FRAME_KEYS: tuple[str, ...] = url_state.FRAME_KEYS
+#: Accepted values of keys whose vocabulary is fixed (defined once in explorer/state.py).
+LEVELS = url_state.LEVELS
+CONFIDENCES = url_state.CONFIDENCES
+GROUPINGS = url_state.GROUPINGS
+VINTAGES = url_state.VINTAGES
 
 MAX_FILE_BYTES = 256_000  # a scene list is a few KB; anything bigger is the wrong file
 MAX_SCENES = 60
 MAX_TITLE = 120
 MAX_NOTES = 4_000
 MAX_VALUE = 80
+#: Limits of the YAML reader, checked before anything is built from the file: a scene list
+#: has a few hundred nodes, no anchors, a nesting depth of about five and short numbers.
+#: "Billion laughs" (nested aliases) and 5,000-deep lists fail here, fast, with a message.
+MAX_NODES = 20_000  # nodes after expanding aliases
+MAX_ALIASES = 100
+MAX_DEPTH = 20
+MAX_NUMBER_CHARS = 30
 
 
 class SceneFileError(ValueError):
@@ -73,7 +81,7 @@ class Scene:
 
     def presenting_query(self, number: int) -> dict[str, str]:
         """Query parameters that open this scene in presentation mode as scene ``number``."""
-        return {**self.query(), "present": "1", "scene": str(number)}
+        return {**self.query(), url_state.PRESENT: "1", url_state.SCENE: str(number)}
 
     @property
     def page_title(self) -> str:
@@ -136,19 +144,19 @@ def _place_check() -> Callable[[str], str | None] | None:
             return None
         hints = reg.suggest(place_id, 3)
         tip = f" (did you mean {', '.join(hints)}?)" if hints else ""
-        return f"unknown place '{_short(place_id)}'{tip}"
+        return f"unknown place {url_state.quote(place_id)}{tip}"
 
     return problem
 
 
 def _validators(check_places: bool) -> dict[str, url_state.Validator]:
     checks: dict[str, url_state.Validator] = {
-        "v": url_state.choice(VINTAGES, "vintage"),
-        "lvl": url_state.choice(LEVELS, "level"),
-        "ci": url_state.choice(CONFIDENCES, "confidence level"),
-        "grp": url_state.choice(GROUPINGS, "grouping"),
+        url_state.VINTAGE: url_state.allowed(url_state.VINTAGE),
+        url_state.LEVEL: url_state.allowed(url_state.LEVEL),
+        url_state.CONFIDENCE: url_state.allowed(url_state.CONFIDENCE, "confidence level"),
+        url_state.GROUPING: url_state.allowed(url_state.GROUPING),
     }
-    for key in ("ind", "cls", "sel", "view"):
+    for key in (url_state.INDICATOR, url_state.CLASSES, url_state.SELECTION, url_state.VIEW):
         checks[key] = _short_text
     problem = _place_check() if check_places else None
     if problem is not None:
@@ -165,13 +173,24 @@ def _validators(check_places: bool) -> dict[str, url_state.Validator]:
                     raise url_state.InvalidValue(msg)
             return items
 
-        checks.update({"p": many_places, "r": one_place, "bm": one_place})
+        checks.update({url_state.PLACES: many_places, url_state.REGION: one_place,
+                       url_state.BENCHMARK: one_place})
     return checks
 
 
 def _short(value: Any, n: int = 40) -> str:
-    text = str(value)
-    return text if len(text) <= n else text[: n - 1] + "…"
+    """User text inside a (plain-text) message: cleaned and shortened."""
+    return plain_text.shorten(value, n)
+
+
+def _scalar_text(value: Any) -> str | None:
+    """Text of a YAML scalar (str, number, bool, date); None for lists and mappings, which
+    are never turned into text (a nested alias would expand to gigabytes)."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | dict | set | Mapping | bytes):
+        return None
+    return str(value)
 
 
 def _short_text(value: Any) -> str:
@@ -202,13 +221,19 @@ def scene_from_dict(raw: Any, number: int, check_places: bool = True,
     if not isinstance(raw, Mapping):
         return None, [f"{where} was skipped: it should be a set of 'title', 'page', "
                       "'state' and 'notes' entries."]
-    title = " ".join(str(raw.get("title") or "").split())
+    messages: list[str] = []
+    title = _scalar_text(raw.get("title"))
+    if title is None:
+        messages.append(f"{where}: the title should be text; it was ignored.")
+        title = ""
+    title = " ".join(title.split())
     if title:
         where = f"Scene {number} ('{_short(title)}')"
-    messages: list[str] = []
-    page = normalise_page(raw.get("page"))
+    page_text = _scalar_text(raw.get("page"))
+    page = normalise_page(page_text) if page_text is not None else None
     if page is None:
-        return None, [f"{where} was skipped: unknown page '{_short(raw.get('page'))}'."
+        return None, [*messages, f"{where} was skipped: unknown page "
+                      f"'{_short(page_text if page_text is not None else 'a list')}'."
                       f" Pages: {', '.join(PAGES)}."]
     if not title:
         title = f"{PAGES[page]} view"
@@ -216,8 +241,11 @@ def scene_from_dict(raw: Any, number: int, check_places: bool = True,
     if len(title) > MAX_TITLE:
         title = title[: MAX_TITLE - 1] + "…"
         messages.append(f"{where}: the title was shortened to {MAX_TITLE} characters.")
-    notes = raw.get("notes")
-    notes = "" if notes is None else str(notes).strip("\n")
+    notes = _scalar_text(raw.get("notes"))
+    if notes is None:
+        messages.append(f"{where}: speaker notes should be text; they were ignored.")
+        notes = ""
+    notes = notes.strip("\n")
     if len(notes) > MAX_NOTES:
         notes = notes[:MAX_NOTES]
         messages.append(f"{where}: speaker notes were cut to {MAX_NOTES} characters.")
@@ -228,7 +256,7 @@ def scene_from_dict(raw: Any, number: int, check_places: bool = True,
         messages.append(f"{where}: 'state' should be a set of link settings such as "
                         "'p: [eden, blackpool]'; it was ignored.")
         raw_state = {}
-    raw_state = {str(k): v for k, v in raw_state.items()}
+    raw_state = {str(k)[:MAX_VALUE]: v for k, v in raw_state.items()}
     for key in FRAME_KEYS:
         if raw_state.pop(key, None) is not None:
             messages.append(f"{where}: '{key}' is set by the scene player and was ignored.")
@@ -258,6 +286,101 @@ def scene_from_link(link: str, title: str = "", notes: str = "", check_places: b
 # Files
 
 
+class _LimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader (no Python objects) with budgets checked while the file is
+    *composed*, before any value is built: nesting depth, number of aliases, and the number
+    of nodes after alias expansion (counted on the node graph, never expanded)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise SceneFileError(f"The scene list uses more than {MAX_ALIASES} YAML "
+                                     "aliases ('*name'); a scene list needs none.")
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise SceneFileError(f"The scene list is nested more than {MAX_DEPTH} levels "
+                                 "deep; a scene list needs about five.")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _bounded_number(kind: str) -> Callable[[yaml.SafeLoader, yaml.Node], Any]:
+    base = yaml.SafeLoader.yaml_constructors[f"tag:yaml.org,2002:{kind}"]
+
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        if len(str(node.value)) > MAX_NUMBER_CHARS:
+            raise SceneFileError(f"A number in the scene list has more than "
+                                 f"{MAX_NUMBER_CHARS} characters (line {node.start_mark.line + 1})"
+                                 "; put it in quotes if it is meant as text.")
+        return base(loader, node)
+
+    return construct
+
+
+for _kind in ("int", "float"):
+    _LimitedLoader.add_constructor(f"tag:yaml.org,2002:{_kind}", _bounded_number(_kind))
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Nodes in the document once aliases are expanded, computed on the shared node graph
+    (linear in its size); raises when over budget or when a node contains itself."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise SceneFileError("The scene list refers to itself (a YAML alias inside its "
+                                 "own anchor).")
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = []
+        stack_total = total
+        for child in children:
+            stack_total += size(child)
+            if stack_total > MAX_NODES:
+                break
+        active.discard(key)
+        sizes[key] = stack_total
+        if stack_total > MAX_NODES:
+            raise SceneFileError(f"The scene list expands to more than {MAX_NODES:,} entries "
+                                 "(YAML aliases repeating other entries); a scene list has a "
+                                 "few hundred.")
+        return stack_total
+
+    return size(root)
+
+
+def safe_yaml(text: str) -> Any:
+    """YAML text -> plain data, within the budgets above. Raises :class:`SceneFileError`
+    for a file over budget and ``yaml.YAMLError`` for one that is not YAML."""
+    loader = _LimitedLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        _expanded_size(root)
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
+
 def load_text(text: str | bytes, origin: str = "uploaded file", check_places: bool = True,
               ) -> tuple[SceneDeck, list[str]]:
     """Parse a scene list -> (deck, messages about skipped or repaired scenes).
@@ -278,14 +401,19 @@ def load_text(text: str | bytes, origin: str = "uploaded file", check_places: bo
         raise SceneFileError(f"The text is longer than {MAX_FILE_BYTES // 1000} KB; a scene "
                              "list is much shorter. Is it the right file?")
     try:
-        data = yaml.safe_load(text)
+        data = safe_yaml(text)
+    except SceneFileError:
+        raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" near line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "it is not valid YAML"
-        raise SceneFileError(f"The scene list could not be read{where}: {problem}. Check "
-                             "the indentation and that text containing ':' is in quotes."
-                             ) from exc
+        raise SceneFileError(f"The scene list could not be read{where}: "
+                             f"{plain_text.shorten(problem, 120)}. Check the indentation and "
+                             "that text containing ':' is in quotes.") from exc
+    except (ValueError, RecursionError, MemoryError, TypeError) as exc:  # defensive
+        raise SceneFileError("The scene list could not be read: it is not a plain list of "
+                             "scenes.") from exc
     if isinstance(data, list):
         data = {"scenes": data}
     if not isinstance(data, Mapping) or not isinstance(data.get("scenes"), list):

@@ -9,11 +9,18 @@ How a file is found without rebuilding it: the caller passes an *input key* (the
 tables' hashes, the builder's format version, the extent…). An index maps that key to the file
 name ``<prefix>-<sha256 of the content>[:16].json``. A file is used only if it exists and its
 content still hashes to its name (checked once per process); otherwise it is rebuilt. Builds
-hold an exclusive lock (a thread lock plus ``flock`` on ``static/.lock``), so concurrent
+hold an exclusive lock (a thread lock plus ``flock`` on a lock file), so concurrent
 sessions and server processes never race or serve half-written files (writes go to a temporary
 file that is renamed into place). When a prefix gets a new file, older files of that prefix
 are removed. Run ``python -m explorer.static_geo`` to pre-generate the usual maps at deploy
 time (read-only or multi-replica deployments).
+
+The served folder holds nothing but content-hashed ``.json`` files: the index, the lock and
+temporary files live in a sibling folder (``.static-meta``), so no dotfile is ever served.
+The folder is bounded, because every distinct extent or selection in a link makes a file:
+after each build the least recently used files are evicted until the folder is under
+``HEE_STATIC_MAX_MB`` (default 256 MB) and ``HEE_STATIC_MAX_FILES`` (default 400) files.
+An evicted file is rebuilt on its next use.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -36,13 +44,31 @@ from loaders.paths import REPO_ROOT
 URL_PREFIX = "app/static"
 INDEX = ".index.json"
 _HASH_LEN = 16
+LOCK = ".lock"
 _thread_lock = threading.RLock()
 _verified: dict[str, float] = {}
+#: file name -> last time this process handed it out (for least-recently-used eviction)
+_last_used: dict[str, float] = {}
+_SERVED = re.compile(r"^[A-Za-z0-9_.-]+-[0-9a-f]{16}\.json$")
 
 
 def static_dir() -> Path:
     """The served folder; ``HEE_STATIC_DIR`` lets tests use a temporary one."""
     return Path(os.environ.get("HEE_STATIC_DIR", REPO_ROOT / "static"))
+
+
+def meta_dir(folder: Path | None = None) -> Path:
+    """The unserved sibling folder holding the index, the lock and temporary files."""
+    folder = folder or static_dir()
+    return folder.parent / f".{folder.name}-meta"
+
+
+def max_bytes() -> int:
+    return int(float(os.environ.get("HEE_STATIC_MAX_MB", "256")) * 1_000_000)
+
+
+def max_files() -> int:
+    return int(os.environ.get("HEE_STATIC_MAX_FILES", "400"))
 
 
 def url(name: str, base_url_path: str = "") -> str:
@@ -71,6 +97,8 @@ def _locked(folder: Path) -> Iterator[None]:
     from the same process on a new file descriptor would wait for itself forever.
     """
     folder.mkdir(parents=True, exist_ok=True)
+    meta = meta_dir(folder)
+    meta.mkdir(parents=True, exist_ok=True)
     with _thread_lock:
         depth = getattr(_depth, "n", 0)
         _depth.n = depth + 1
@@ -78,7 +106,7 @@ def _locked(folder: Path) -> Iterator[None]:
             if depth:
                 yield
                 return
-            with open(folder / ".lock", "a+") as fh:
+            with open(meta / LOCK, "a+") as fh:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
                 try:
                     yield
@@ -93,7 +121,7 @@ _index_cache: dict[str, tuple[float, dict]] = {}
 
 def _read_index(folder: Path) -> dict[str, dict]:
     """digest -> {"file": name, "meta": {...}} (re-read only when the file changed)."""
-    path = folder / INDEX
+    path = meta_dir(folder) / INDEX
     try:
         mtime = path.stat().st_mtime
         cached = _index_cache.get(str(path))
@@ -110,8 +138,9 @@ def _read_index(folder: Path) -> dict[str, dict]:
     return dict(index)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+def _write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
+    """Write to a temporary file (in the unserved folder) and rename it into place."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=tmp_dir or path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -143,7 +172,9 @@ def is_valid(path: Path) -> bool:
 def _known(folder: Path, digest: str) -> tuple[str, dict] | None:
     entry = _read_index(folder).get(digest)
     if entry and is_valid(folder / str(entry.get("file"))):
-        return str(entry["file"]), dict(entry.get("meta") or {})
+        name = str(entry["file"])
+        _last_used[name] = time.time()
+        return name, dict(entry.get("meta") or {})
     return None
 
 
@@ -173,10 +204,12 @@ def ensure_meta(prefix: str, key: Sequence[str],
         name = f"{prefix}-{content_hash(data)}.json"
         path = folder / name
         if not is_valid(path):
-            _write_atomic(path, data)
+            _write_atomic(path, data, meta_dir(folder))
             _verified.pop(str(path), None)
+        now = time.time()
+        _last_used[name] = now
         index = _read_index(folder)
-        index[digest] = {"file": name, "meta": meta}
+        index[digest] = {"file": name, "meta": meta, "used": now}
         # forget and remove superseded files of the same prefix
         stale = {k for k, v in index.items()
                  if v["file"] != name and _prefix_of(v["file"]) == prefix}
@@ -190,8 +223,58 @@ def ensure_meta(prefix: str, key: Sequence[str],
                     and other.name not in current:
                 with contextlib.suppress(OSError):
                     other.unlink()
-        _write_atomic(folder / INDEX, json.dumps(index, indent=0, sort_keys=True).encode())
+        _evict(folder, index, keep=name)
+        _write_atomic(meta_dir(folder) / INDEX,
+                      json.dumps(index, indent=0, sort_keys=True).encode())
         return name, dict(meta)
+
+
+def _used(entry: dict, path: Path) -> float:
+    name = str(entry.get("file"))
+    stamps = [_last_used.get(name, 0.0), float(entry.get("used") or 0.0)]
+    with contextlib.suppress(OSError):
+        stamps.append(path.stat().st_mtime)
+    return max(stamps)
+
+
+def _evict(folder: Path, index: dict[str, dict], keep: str) -> list[str]:
+    """Bound the served folder (caller holds the lock): remove files nobody indexes and
+    dotfiles left by older versions, then the least recently used files until the folder is
+    within :func:`max_bytes` and :func:`max_files`. ``keep`` (just built) always stays."""
+    removed: list[str] = []
+    indexed = {str(v.get("file")) for v in index.values()}
+    for path in folder.iterdir():
+        if path.name == keep or not path.is_file():
+            continue
+        if path.name.startswith(".") or (path.name not in indexed and _SERVED.match(path.name)):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path.name)
+    by_file: dict[str, list[str]] = {}
+    for digest, entry in index.items():
+        by_file.setdefault(str(entry.get("file")), []).append(digest)
+    sizes: dict[str, int] = {}
+    for name in list(by_file):
+        try:
+            sizes[name] = (folder / name).stat().st_size
+        except OSError:  # gone: forget it
+            for digest in by_file.pop(name):
+                index.pop(digest, None)
+    total = sum(sizes.values())
+    order = sorted((n for n in by_file if n != keep),
+                   key=lambda n: max(_used(index[d], folder / n) for d in by_file[n]))
+    for name in order:
+        if total <= max_bytes() and len(by_file) <= max_files():
+            break
+        with contextlib.suppress(OSError):
+            (folder / name).unlink()
+        removed.append(name)
+        total -= sizes.get(name, 0)
+        for digest in by_file.pop(name):
+            index.pop(digest, None)
+        _verified.pop(str(folder / name), None)
+        _last_used.pop(name, None)
+    return removed
 
 
 def _prefix_of(name: str) -> str:

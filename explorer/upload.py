@@ -20,18 +20,28 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import io
 import math
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from explorer import text as plain_text
+
 MAX_BYTES = 10 * 1024 * 1024
+#: Shape limits, checked on the raw text before any per-column work (see :func:`_limits`).
+#: Real indicator files have a code, a value and a few more columns; England has 35,672
+#: LSOAs (2021).
+MAX_COLUMNS = 100
+MAX_LINE_CHARS = 10_000
+MAX_ROWS = 100_000
+MAX_CELLS = 1_500_000
 SOURCE = "Uploaded by the user, not verified"
 MAX_LISTED = 10
 MIN_COVERAGE = 0.9
@@ -203,19 +213,71 @@ def _decode(data: bytes) -> str:
                     "'CSV UTF-8 (Comma delimited)' and upload it again.") from exc
 
 
+_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _limits(text: str) -> None:
+    """Size limits checked on the raw text, before any per-row or per-column work: a file
+    with 100,000 columns or one 5 MB line is refused in milliseconds, not minutes."""
+    lines = text.split("\n")
+    if len(lines) > MAX_ROWS + 50:
+        raise _Stop(f"The file has {len(lines):,} lines; the limit is {MAX_ROWS:,} rows. "
+                    "Upload a smaller area or fewer rows.")
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise _Stop(f"Line {number} is {len(line):,} characters long; the limit is "
+                        f"{MAX_LINE_CHARS:,}. Is this a CSV of area codes and values?")
+    header = next((ln for ln in lines if ln.strip()), "")
+    columns = header.count(",") + 1
+    if columns > MAX_COLUMNS:
+        raise _Stop(f"The header row has {columns:,} columns; the limit is {MAX_COLUMNS}. "
+                    "Keep only the code and value columns.")
+    cells = columns * sum(1 for ln in lines if ln.strip())
+    if cells > MAX_CELLS:
+        raise _Stop(f"The file has about {cells:,} cells; the limit is {MAX_CELLS:,}. Keep "
+                    "only the code and value columns.")
+
+
+def _header(row: list[str], rows: list[list[str]]) -> tuple[list[str], list[int]]:
+    """Clean header names -> (names, positions kept). A nameless column that holds no data
+    (a trailing comma) is dropped; a nameless column with data, or two columns with one
+    name, stops the check."""
+    names = [plain_text.clean(c) for c in row]
+    keep: list[int] = []
+    for pos, name in enumerate(names):
+        if name:
+            keep.append(pos)
+            continue
+        if any(pos < len(r) and r[pos].strip() for r in rows):
+            raise _Stop(f"Column {pos + 1} of the header row has no name. Give every column "
+                        "a name in the first row (e.g. 'code,value').")
+    kept = [names[i] for i in keep]
+    seen: dict[str, int] = {}
+    for name in kept:
+        seen[name.lower()] = seen.get(name.lower(), 0) + 1
+    dups = [n for n in dict.fromkeys(kept) if seen[n.lower()] > 1]
+    if dups:
+        raise _Stop(f"Two or more columns are called {plain_text.listed(dups)}; give each "
+                    "column its own name.")
+    return kept, keep
+
+
 def _read(data: bytes) -> pd.DataFrame:
     if len(data) > MAX_BYTES:
         raise _Stop(f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
                     f"{MAX_BYTES // 1024 // 1024} MB. Keep only the code and value columns, "
                     "or upload a smaller area.")
-    if not data.strip():
-        raise _Stop("The file is empty.")
     text = _decode(data)
+    if not text.strip():
+        raise _Stop("The file is empty (it holds no text, only blank space).")
     if "\x00" in text:
         raise _Stop("The file contains binary data; is it an Excel workbook (.xlsx) renamed "
                     "to .csv? Save it from Excel as 'CSV UTF-8'.")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    header = lines[0]
+    # every line break Python knows (form feed, NEL, U+2028 …) ends a row, as it does for
+    # the user's editor; the csv module alone would glue such rows into one
+    text = _BREAKS.sub("\n", text.replace("\r\n", "\n"))
+    _limits(text)
+    header = next(ln for ln in text.split("\n") if ln.strip())
     commas = header.count(",")
     semis, tabs = header.count(";"), header.count("\t")
     if commas == 0 and (semis or tabs):
@@ -226,33 +288,43 @@ def _read(data: bytes) -> pd.DataFrame:
     if commas == 0:
         raise _Stop("The file has only one column. It needs an area code column and a value "
                     "column, separated by commas, with a header row (e.g. 'code,value').")
+    reader = csv.reader(io.StringIO(text), skipinitialspace=True, strict=False)
+    head: list[str] | None = None
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    longer: list[int] = []
+    shorter: list[int] = []
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                         skip_blank_lines=True, skipinitialspace=True)
-    except pd.errors.ParserError as exc:
-        found = re.search(r"line (\d+), saw (\d+)", str(exc))
-        detail = (f" Line {found.group(1)} has {found.group(2)} fields, more than the header."
-                  if found else "")
-        raise _Stop("The file could not be read as a table." + detail + " Check for commas "
-                    "inside values (put such values in double quotes).") from exc
-    except (csv.Error, ValueError) as exc:
-        raise _Stop(f"The file could not be read as a table ({exc}).") from exc
-    df.columns = [str(c).strip() for c in df.columns]
-    # file line of each row: header is line 1 and blank lines were skipped
-    df.index = _file_lines(text)[: len(df)]
-    # rows of empty cells only (",,," left by spreadsheets) are not data
-    df = df[df.apply(lambda col: col.astype(str).str.strip() != "").any(axis=1)]
-    if df.empty:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue  # blank lines and rows of empty cells (",,,") are not data
+            if head is None:
+                head = row
+                continue
+            if len(row) > len(head):
+                longer.append(reader.line_num)
+            elif len(row) < len(head):
+                shorter.append(reader.line_num)
+            rows.append(row)
+            numbers.append(reader.line_num)
+    except csv.Error as exc:
+        raise _Stop(f"The file could not be read as a table (line {reader.line_num}: "
+                    f"{plain_text.shorten(exc, 80)}). Check the quotes around values.") from exc
+    if head is None:
+        raise _Stop("The file holds only empty cells: it needs a header row (e.g. "
+                    "'code,value') and a row per area.")
+    if longer:
+        raise _Stop(f"Some rows have more fields than the header ({_lines(longer)}). Check "
+                    "for commas inside values (put such values in double quotes).")
+    if shorter:
+        raise _Stop(f"Some rows have fewer fields than the header ({_lines(shorter)}). Every "
+                    "row needs a value (or an empty cell) for every column.")
+    if not rows:
         raise _Stop("The file has a header row but no data rows.")
-    if len(set(df.columns)) != len(df.columns):
-        raise _Stop("Two columns have the same name; give each column its own name.")
+    names, keep = _header(head, rows)
+    df = pd.DataFrame([[r[i] for i in keep] for r in rows], columns=names, index=numbers,
+                      dtype=str)
     return df
-
-
-def _file_lines(text: str) -> list[int]:
-    """1-based file line numbers of the data rows (after the header, skipping blanks)."""
-    numbers = [i for i, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
-    return numbers[1:]
 
 
 # --------------------------------------------------------------------------------------
@@ -403,20 +475,54 @@ def check_upload(data: bytes, *, name: str = "", filename: str = "",
     frame = _values(df, codes, value_col, numerator_col, denominator_col, result)
     if result.errors or level is None:
         return result
-    title = " ".join(name.split())[:80] or title_from_filename(filename)
+    title = safe_name(name, 80) or title_from_filename(filename)
     frame = frame.set_index("code")
     frame.index.name = "code"
     notes = tuple(result.warnings)
     result.indicator = UserIndicator(
         id=f"user-{uuid.uuid4().hex[:8]}", name=title, level=level, frame=frame,
-        filename=filename[:120], unit=" ".join(unit.split())[:30], polarity=polarity,
+        filename=safe_name(filename, 120), unit=safe_name(unit, 30), polarity=polarity,
         notes=notes)
     return result
 
 
+_UNSAFE_NAME = re.compile(r"[^\w\s.,;:()%/&+'’<>=\-–—]")
+
+
+def safe_name(text: str, limit: int) -> str:
+    """A user-typed name (indicator, unit, file) as plain words: one line, no control
+    characters, none of the Markdown characters ``[ ] ! * _ ` $ | ~ # \\ @`` (no link or
+    image can be formed, wherever the name is shown; pages escape it as well) and no leading
+    formula sign (``= + - @``); at most ``limit`` characters. ``<``, ``>`` and ``=`` stay
+    inside a name ("aged <65", "BMI >= 30")."""
+    cleaned = _UNSAFE_NAME.sub(" ", plain_text.clean(text).replace("_", " "))
+    cleaned = " ".join(cleaned.split()).lstrip("=+-–—;:,. ")
+    return cleaned[:limit].strip()
+
+
 def title_from_filename(filename: str) -> str:
-    stem = re.sub(r"\.[A-Za-z0-9]+$", "", filename or "").replace("_", " ").strip()
-    return (stem or "My indicator")[:80]
+    stem = re.sub(r"\.[A-Za-z0-9]+$", "", filename or "")
+    return safe_name(stem, 80) or "My indicator"
+
+
+#: Checks remembered per session (see :func:`check_once`).
+MAX_REMEMBERED = 8
+
+
+def check_once(cache: MutableMapping[str, CheckResult], data: bytes, **options: Any,
+               ) -> CheckResult:
+    """:func:`check_upload`, run once per file content and options: Streamlit reruns the
+    page on every click while the file stays in the uploader, and a large file must not be
+    checked again each time. ``cache`` is the caller's per-session dict (never shared
+    between sessions); it keeps the last few results."""
+    key = hashlib.sha256(data).hexdigest() + "|" + repr(sorted(options.items()))
+    if key in cache:
+        return cache[key]
+    result = check_upload(data, **options)
+    while len(cache) >= MAX_REMEMBERED:
+        cache.pop(next(iter(cache)))
+    cache[key] = result
+    return result
 
 
 def _check_columns(df: pd.DataFrame, code: str | None, value: str | None,

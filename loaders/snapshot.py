@@ -16,16 +16,48 @@ import pyarrow.parquet as pq
 from loaders.paths import snapshot_dir
 from loaders.schema import SnapshotError
 
+#: Fields every table record of the manifest must carry (captions, the sources page,
+#: exports and the static-file keys read them).
+REQUIRED_FIELDS: tuple[str, ...] = ("publisher", "dataset", "vintage", "licence",
+                                    "attribution", "url", "file", "rows", "inputs")
+#: A manifest is a few hundred KB; a much bigger file is not one.
+MAX_MANIFEST_BYTES = 20_000_000
+
 
 @functools.cache
 def manifest() -> dict:
+    """The snapshot's manifest, checked once: a damaged file (random bytes, no tables,
+    missing fields) raises :class:`SnapshotError` naming manifest.json, never a KeyError or
+    UnicodeDecodeError deep inside a page."""
     path = snapshot_dir() / "manifest.json"
     try:
-        return json.loads(path.read_text())
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise SnapshotError("manifest", path, "far too large to be a manifest")
+        data = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError as exc:
         raise SnapshotError("manifest", path, "file not found") from exc
-    except (OSError, json.JSONDecodeError) as exc:
-        raise SnapshotError("manifest", path, f"unreadable ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise SnapshotError("manifest", path, "unreadable (not UTF-8 text)") from exc
+    except (OSError, ValueError, RecursionError) as exc:
+        raise SnapshotError("manifest", path, f"unreadable ({type(exc).__name__})") from exc
+    _check_manifest(data, path)
+    return data
+
+
+def _check_manifest(data: object, path) -> None:
+    if not isinstance(data, dict) or not isinstance(data.get("tables"), dict) \
+            or not data["tables"]:
+        raise SnapshotError("manifest", path, "it lists no tables")
+    for name, rec in data["tables"].items():
+        if not isinstance(rec, dict):
+            raise SnapshotError("manifest", path, f"the entry of table '{name}' is damaged")
+        missing = [f for f in REQUIRED_FIELDS if f not in rec]
+        if missing:
+            raise SnapshotError("manifest", path, f"the entry of table '{name}' lacks "
+                                f"{', '.join(missing)}")
+        if not isinstance(rec["inputs"], list) or not all(
+                isinstance(i, dict) and "path" in i for i in rec["inputs"]):
+            raise SnapshotError("manifest", path, f"the inputs of table '{name}' are damaged")
 
 
 def source(name: str) -> dict:
@@ -41,6 +73,7 @@ def caption(name: str) -> str:
     """A one-line source caption for charts and exports."""
     rec = source(name)
     return f"Source: {rec['publisher']}, {rec['dataset']} ({rec['vintage']}). {rec['licence']}."
+
 
 
 @functools.cache

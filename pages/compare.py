@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import state as url_state
+from explorer import text as plain_text
 from explorer.charts import pct
 from explorer.compare import (
     best_in,
@@ -30,8 +31,9 @@ from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
 require_app_frame()
 
 PAGE = "compare"
-CONFIDENCE = {"95": 0.95, "99.8": 0.998}
-PERIODS = {"own": "Place's own figure", "latest": "Latest period"}
+CONFIDENCE = url_state.CONFIDENCE_LEVELS
+PERIODS = url_state.PERIOD_CHOICES
+P, CI, PER = url_state.PLACES, url_state.CONFIDENCE, url_state.PERIOD
 
 
 def _valid_places(ids: list[str]) -> list[str]:
@@ -42,45 +44,49 @@ def _valid_places(ids: list[str]) -> list[str]:
         names = []
         for b in bad:
             sug = registry().suggest(b, 3)
-            names.append(f"'{b}'" + (f" (did you mean {', '.join(sug)}?)" if sug else ""))
+            names.append(url_state.quote(b) + (f" (did you mean {', '.join(sug)}?)" if sug
+                                               else ""))
+        shown = "; ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         st.session_state["_compare_bad"] = (
-            f"Unknown place(s) in the link: {', '.join(names)}. Showing the others.")
+            f"Unknown place(s) in the link: {shown}. Showing the others.")
     if not good:
         raise url_state.InvalidValue("no known place")
     return good
 
 
 st.session_state.pop("_compare_bad", None)
-seed(PAGE, validators={"p": _valid_places,
-                       "ci": url_state.choice(CONFIDENCE, "confidence level"),
-                       "per": url_state.choice(PERIODS, "period choice")},
-     defaults={"p": list(DEFAULT_COMPARISON), "ci": "95", "per": "own"})
+seed(PAGE, validators={P: _valid_places,
+                       CI: url_state.allowed(CI, "confidence level"),
+                       PER: url_state.allowed(PER, "period choice")},
+     defaults={P: list(DEFAULT_COMPARISON), CI: url_state.DEFAULT_CONFIDENCE,
+               PER: url_state.DEFAULT_PERIOD})
 # a place sent here by another page (map "Compare" button)
 for pid in st.session_state.pop("compare_add", []):
-    current = st.session_state.get(widget_key("p"), [])
+    current = st.session_state.get(widget_key(P), [])
     if pid not in current:
-        st.session_state[widget_key("p")] = [*current, pid][-4:]
+        st.session_state[widget_key(P)] = [*current, pid][-4:]
 
 st.title("Compare places")
 show_messages()
 if "_compare_bad" in st.session_state:
-    st.warning(st.session_state["_compare_bad"], icon=":material/travel_explore:")
+    st.warning(plain_text.escape_markdown(st.session_state["_compare_bad"]),
+               icon=":material/travel_explore:")
 
-with guard("The comparison"):
+with guard("The comparison", essential=True):
     top = st.columns([4, 1, 1, 1])
     ids = top[0].multiselect(
         "Places (two to four)", place_options(PLACE_KINDS)
-        + list(st.session_state.get("custom_places", {})), key=widget_key("p"),
+        + list(st.session_state.get("custom_places", {})), key=widget_key(P),
         format_func=place_label, max_selections=4,
         help="Towns are sets of wards or built-up areas; former districts are the pre-2023 "
              "Cumbrian districts. Type to search.")
-    conf_key = top[1].radio("Confidence", list(CONFIDENCE), key=widget_key("ci"),
+    conf_key = top[1].radio("Confidence", list(CONFIDENCE), key=widget_key(CI),
                             format_func=lambda k: f"{k}%", horizontal=True)
     prefer = top[2].radio(
-        "Period", list(PERIODS), key=widget_key("per"), format_func=PERIODS.get,
+        "Period", list(PERIODS), key=widget_key(PER), format_func=PERIODS.get,
         help="Former districts (Allerdale, Eden…): the latest period with the place's own "
              "published figure, or the latest period even if only a larger area has it.")
-    state = {"p": ids, "ci": conf_key, "per": prefer}
+    state = {P: ids, CI: conf_key, PER: prefer}
     publish(state)
     with top[3]:
         copy_link(PAGE, state)
@@ -89,7 +95,7 @@ with guard("The comparison"):
         st.stop()
     places = [resolve(i) for i in ids]
     st.page_link("pages/provision.py", label="Is care where need is? GP payments against need",
-                 icon=":material/balance:", query_params={"p": ids[0]})
+                 icon=":material/balance:", query_params={P: ids[0]})
     confidence = CONFIDENCE[conf_key]
     england = profile(registry().get("england"), 2019)
     profiles = [profile(p, 2019) for p in places]
@@ -98,7 +104,7 @@ with guard("The comparison"):
 
     st.subheader("In brief")
     for sentence in summary_sentences(profiles, england, ind_rows):
-        st.markdown(f"- {sentence}")
+        st.markdown(f"- {plain_text.escape_markdown(sentence)}")  # names may be user text
 
     st.subheader("Residents in England's most deprived 20% of neighbourhoods (Core20)")
     cols = st.columns(len(profiles) + 1)
@@ -122,10 +128,10 @@ with guard("The deprivation profile"):
             if not vplaces:
                 continue
             show(decile_figure([profile(p, vintage) for p in vplaces], vintage), PAGE,
-                 {"p": ids}, subheader=False)
+                 {P: ids}, subheader=False)
 
 with guard("The domains"):
-    show(domain_figure(profiles, places), PAGE, {"p": ids}, column_config={
+    show(domain_figure(profiles, places), PAGE, {P: ids}, column_config={
         "Score": st.column_config.NumberColumn(format="%.3f"),
         "National percentile": st.column_config.NumberColumn(format="%.0f")})
 

@@ -29,33 +29,33 @@ def _first_known(ids: list[str]) -> list[str]:
     known = set(place_options(PLACE_KINDS)) | set(st.session_state.get("custom_places", {}))
     good = [i for i in ids if i in known]
     if not good:
-        raise url_state.InvalidValue(f"unknown place '{ids[0]}'")
-    return good[:1]
+        raise url_state.InvalidValue(f"unknown place {url_state.quote(ids[0])}")
+    return good[0]  # the Place selectbox's value
 
 
-seed(PAGE, validators={"p": _first_known, "view": url_state.choice(VIEWS, "view"),
-                       "ci": url_state.choice(("95", "99.8"), "confidence level")},
-     defaults={"p": ["blackpool"], "view": "card", "ci": "95"})
+P, VIEW, CI = url_state.PLACES, url_state.VIEW, url_state.CONFIDENCE
+seed(PAGE, validators={P: _first_known, VIEW: url_state.choice(VIEWS, "view"),
+                       CI: url_state.allowed(CI, "confidence level")},
+     defaults={P: "blackpool", VIEW: "card", CI: url_state.DEFAULT_CONFIDENCE})
 st.title("CORE20PLUS5")
 show_messages()
 
-with guard("The CORE20PLUS5 card"):
+with guard("The CORE20PLUS5 card", essential=True):
     cols = st.columns([3, 2, 1])
     options = place_options(PLACE_KINDS)
-    current = (st.session_state.get(widget_key("p")) or ["blackpool"])[0]
-    place_id = cols[0].selectbox("Place", options, index=options.index(current)
-                                 if current in options else 0, format_func=place_label)
-    view = cols[1].segmented_control("View", list(VIEWS), key=widget_key("view"),
+    if st.session_state.get(widget_key(P)) not in options:
+        st.session_state[widget_key(P)] = "blackpool"
+    place_id = cols[0].selectbox("Place", options, key=widget_key(P), format_func=place_label)
+    view = cols[1].segmented_control("View", list(VIEWS), key=widget_key(VIEW),
                                      format_func=VIEWS.get) or "card"
-    ci = cols[2].radio("Confidence", ["95", "99.8"], key=widget_key("ci"),
+    ci = cols[2].radio("Confidence", list(url_state.CONFIDENCES), key=widget_key(CI),
                        format_func=lambda k: f"{k}%", horizontal=True)
-    st.session_state[widget_key("p")] = [place_id]
-    publish({"p": [place_id], "view": view, "ci": ci})
-    copy_link(PAGE, {"p": [place_id], "view": view, "ci": ci})
+    publish({P: [place_id], VIEW: view, CI: ci})
+    copy_link(PAGE, {P: [place_id], VIEW: view, CI: ci})
     place = resolve(place_id)
     st.page_link("pages/provision.py", label="Is care where need is? GP payments against need",
-                 icon=":material/balance:", query_params={"p": place_id})
-    conf = 0.998 if ci == "99.8" else 0.95
+                 icon=":material/balance:", query_params={P: place_id})
+    conf = url_state.confidence_level(ci)
     c = card(place, conf)
 
     if view == "card":
@@ -112,7 +112,7 @@ with guard("The CORE20PLUS5 card"):
         exports.downloads(f"core20plus5-{place.id}", export,
                           f"CORE20PLUS5 indicators for {place.name}",
                           sorted({caption(i) for i in frame["indicator_id"]}), PAGE,
-                          {"p": [place_id], "view": view, "ci": ci})
+                          {P: [place_id], VIEW: view, CI: ci})
     st.caption("Compared with England by the Fingertips rule on the interval shown: computed "
                "Wilson intervals at the chosen level, published intervals (95%) as published, "
                "Fingertips' own labels as published. Values marked 'taken from' are a "

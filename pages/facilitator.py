@@ -13,6 +13,7 @@ import streamlit as st
 
 from explorer import brief, scenes
 from explorer import notes as notes_model
+from explorer import state as url_state
 from explorer.notes import escape_markdown
 from explorer.places import DEFAULT_COMPARISON
 from ui import notes, present, share, user_data
@@ -68,8 +69,8 @@ def _deck_from_frame(frame: pd.DataFrame, title: str) -> tuple[scenes.SceneDeck 
 
 deck = present.deck()
 number = deck.clamp(st.session_state.pop(PLAYER, None) or present.scene_number() or 1)
-if st.query_params.get("scene") != str(number):
-    st.query_params["scene"] = str(number)
+if st.query_params.get(url_state.SCENE) != str(number):
+    st.query_params[url_state.SCENE] = str(number)
 scene = deck.scene(number)
 
 st.title("Facilitator")
@@ -251,12 +252,12 @@ with tab_brief, guard("The place brief"):
     st.caption("A single HTML file for a place or a comparison: the key charts, the summary, "
                "the numbers, sources and licences, and the link back to the live view. It "
                "works offline and can be e-mailed.")
-    defaults = [p for p in scene.state.get("p", DEFAULT_COMPARISON)
+    defaults = [p for p in scene.state.get(url_state.PLACES, DEFAULT_COMPARISON)
                 if p in set(place_options(PLACE_KINDS))] or list(DEFAULT_COMPARISON)
     ids = st.multiselect("Places (one to four)", place_options(PLACE_KINDS), default=defaults,
                          format_func=place_label, max_selections=brief.MAX_PLACES,
                          key=f"brief_places_{number}")
-    brief_link = share.full_link("compare", {"p": ids})
+    brief_link = share.full_link("compare", {url_state.PLACES: ids})
     if ids and st.button("Prepare the brief", icon=":material/description:"):
         with st.spinner("Drawing the charts…"):
             html_doc = brief.place_brief_html([resolve(i) for i in ids], brief_link,

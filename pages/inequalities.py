@@ -21,41 +21,42 @@ from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
 require_app_frame()
 
 PAGE = "inequalities"
-GROUPINGS = ("decile", "quintile")
+GROUPINGS = url_state.GROUPINGS
+P, IND, GRP, CI = url_state.PLACES, url_state.INDICATOR, url_state.GROUPING, url_state.CONFIDENCE
 
 
 def _one_place(ids: list[str]) -> list[str]:
     good = [i for i in ids if i in set(place_options(PLACE_KINDS))]
     if not good:
-        raise url_state.InvalidValue(f"unknown place '{ids[0]}'")
-    return good[:1]
+        raise url_state.InvalidValue(f"unknown place {url_state.quote(ids[0])}")
+    return good[0]  # the Place selectbox's value
 
 
 indicator_names = gradient_indicators()
-seed(PAGE, validators={"p": _one_place, "ind": url_state.choice(indicator_names, "indicator"),
-                       "grp": url_state.choice(GROUPINGS, "grouping"),
-                       "ci": url_state.choice(("95", "99.8"), "confidence level")},
-     defaults={"p": ["lsc-north-cumbria"], "ind": "qof-copd", "grp": "decile", "ci": "95"})
+seed(PAGE, validators={P: _one_place, IND: url_state.choice(indicator_names, "indicator"),
+                       GRP: url_state.allowed(GRP),
+                       CI: url_state.allowed(CI, "confidence level")},
+     defaults={P: "lsc-north-cumbria", IND: "qof-copd", GRP: "decile",
+               CI: url_state.DEFAULT_CONFIDENCE})
 st.title("Inequalities within a place")
 show_messages()
 
-with guard("The deprivation gradient"):
+with guard("The deprivation gradient", essential=True):
     cols = st.columns([3, 3, 2, 1])
     options = place_options(PLACE_KINDS)
-    current = (st.session_state.get(widget_key("p")) or ["lsc-north-cumbria"])[0]
-    place_id = cols[0].selectbox("Place", options, index=options.index(current)
-                                 if current in options else 0, format_func=place_label)
-    st.session_state[widget_key("p")] = [place_id]
-    ind = cols[1].selectbox("Indicator", list(indicator_names), key=widget_key("ind"),
+    if st.session_state.get(widget_key(P)) not in options:
+        st.session_state[widget_key(P)] = "lsc-north-cumbria"
+    place_id = cols[0].selectbox("Place", options, key=widget_key(P), format_func=place_label)
+    ind = cols[1].selectbox("Indicator", list(indicator_names), key=widget_key(IND),
                             format_func=indicator_names.get)
-    grouping = cols[2].segmented_control("Groups", GROUPINGS, key=widget_key("grp"),
+    grouping = cols[2].segmented_control("Groups", GROUPINGS, key=widget_key(GRP),
                                          format_func=str.title) or "decile"
-    ci = cols[3].radio("Confidence", ["95", "99.8"], key=widget_key("ci"),
+    ci = cols[3].radio("Confidence", list(url_state.CONFIDENCES), key=widget_key(CI),
                        format_func=lambda k: f"{k}%")
-    publish({"p": [place_id], "ind": ind, "grp": grouping, "ci": ci})
-    copy_link(PAGE, {"p": [place_id], "ind": ind, "grp": grouping, "ci": ci})
+    publish({P: [place_id], IND: ind, GRP: grouping, CI: ci})
+    copy_link(PAGE, {P: [place_id], IND: ind, GRP: grouping, CI: ci})
     place = resolve(place_id)
-    conf = 0.998 if ci == "99.8" else 0.95
+    conf = url_state.confidence_level(ci)
     g = any_gradient(ind, place, grouping, conf)
     sentence = gradient_sentence(g)
     st.subheader(sentence)
@@ -93,7 +94,7 @@ with guard("The deprivation gradient"):
             c: st.column_config.NumberColumn(format="percent")
             for c in ("Value", f"Lower {label}", f"Upper {label}")})
     exports.downloads(f"gradient-{ind}-{place.id}", twin, sentence, [source], PAGE,
-                      {"p": [place_id], "ind": ind, "grp": grouping, "ci": ci}, chart=chart)
+                      {P: [place_id], IND: ind, GRP: grouping, CI: ci}, chart=chart)
 
 with guard("Life expectancy"):
     st.subheader("Life expectancy at birth")

@@ -27,11 +27,12 @@ from ui.widgets import REGION_KINDS, place_options, region_picker, vintage_picke
 require_app_frame()
 
 PAGE = "overview"
+R, V = url_state.REGION, url_state.VINTAGE
 MAX_BARS = 45
 
-seed(PAGE, validators={"r": url_state.choice(place_options(REGION_KINDS), "region"),
-                       "v": url_state.choice(VINTAGES, "vintage")},
-     defaults={"r": DEFAULT_REGION, "v": 2019})
+seed(PAGE, validators={R: url_state.choice(place_options(REGION_KINDS), "region"),
+                       V: url_state.choice(VINTAGES, "vintage")},
+     defaults={R: DEFAULT_REGION, V: 2019})
 
 st.title("Where is deprivation concentrated?")
 show_messages()
@@ -42,10 +43,15 @@ with guard("The region overview"):
         region = region_picker()
     with right:
         vintage = vintage_picker()
-    publish({"r": region.id, "v": vintage})
-    copy_link(PAGE, {"r": region.id, "v": vintage})
+    publish({R: region.id, V: vintage})
+    copy_link(PAGE, {R: region.id, V: vintage})
 
     prof, england = headline(region, vintage)
+    if prof.core20_share is None or not prof.population:  # e.g. an ICB without IoD2025 areas
+        st.info(f"No IoD{vintage} figures for {region.name}: none of its neighbourhoods is in "
+                f"the IoD{vintage} data. Choose the other vintage or another region.",
+                icon=":material/info:")
+        st.stop()
     table = region_table(region, vintage)
     source = snapshot.caption(f"iod{vintage}_lsoa{'11' if vintage == 2019 else '21'}")
 
@@ -91,4 +97,4 @@ with guard("The region overview"):
         exports.downloads(
             name=f"core20-{region.id}-iod{vintage}", chart=chart, table=twin,
             title=f"Core20 share of districts and towns in {region.name}, IoD{vintage}",
-            sources=[source], page=PAGE, state={"r": region.id, "v": vintage})
+            sources=[source], page=PAGE, state={R: region.id, V: vintage})

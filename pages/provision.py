@@ -26,17 +26,18 @@ def _one_place(ids: list[str]) -> list[str]:
     known = set(place_options(PLACE_KINDS)) | set(st.session_state.get("custom_places", {}))
     good = [i for i in ids if i in known]
     if not good:
-        raise url_state.InvalidValue(f"unknown place '{ids[0]}'")
-    return good[:1]
+        raise url_state.InvalidValue(f"unknown place {url_state.quote(ids[0])}")
+    return good[0]  # the Place selectbox's value
 
 
 def _money(v: float | None) -> str:
     return "–" if v is None or pd.isna(v) else f"£{v:,.2f}"
 
 
-seed(PAGE, validators={"p": _one_place, "grp": url_state.choice(GROUPINGS, "grouping"),
-                       "yr": url_state.choice(YEAR_KEYS, "year")},
-     defaults={"p": [DEFAULT_PLACE], "grp": "quintile", "yr": YEAR_KEYS[-1]})
+P, GRP, YR = url_state.PLACES, url_state.GROUPING, url_state.YEAR
+seed(PAGE, validators={P: _one_place, GRP: url_state.allowed(GRP, "grouping"),
+                       YR: url_state.choice(YEAR_KEYS, "year")},
+     defaults={P: DEFAULT_PLACE, GRP: "quintile", YR: YEAR_KEYS[-1]})
 st.title("Is care where need is?")
 st.markdown("General practice payments set against need, practice by practice: are practices "
             "serving more deprived patients resourced for it? (The *inverse care law*: good "
@@ -47,18 +48,17 @@ g: pv.Gradient | None = None
 with guard("Need against resource"):
     cols = st.columns([3, 2, 2])
     options = place_options(PLACE_KINDS) + list(st.session_state.get("custom_places", {}))
-    current = (st.session_state.get(widget_key("p")) or [DEFAULT_PLACE])[0]
-    place_id = cols[0].selectbox("Place", options, index=options.index(current)
-                                 if current in options else 0, format_func=place_label,
+    if st.session_state.get(widget_key(P)) not in options:
+        st.session_state[widget_key(P)] = DEFAULT_PLACE
+    place_id = cols[0].selectbox("Place", options, key=widget_key(P), format_func=place_label,
                                  help="England, a region, an ICB or any place: practices "
                                       "with at least half of their registered list living "
                                       "in it.")
-    st.session_state[widget_key("p")] = [place_id]
-    year_key = cols[1].selectbox("Financial year", YEAR_KEYS[::-1], key=widget_key("yr"),
+    year_key = cols[1].selectbox("Financial year", YEAR_KEYS[::-1], key=widget_key(YR),
                                  format_func=lambda k: k.replace("-", "/"))
-    grouping = cols[2].segmented_control("Groups", GROUPINGS, key=widget_key("grp"),
+    grouping = cols[2].segmented_control("Groups", GROUPINGS, key=widget_key(GRP),
                                          format_func=str.title) or "quintile"
-    link_state = {"p": [place_id], "grp": grouping, "yr": year_key}
+    link_state = {P: [place_id], GRP: grouping, YR: year_key}
     publish(link_state)
     copy_link(PAGE, link_state)
     place = resolve(place_id)

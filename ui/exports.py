@@ -1,4 +1,10 @@
-"""Download buttons: CSV with provenance, PNG and SVG of the chart (made offline)."""
+"""Download buttons: CSV with provenance, PNG and SVG of the chart (made offline).
+
+Charts are converted once per run with :func:`explorer.exports.chart_json`, under the lock
+Streamlit holds while it switches Altair's global data transformer, so one session's export
+can never carry another session's data (or lose its own). CSV cells that a spreadsheet
+would run as formulas are defused.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ def downloads(name: str, table: pd.DataFrame, title: str, sources: list[str], pa
         "CSV", exports.csv_with_provenance(table, title, sources, link), f"{name}.csv",
         mime="text/csv", icon=":material/download:", key=f"dl-csv-{name}", on_click="ignore")
     if chart is not None:
-        spec = chart.to_json()
+        spec = exports.chart_json(chart)  # under Streamlit's Altair lock: no mixed data
         # rendered only when clicked (vl-convert takes ~0.5 s per image)
         cols[1].download_button("PNG", functools.partial(_png, spec, footer), f"{name}.png",
                                 mime="image/png", icon=":material/image:",

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from explorer import state as url_state
+from explorer import text as plain_text
 from explorer.places import UnknownPlaceError
 from loaders.schema import SnapshotError
 
@@ -46,16 +48,24 @@ def require_app_frame() -> None:
         st.stop()
 
 
+#: Session key of the sidebar's presentation-mode toggle.
+PRESENT_KEY = url_state.PRESENT
+
+
+def present_in_link() -> bool:
+    """``?present=`` 1/true/yes/on (any case), read by the one flag parser."""
+    return url_state.is_on(st.query_params.get(url_state.PRESENT, ""))
+
+
 def seed_presentation_mode() -> None:
     """``?present=1`` switches presentation mode on; call before the sidebar toggle exists."""
-    if st.query_params.get("present") in ("1", "true"):
-        st.session_state["present"] = True
+    if present_in_link():
+        st.session_state[PRESENT_KEY] = True
 
 
 def presentation_mode() -> bool:
     """Read-only: presentation mode from ``?present=1`` or the sidebar toggle."""
-    return bool(st.session_state.get("present", False)) or \
-        st.query_params.get("present") in ("1", "true")
+    return bool(st.session_state.get(PRESENT_KEY, False)) or present_in_link()
 
 
 def apply_presentation_style() -> None:
@@ -63,19 +73,50 @@ def apply_presentation_style() -> None:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)
 
 
+def snapshot_message(exc: SnapshotError, what: str = "This view") -> str:
+    """The one message for a missing or damaged data file: which file, and the fix."""
+    reason = plain_text.plain(exc.reason, 160)
+    return (f"**{what} is unavailable.** The data file `{exc.path.name}` could not be "
+            f"read ({reason}). Rebuild the bundled data with `make data`.")
+
+
+def show_snapshot_error(exc: SnapshotError, what: str = "This view") -> None:
+    st.error(snapshot_message(exc, what), icon=":material/database:")
+
+
 @contextlib.contextmanager
-def guard(what: str) -> Iterator[None]:
-    """Show a clear message instead of a traceback; the rest of the page keeps working."""
+def guard(what: str, essential: bool = False) -> Iterator[None]:
+    """Show a clear message instead of a traceback; the rest of the page keeps working.
+
+    ``essential=True`` for a block that later blocks depend on (it defines the page's
+    places): when it fails the page stops after the message, instead of every later block
+    failing again with a confusing second error.
+    """
+    failed = False
     try:
         yield
     except SnapshotError as exc:
-        st.error(f"**{what} is unavailable.** The data file `{exc.path.name}` could not be "
-                 f"read ({exc.reason}). Rebuild the bundled data with `make data`.",
-                 icon=":material/database:")
+        failed = True
+        show_snapshot_error(exc, what)
     except UnknownPlaceError as exc:
-        st.warning(str(exc), icon=":material/travel_explore:")
+        failed = True
+        st.warning(plain_text.plain(str(exc), 300), icon=":material/travel_explore:")
     except Exception:
+        failed = True
         log.exception("Unexpected error in %s", what)
         st.error(f"**{what} could not be shown** because of an unexpected error. The rest of "
                  "the app still works; please report this with the link to this view.",
                  icon=":material/error:")
+    if failed and essential:
+        st.stop()
+
+
+def run_page(page: object) -> None:
+    """Run the navigation's page with a named message for a damaged data file anywhere in
+    it, including code outside a :func:`guard` block (pickers built before the page's
+    blocks). ``page`` is what ``st.navigation`` returned."""
+    try:
+        page.run()  # type: ignore[attr-defined]
+    except SnapshotError as exc:
+        log.warning("Snapshot error: %s", exc)
+        show_snapshot_error(exc)

@@ -23,12 +23,14 @@ from explorer.charts import decile_stack, pct
 from explorer.places import DEFAULT_COMPARISON, DEFAULT_REGION, Place, registry
 from explorer.profile import CORE20_DEFINITION, VINTAGES, Profile, profile
 from explorer.state import InvalidValue
-from ui.state import publish, seed, widget_key
+from ui.state import needs_seed, publish, seed, widget_key
 from ui.widgets import place_label, vintage_picker
 
 PAGE = "map"
-DEFAULTS: dict[str, Any] = {"lvl": am.DEFAULT_LEVEL, "v": 2019, "r": DEFAULT_REGION,
-                            "ind": "imd_score", "cls": maps.DEFAULT_SCHEME, "sel": ""}
+LEVEL, VINTAGE, REGION = url_state.LEVEL, url_state.VINTAGE, url_state.REGION
+INDICATOR, CLASSES, SELECTION = url_state.INDICATOR, url_state.CLASSES, url_state.SELECTION
+DEFAULTS: dict[str, Any] = {LEVEL: am.DEFAULT_LEVEL, VINTAGE: 2019, REGION: DEFAULT_REGION,
+                            INDICATOR: "imd_score", CLASSES: maps.DEFAULT_SCHEME, SELECTION: ""}
 #: Extent picker: every kind of place except LSOAs, widest first.
 EXTENT_KINDS = ("country", "region", "sub-region", "icb", "district", "former district", "town",
                 "ward")
@@ -68,21 +70,21 @@ def _extent_options() -> list[str]:
 def _valid_sel(value: Any) -> str:
     text = str(value).strip().upper()
     if not (len(text) == 9 and text[0] == "E" and text[1:].isdigit()):
-        raise InvalidValue(f"'{value}' is not an area code (e.g. E01012673)")
+        raise InvalidValue(f"{url_state.quote(value)} is not an area code (e.g. E01012673)")
     return text
 
 
 def seed_from_url() -> None:
     """First run of the page in a session: the link's settings seed the pickers."""
-    if st.session_state.get("_url_seeded_page") != PAGE:
+    if needs_seed(PAGE, DEFAULTS):
         st.session_state[_SEL_FROM_URL] = True  # a bad selection in a link gets a message
     seed(PAGE, validators={
-        "lvl": url_state.choice(list(am.LEVELS), "map level"),
-        "v": url_state.choice(VINTAGES, "vintage"),
-        "r": url_state.choice(_extent_options(), "map extent"),
-        "ind": url_state.choice([i.id for i in am.indicators()], "indicator"),
-        "cls": url_state.choice(list(maps.SCHEMES), "class scheme"),
-        "sel": _valid_sel,
+        LEVEL: url_state.choice(list(am.LEVELS), "map level"),
+        VINTAGE: url_state.choice(VINTAGES, "vintage"),
+        REGION: url_state.choice(_extent_options(), "map extent"),
+        INDICATOR: url_state.choice([i.id for i in am.indicators()], "indicator"),
+        CLASSES: url_state.choice(list(maps.SCHEMES), "class scheme"),
+        SELECTION: _valid_sel,
     }, defaults=DEFAULTS)
 
 
@@ -90,12 +92,12 @@ def controls() -> MapChoice:
     """The pickers, stacked in the side column: level, vintage, extent, indicator, colours
     (all bound to the URL), and the optional basemap."""
     notes: list[str] = []
-    level = st.radio("Geography", list(am.LEVELS), key=widget_key("lvl"),
+    level = st.radio("Geography", list(am.LEVELS), key=widget_key(LEVEL),
                      format_func=LEVEL_SHORT.get, horizontal=True,
                      help="LSOAs are neighbourhoods of about 1,500 residents. Ward boundaries "
                           "are bundled for the North West only.")
     vintage = vintage_picker()
-    extent_id = st.selectbox("Area shown", _extent_options(), key=widget_key("r"),
+    extent_id = st.selectbox("Area shown", _extent_options(), key=widget_key(REGION),
                              format_func=place_label,
                              help="England, a region, an ICB, a district, a town or a ward. "
                                   "Type to search.")
@@ -106,15 +108,15 @@ def controls() -> MapChoice:
                      f"the North West instead of {extent.name}.")
         extent = registry().get("north-west")
     options = [i.id for i in am.available(geo)]
-    if st.session_state.get(widget_key("ind")) not in options:
-        missing = st.session_state.get(widget_key("ind"))
+    if st.session_state.get(widget_key(INDICATOR)) not in options:
+        missing = st.session_state.get(widget_key(INDICATOR))
         notes.append(f"'{missing}' is not available for {geo.label}; showing the IMD score.")
-        st.session_state[widget_key("ind")] = "imd_score"
-    ind_id = st.selectbox("Indicator", options, key=widget_key("ind"),
+        st.session_state[widget_key(INDICATOR)] = "imd_score"
+    ind_id = st.selectbox("Indicator", options, key=widget_key(INDICATOR),
                           format_func=lambda i: am.get(i).label,
                           help="Deprivation domains (score or national decile), Core20 and "
                                "population.")
-    scheme = st.radio("Colours", list(maps.SCHEMES), key=widget_key("cls"),
+    scheme = st.radio("Colours", list(maps.SCHEMES), key=widget_key(CLASSES),
                       format_func=maps.SCHEMES.get, horizontal=True,
                       help="National deciles: the same colours on every map and page. "
                            "Quantiles in view: tenths of the areas on this map.")
@@ -207,20 +209,20 @@ def update_selection_from_map(choice: MapChoice) -> None:
     st.session_state[_EVENT] = {"objects": current}
     codes = [c for c in current.get(choice.layer_id, []) if c]
     if codes:
-        st.session_state[widget_key("sel")] = codes[0]
+        st.session_state[widget_key(SELECTION)] = codes[0]
     elif last and choice.layer_id in last.get("objects", {}):
-        st.session_state[widget_key("sel")] = ""
+        st.session_state[widget_key(SELECTION)] = ""
 
 
 def valid_selection(choice: MapChoice, view: pd.DataFrame) -> tuple[str | None, str | None]:
     """The selected code if it is on this map, else None and a message for a bad link."""
     from_url = st.session_state.pop(_SEL_FROM_URL, False)
-    sel = (st.session_state.get(widget_key("sel")) or "").strip().upper()
+    sel = (st.session_state.get(widget_key(SELECTION)) or "").strip().upper()
     if not sel:
         return None, None
     if sel in view.index:
         return sel, None
-    st.session_state[widget_key("sel")] = ""
+    st.session_state[widget_key(SELECTION)] = ""
     if not from_url:  # the user changed the level or extent: just let the selection go
         return None, None
     return None, (f"The selected area {sel} in the link is not one of the {choice.geo.plural} "
@@ -228,14 +230,14 @@ def valid_selection(choice: MapChoice, view: pd.DataFrame) -> tuple[str | None, 
 
 
 def _set_sel_from_finder() -> None:
-    st.session_state[widget_key("sel")] = st.session_state.get("map_find") or ""
+    st.session_state[widget_key(SELECTION)] = st.session_state.get("map_find") or ""
 
 
 def _set_sel_from_code() -> None:
     try:
-        st.session_state[widget_key("sel")] = _valid_sel(st.session_state.get("map_code", ""))
+        st.session_state[widget_key(SELECTION)] = _valid_sel(st.session_state.get("map_code", ""))
     except InvalidValue:
-        st.session_state[widget_key("sel")] = ""
+        st.session_state[widget_key(SELECTION)] = ""
 
 
 def finder(choice: MapChoice, view: pd.DataFrame, sel: str | None) -> None:
@@ -260,7 +262,7 @@ def _a(noun: str) -> str:
 
 
 def clear_selection() -> None:
-    st.session_state[widget_key("sel")] = ""
+    st.session_state[widget_key(SELECTION)] = ""
     st.session_state[_ZOOM] = None
     # a new chart key drops the chart's own selection (it cannot be written to)
     st.session_state[_KEY_VERSION] = st.session_state.get(_KEY_VERSION, 0) + 1
@@ -344,13 +346,13 @@ def compare_target(choice: MapChoice, place: Place, view: pd.DataFrame, code: st
 def go_compare(target: Place) -> None:
     """Add the place to the comparison and open the compare page with it in the link."""
     current = list(st.session_state.get("compare_places")
-                   or st.session_state.get(widget_key("p")) or DEFAULT_COMPARISON)
+                   or st.session_state.get(widget_key(url_state.PLACES)) or DEFAULT_COMPARISON)
     ids = [i for i in current if i != target.id][-3:] + [target.id]
     st.session_state["compare_places"] = ids
     st.session_state.setdefault("compare_add", [])
     if target.id not in st.session_state["compare_add"]:
         st.session_state["compare_add"].append(target.id)
-    st.switch_page("pages/compare.py", query_params={"p": ",".join(ids)})
+    st.switch_page("pages/compare.py", query_params={url_state.PLACES: ",".join(ids)})
 
 
 def _profile_rows(prof: Profile) -> pd.DataFrame:
@@ -427,7 +429,7 @@ def side_panel(choice: MapChoice, view: pd.DataFrame, sel: str | None) -> None:
 def table_twin(choice: MapChoice, view: pd.DataFrame, source: str, alt: str) -> None:
     """The same areas and values as the map, sortable, with a CSV that says where from."""
     table = maps.table_twin(view, choice.indicator, choice.geo, choice.scheme)
-    state = current_state(choice, st.session_state.get(widget_key("sel")) or None)
+    state = current_state(choice, st.session_state.get(widget_key(SELECTION)) or None)
     link = url_state.url(PAGE, state)
     title = (f"{am.value_label(choice.indicator, choice.geo)} for {len(table):,} "
              f"{choice.geo.plural} in {choice.extent.name} (IoD{choice.geo.vintage}, "
@@ -448,8 +450,8 @@ def table_twin(choice: MapChoice, view: pd.DataFrame, source: str, alt: str) -> 
 
 
 def current_state(choice: MapChoice, sel: str | None) -> dict[str, Any]:
-    return {"lvl": choice.geo.level, "v": choice.geo.vintage, "r": choice.extent.id,
-            "ind": choice.indicator.id, "cls": choice.scheme, "sel": sel or ""}
+    return {LEVEL: choice.geo.level, VINTAGE: choice.geo.vintage, REGION: choice.extent.id,
+            INDICATOR: choice.indicator.id, CLASSES: choice.scheme, SELECTION: sel or ""}
 
 
 def publish_state(choice: MapChoice, sel: str | None) -> None:

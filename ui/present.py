@@ -45,7 +45,7 @@ _focus_main = st.components.v2.component("hee_keyboard_focus", js=_FOCUS_JS)
 
 def keyboard_ready(key: str = "hee_keyboard_focus") -> None:
     """Let the arrow-key shortcuts work straight after a page load or scene change."""
-    _focus_main(key=key, data={"scene": st.query_params.get("scene", "")}, height=0)
+    _focus_main(key=key, data={url_state.SCENE: st.query_params.get(url_state.SCENE, "")}, height=0)
 
 
 @st.cache_resource(show_spinner=False)
@@ -67,9 +67,9 @@ def presenting() -> bool:
     (``ui.frame.presentation_mode`` also *sets* the sidebar toggle's state, which Streamlit
     forbids once app.py has drawn the toggle, so pages must not call that one.)
     """
-    if st.query_params.get("present") in ("1", "true"):
+    if url_state.is_on(st.query_params.get(url_state.PRESENT, "")):
         return True
-    return bool(st.session_state.get("present", False))
+    return bool(st.session_state.get(url_state.PRESENT, False))
 
 
 def deck() -> scenes.SceneDeck:
@@ -88,13 +88,13 @@ def builtin_deck() -> scenes.SceneDeck:
 
 def scene_number() -> int | None:
     """``?scene=N`` as a valid 1-based number for this deck, or None when absent/junk."""
-    raw = st.query_params.get("scene")
+    raw = st.query_params.get(url_state.SCENE)
     if raw is None:
         return None
-    parsed, _ = url_state.parse({"scene": raw})
-    if "scene" not in parsed:
+    parsed, _ = url_state.parse({url_state.SCENE: raw})
+    if url_state.SCENE not in parsed:
         return None
-    return deck().clamp(parsed["scene"])
+    return deck().clamp(parsed[url_state.SCENE])
 
 
 def page_path(page: str) -> str:
@@ -123,7 +123,7 @@ def go_to_scene(number: int, present: bool = True) -> None:
 
 def _exit() -> None:
     """Leave presentation mode (a callback, so the sidebar toggle's state may change)."""
-    st.session_state["present"] = False
+    st.session_state[url_state.PRESENT] = False
     for key in scenes.FRAME_KEYS:
         if key in st.query_params:
             del st.query_params[key]

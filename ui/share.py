@@ -84,7 +84,7 @@ def copy_link(page: str, state: Mapping[str, Any], *, label: str = "Share this v
     """A "Share this view" control: the link in a box with a copy button, and a QR code.
 
     Call it on every page after the page's widgets, with the same state the page publishes
-    to the URL (e.g. ``copy_link("compare", {"p": ids, "ci": conf})``). Returns the link.
+    to the URL (e.g. ``copy_link("compare", {url_state.PLACES: ids})``). Returns the link.
     """
     link = full_link(page, state)
     with st.popover(label, icon=":material/link:", key=key):

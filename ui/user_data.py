@@ -71,7 +71,9 @@ def upload_panel() -> None:
     if file is None:
         return
     data = file.getvalue()
-    first = upload.check_upload(data, filename=file.name)
+    # once per file, not on every rerun while the file stays in the uploader
+    first = upload.check_once(st.session_state.setdefault("_upload_checks", {}), data,
+                              filename=file.name)
     columns = first.columns
     if not columns:
         _show(first.errors, "error")

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import streamlit as st
 
+from explorer import state as url_state
 from explorer.places import Place, registry
 from explorer.profile import VINTAGES
 from ui.state import widget_key
@@ -37,14 +38,14 @@ def resolve(place_id: str) -> Place:
     return registry().get(place_id)
 
 
-def region_picker(key: str = "r", label: str = "Region") -> Place:
+def region_picker(key: str = url_state.REGION, label: str = "Region") -> Place:
     options = place_options(REGION_KINDS)
     place_id = st.selectbox(label, options, key=widget_key(key), format_func=place_label,
                             help="Sub-regions, ICBs and regions of England.")
     return registry().get(place_id)
 
 
-def vintage_picker(key: str = "v") -> int:
+def vintage_picker(key: str = url_state.VINTAGE) -> int:
     return st.segmented_control(
         "Indices of Deprivation", VINTAGES, key=widget_key(key),
         format_func=lambda v: f"IoD{v}", selection_mode="single",

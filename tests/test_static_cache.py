@@ -1,0 +1,71 @@
+"""The static folder: bounded (size and count, least recently used evicted), content
+addressed, and holding nothing but served map files (no dotfiles: index and lock live in an
+unserved sibling folder)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from explorer import static_geo
+
+
+@pytest.fixture()
+def folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HEE_STATIC_DIR", str(tmp_path / "static"))
+    return tmp_path / "static"
+
+
+def _make(i: int, size: int = 100) -> str:
+    body = json.dumps({"i": i, "pad": "x" * size}).encode()
+    return static_geo.ensure(f"sel-lsoa19-E0100{i:04d}", ["k", str(i)], lambda: body)
+
+
+def test_no_dotfiles_in_the_served_folder(folder):
+    (folder).mkdir(parents=True)
+    (folder / ".index.json").write_text("{}")  # left by an older version
+    (folder / ".lock").write_text("")
+    _make(1)
+    names = [p.name for p in folder.iterdir()]
+    assert names and not [n for n in names if n.startswith(".")]
+    assert all(static_geo._SERVED.match(n) for n in names)
+    meta = static_geo.meta_dir(folder)
+    assert (meta / static_geo.INDEX).is_file() and (meta / static_geo.LOCK).exists()
+    assert meta.name.startswith(".") and meta.parent == folder.parent  # not under /static
+
+
+def test_count_cap_evicts_least_recently_used(folder, monkeypatch):
+    monkeypatch.setenv("HEE_STATIC_MAX_FILES", "5")
+    first = [_make(i) for i in range(5)]
+    time.sleep(0.01)
+    assert _make(0) == first[0]  # used again: the most recent
+    time.sleep(0.01)
+    _make(5)
+    names = {p.name for p in folder.iterdir()}
+    assert len(names) == 5
+    assert first[0] in names and first[1] not in names  # 1 was the least recently used
+    for i in range(6, 30):
+        _make(i)
+    names = {p.name for p in folder.iterdir()}
+    assert len(names) == 5
+    index = json.loads((static_geo.meta_dir(folder) / static_geo.INDEX).read_text())
+    assert {v["file"] for v in index.values()} == names
+    # an evicted file is rebuilt on its next use
+    assert _make(1) == first[1] and (folder / first[1]).is_file()
+
+
+def test_size_cap_bounds_the_folder(folder, monkeypatch):
+    monkeypatch.setenv("HEE_STATIC_MAX_MB", "0.05")  # 50 kB
+    for i in range(40):
+        _make(i, size=5_000)
+    total = sum(p.stat().st_size for p in folder.iterdir())
+    assert total <= 50_000
+    assert len(list(folder.iterdir())) >= 5
+
+
+def test_the_folder_stays_content_addressed(folder):
+    name = _make(3)
+    data = (folder / name).read_bytes()
+    assert name.endswith(f"-{static_geo.content_hash(data)}.json")
