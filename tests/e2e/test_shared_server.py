@@ -51,6 +51,15 @@ def server(tmp_path_factory):
         stop_server(proc)
 
 
+def _run(coro):
+    """``asyncio.run`` in a thread of its own: Playwright's sync API (other browser tests in
+    this process) keeps an event loop running in the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 async def _session(port: int, page: str, query: str) -> list:
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -121,7 +130,7 @@ def test_21_sessions_at_once_no_errors_no_crossed_data(server) -> None:
                                       for a, b in jobs], return_exceptions=True)
 
     started = time.time()
-    results = asyncio.run(main())
+    results = _run(main())
     elapsed = time.time() - started
     print(f"{SESSIONS} concurrent compare sessions in {elapsed:.1f} s")
     problems = []
@@ -151,7 +160,7 @@ def test_21_sessions_at_once_no_errors_no_crossed_data(server) -> None:
 
 def test_no_dotfile_is_served(server) -> None:
     port, _ = server
-    asyncio.run(_session(port, "map", ""))  # the map builds static files (and the index)
+    _run(_session(port, "map", ""))  # the map builds static files (and the index)
     for name in (".index.json", ".lock", ".static-meta/.index.json", "../.static-meta/.lock"):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/app/static/{name}",
