@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.custom_place import load_from_url as load_custom_places_from_url
 from ui.frame import apply_presentation_style, presentation_mode, seed_presentation_mode
 from ui.present import presentation_bar
 
@@ -30,6 +31,8 @@ PAGES = [
             url_path="core20plus5"),
     st.Page("pages/inequalities.py", title="Inequalities", icon=":material/stacked_line_chart:",
             url_path="inequalities"),
+    st.Page("pages/places.py", title="Your places", icon=":material/add_location_alt:",
+            url_path="places"),
     st.Page("pages/facilitator.py", title="Facilitator", icon=":material/co_present:",
             url_path="facilitator"),
     st.Page("pages/sources.py", title="Data and methods", icon=":material/menu_book:",
@@ -37,6 +40,7 @@ PAGES = [
 ]
 
 seed_presentation_mode()
+load_custom_places_from_url()
 nav = st.navigation(PAGES, position="hidden" if presentation_mode() else "sidebar")
 apply_presentation_style()
 with st.sidebar:

@@ -38,6 +38,8 @@ PARAMS: dict[str, Param] = {
         Param("view", "view", "str", "Sub-view of a page, e.g. marmot."),
         Param("present", "presentation", "flag", "Presentation mode: 1."),
         Param("scene", "scene", "int", "Scene number in presentation mode (1-based)."),
+        Param("cp", "custom places", "list", "Custom place definitions, compact tokens "
+              "(explorer/custom_places.py); places refer to them as custom-… ids.", 8),
     )
 }
 

@@ -69,8 +69,7 @@ if "_compare_bad" in st.session_state:
 with guard("The comparison"):
     top = st.columns([4, 1, 1])
     ids = top[0].multiselect(
-        "Places (two to four)", place_options(PLACE_KINDS)
-        + list(st.session_state.get("custom_places", {})), key=widget_key("p"),
+        "Places (two to four)", place_options(PLACE_KINDS), key=widget_key("p"),
         format_func=place_label, max_selections=4,
         help="Towns are sets of wards or built-up areas; former districts are the pre-2023 "
              "Cumbrian districts. Type to search.")

@@ -24,7 +24,7 @@ from explorer.places import DEFAULT_COMPARISON, DEFAULT_REGION, Place, registry
 from explorer.profile import CORE20_DEFINITION, VINTAGES, Profile, profile
 from explorer.state import InvalidValue
 from ui.state import publish, seed, widget_key
-from ui.widgets import place_label, vintage_picker
+from ui.widgets import place_label, resolve, vintage_picker
 
 PAGE = "map"
 DEFAULTS: dict[str, Any] = {"lvl": am.DEFAULT_LEVEL, "v": 2019, "r": DEFAULT_REGION,
@@ -62,7 +62,8 @@ class MapChoice:
 
 def _extent_options() -> list[str]:
     reg = registry()
-    return [p.id for k in EXTENT_KINDS for p in reg.all(k)]
+    custom = list(st.session_state.get("custom_places", {}))  # ui/custom_place.py
+    return [p.id for k in EXTENT_KINDS for p in reg.all(k)] + custom
 
 
 def _valid_sel(value: Any) -> str:
@@ -100,7 +101,7 @@ def controls() -> MapChoice:
                              help="England, a region, an ICB, a district, a town or a ward. "
                                   "Type to search.")
     geo = am.geography(level, vintage)
-    extent = registry().get(extent_id)
+    extent = resolve(extent_id)
     if not maps.in_coverage(geo, extent):
         notes.append(f"Ward boundaries are bundled for the North West only, so the map shows "
                      f"the North West instead of {extent.name}.")

@@ -58,8 +58,10 @@ def value(key: str) -> Any:
 
 def publish(values: Mapping[str, Any]) -> None:
     """Write the page's current state to the URL (keeping frame keys such as present)."""
+    from ui.custom_place import with_custom
+
     keep = {k: st.query_params[k] for k in ("present", "scene") if k in st.query_params}
-    query = {**url_state.to_query(values), **keep}
+    query = {**url_state.to_query(with_custom(values, everything=True)), **keep}
     current = {k: st.query_params[k] for k in st.query_params}
     if current != query:
         st.query_params.from_dict(query)
