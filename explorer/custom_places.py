@@ -546,6 +546,9 @@ def decode_definition(token: str) -> tuple[str, tuple[str, ...]]:
         blob = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     except (ValueError, TypeError) as exc:
         raise CustomPlaceError("the link's place definition is cut short") from exc
+    if base64.urlsafe_b64encode(blob).decode("ascii").rstrip("=") != payload:
+        raise CustomPlaceError("the link's place definition was altered (was the link cut "
+                               "or edited?)")
     if len(blob) < 6 or blob[0] not in (0, 1):
         raise CustomPlaceError("the link's place definition is cut short or damaged")
     data, crc = blob[1:-4], struct.unpack(">I", blob[-4:])[0]

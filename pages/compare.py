@@ -23,6 +23,7 @@ from explorer.profile import CORE20_DEFINITION, profile
 from explorer.upload import indicator_row
 from loaders import snapshot
 from ui import exports
+from ui.custom_place import caption as custom_caption
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
@@ -101,6 +102,7 @@ with guard("The comparison"):
     cols[-1].caption(f"{england.core20_population:,} of {england.population:,}")
     st.caption(f"{CORE20_DEFINITION}. IoD2019, populations mid-2015. "
                f"{snapshot.caption('iod2019_lsoa11')}")
+    custom_caption(places)
 
 with guard("The deprivation profile"):
     st.subheader("Residents by national deprivation decile")
