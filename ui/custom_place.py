@@ -102,7 +102,7 @@ def caption(places: Iterable[Place]) -> None:
     """The definition of every custom place shown, under a page's first figures."""
     for p in places:
         if p.kind == "custom":
-            st.caption(f"**{p.name}** (custom place): " + p.definition.replace("*", ""))
+            st.caption(f"**{p.name.replace('*', '')}**: " + p.definition.replace("*", ""))
 
 
 # --------------------------------------------------------------------------------------
@@ -254,12 +254,14 @@ def saved_list(page_link: bool = True) -> None:
     for cp in places:
         with st.container(border=True):
             st.markdown(f"**{cp.place.name.replace('*', '')}** · {cp.summary}")
-            st.caption(cp.place.definition.replace("*", ""))
-            c = st.columns(4)
+            with st.expander("Definition"):
+                st.caption(cp.place.definition.replace("*", ""))
+            c = st.columns(2) + st.columns(2)
             if c[0].button("Compare", key=f"cmp-{cp.place.id}", icon=":material/compare_arrows:"):
                 st.session_state["compare_add"] = [cp.place.id]
                 st.switch_page("pages/compare.py")
-            if c[1].button("CORE20PLUS5", key=f"c20-{cp.place.id}"):
+            if c[1].button("CORE20PLUS5", key=f"c20-{cp.place.id}",
+                           icon=":material/health_and_safety:"):
                 from ui.state import widget_key
                 st.session_state[widget_key("p")] = [cp.place.id]
                 st.session_state.pop("_url_seeded_page", None)
@@ -269,15 +271,16 @@ def saved_list(page_link: bool = True) -> None:
                 st.session_state.pop("_url_seeded_page", None)
                 st.query_params.from_dict({"r": cp.place.id, "lvl": "lsoa", KEY: cp.token})
                 st.switch_page("pages/map.py")
-            if c[3].button("Forget", key=f"del-{cp.place.id}"):
+            if c[3].button("Forget", key=f"del-{cp.place.id}", icon=":material/delete:"):
                 forget(cp.place.id)
                 st.rerun()
     if places:
-        c = st.columns(2)
+        c = [st.container(), st.container()]
         c[0].download_button("Download these places (YAML)", cpl.export_yaml(places),
                              "custom-places.yaml", mime="application/yaml",
                              on_click="ignore", icon=":material/download:")
-        c[1].download_button("As CSV of codes", cpl.export_csv(places), "custom-places.csv",
+        c[1].download_button("Download as CSV of codes", cpl.export_csv(places),
+                             "custom-places.csv",
                              mime="text/csv", on_click="ignore", icon=":material/download:")
     up = st.file_uploader("Load places prepared earlier (YAML or CSV with columns place,code)",
                           type=["yaml", "yml", "csv", "txt"], key="cp_upload")
@@ -360,13 +363,23 @@ def outline(codes: list[str]) -> None:
         cp = cpl.build("Draft", members)
     except cpl.CustomPlaceError:
         return
+    import shapely
+
     lsoas = cp.place.lsoa11[:600]
     bt = snapshot.geo_table("boundaries_lsoa11")
-    shapes = bt[bt["code"].isin(set(lsoas))][["code", "geometry"]]
+    shapes = bt[bt["code"].isin(set(lsoas))]
     if shapes.empty:
         return
-    chart = alt.Chart(shapes).mark_geoshape(fill="#3b6fb6", fillOpacity=0.35,
-                                            stroke="#1b3a66", strokeWidth=0.8).encode(
-        tooltip=[alt.Tooltip("code:N", title="LSOA 2011")]).properties(
+    # d3 (Vega) wants clockwise exteriors; simplified to keep the spec small
+    geoms = shapely.orient_polygons(shapely.simplify(shapes.geometry.to_numpy(), 0.0001),
+                                    exterior_cw=True)
+    features = [{"type": "Feature", "properties": {"code": c, "name": n},
+                 "geometry": shapely.geometry.mapping(g)}
+                for c, n, g in zip(shapes["code"], shapes["name"], geoms, strict=True)]
+    data = alt.InlineData(values={"type": "FeatureCollection", "features": features},
+                          format=alt.DataFormat(property="features", type="json"))
+    chart = alt.Chart(data).mark_geoshape(fill="#3b6fb6", fillOpacity=0.35,
+                                          stroke="#1b3a66", strokeWidth=0.8).encode(
+        tooltip=[alt.Tooltip("properties.name:N", title="LSOA 2011")]).properties(
         height=220, title=f"Your place so far: {len(cp.place.lsoa11)} LSOAs (2011)")
     st.altair_chart(chart.project("mercator"), width="stretch")
