@@ -223,7 +223,7 @@ def builder(key: str = "cp", compact: bool = False) -> cpl.CustomPlace | None:
     st.session_state["cp_members"] = [c for c in codes if c in labels]
     st.multiselect("Areas in the place (click × to take one out)", list(labels),
                    format_func=labels.get, key="cp_members", on_change=_sync_members)
-    name = st.text_input("Name", key=DRAFT_NAME, max_chars=cpl.MAX_NAME,
+    name = st.text_input("Name of the place", key=DRAFT_NAME, max_chars=cpl.MAX_NAME,
                          placeholder="e.g. Grange Park estates")
     try:
         cp = cpl.build(name or "Draft place", members)
@@ -236,6 +236,7 @@ def builder(key: str = "cp", compact: bool = False) -> cpl.CustomPlace | None:
                       icon=":material/save:", disabled=not cpl.clean_name(name or "")):
         register(cp)
         st.session_state[DRAFT] = []
+        st.session_state["cp_last_saved"] = cp.place.id
         st.session_state["cp_saved_msg"] = f"Saved '{cp.place.name}' ({cp.summary})."
         st.rerun()
     if cols[1].button("Clear", key=f"{key}-clear"):
@@ -346,6 +347,11 @@ def map_builder(message: str | None) -> None:
         st.caption(message)
     if st.session_state.get("cp_saved_msg"):
         st.success(st.session_state.pop("cp_saved_msg"), icon=":material/check:")
+    last = saved().get(st.session_state.get("cp_last_saved", ""))
+    if last is not None and st.button(f"Compare {last.place.name}", key="map-compare",
+                                      icon=":material/compare_arrows:", type="primary"):
+        st.session_state["compare_add"] = [last.place.id]
+        st.switch_page("pages/compare.py")
     builder(key="map", compact=True)
     codes = draft()
     if codes:
