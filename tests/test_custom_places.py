@@ -269,3 +269,35 @@ def test_cli_bad_members_exit_2(capsys) -> None:
     assert main(["profile", "--members", "nonsense"], io.StringIO()) == 2
     assert "None of the areas" in capsys.readouterr().err
     assert main(["profile"], io.StringIO()) == 2
+
+
+# --------------------------------------------------------------------------------------
+# Scenes hold custom places by name and definition
+
+
+def test_scenes_hold_custom_places_by_name_and_definition() -> None:
+    from explorer import scenes
+
+    text = """
+title: Workshop
+custom_places:
+  - name: Grange Park estates
+    members: [E05011735, E05011736]
+  - name: broken
+    members: [nonsense]
+  - just a string
+scenes:
+  - {title: Our patch, page: compare, state: {p: [Grange Park estates, eden]}}
+  - {title: On the map, page: map, state: {r: Grange Park estates, lvl: lsoa}}
+  - {title: Forged, page: compare, state: {p: [eden], cp: ["<script>"]}}
+"""
+    deck, messages = scenes.load_text(text)
+    cp = cpl.build("Grange Park estates", ["E05011735", "E05011736"])
+    assert any("broken" in m for m in messages) and any("needs a name" in m for m in messages)
+    assert any("custom place definition" in m for m in messages)  # the forged token
+    first, second, third = deck.scenes
+    assert first.state["p"] == [cp.place.id, "eden"] and first.state["cp"] == [cp.token]
+    assert second.state["r"] == cp.place.id and f"cp={cp.token}" in second.link()
+    assert "cp" not in third.state
+    again, more = scenes.load_text(scenes.dump(deck))
+    assert again == deck and more == []
