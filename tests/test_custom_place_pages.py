@@ -38,7 +38,7 @@ def test_a_shared_link_opens_the_custom_place_on_compare():
     assert_clean(at)
     assert [m.label for m in at.metric][:2] == ["Workington wards", "Eden"]
     assert at.metric[0].value == "45.4%"
-    assert any("custom place" in c.value and "20 LSOAs (2011) / 20 LSOAs (2021)" in c.value
+    assert any("Custom place: 20 LSOAs (2011) / 20 LSOAs (2021)" in c.value
                for c in at.caption)
 
 

@@ -231,6 +231,8 @@ def builder(key: str = "cp", compact: bool = False) -> cpl.CustomPlace | None:
         st.warning(str(exc))
         return None
     running_total(cp)
+    if not compact:
+        outline(codes)
     cols = st.columns(2)
     if cols[0].button("Save the place", type="primary", key=f"{key}-save",
                       icon=":material/save:", disabled=not cpl.clean_name(name or "")):

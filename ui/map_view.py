@@ -429,7 +429,9 @@ def table_twin(choice: MapChoice, view: pd.DataFrame, source: str, alt: str) -> 
     """The same areas and values as the map, sortable, with a CSV that says where from."""
     table = maps.table_twin(view, choice.indicator, choice.geo, choice.scheme)
     state = current_state(choice, st.session_state.get(widget_key("sel")) or None)
-    link = url_state.url(PAGE, state)
+    from ui.custom_place import notes_for, with_custom
+
+    link = url_state.url(PAGE, with_custom(state))  # a custom extent's definition travels
     title = (f"{am.value_label(choice.indicator, choice.geo)} for {len(table):,} "
              f"{choice.geo.plural} in {choice.extent.name} (IoD{choice.geo.vintage}, "
              f"{choice.geo.label})")
@@ -443,7 +445,8 @@ def table_twin(choice: MapChoice, view: pd.DataFrame, source: str, alt: str) -> 
     name = f"map-{choice.indicator.id}-{choice.geo.id}-{choice.extent.id}"
     st.download_button(
         "Download CSV", lambda: exports.csv_with_provenance(
-            table, title, [source], link, notes=[alt, choice.indicator.description]),
+            table, title, [source], link,
+            notes=[alt, choice.indicator.description, *notes_for(state)]),
         f"{name}.csv", mime="text/csv", icon=":material/download:", key="map_csv",
         on_click="ignore")
 
