@@ -208,7 +208,7 @@ def builder(key: str = "cp", compact: bool = False) -> cpl.CustomPlace | None:
     if not compact:
         st.text_area("Or paste codes (one per line or comma-separated; any mix of wards, "
                      "LSOAs, MSOAs and districts)", key="cp_paste", height=90,
-                     placeholder="E05011735\nE01019001, E02003923\nEden")
+                     placeholder="e.g. E05011735 (one code or name per line)")
         st.button("Add pasted codes", on_click=_add_pasted, key="cp_add_paste")
         if st.session_state.get("cp_paste_msg"):
             st.caption(st.session_state.pop("cp_paste_msg"))
