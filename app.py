@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.custom_place import load_from_url as load_custom_places_from_url
 from ui.frame import (
     PRESENT_KEY,
     apply_presentation_style,
@@ -38,6 +39,8 @@ PAGES = [
             url_path="inequalities"),
     st.Page("pages/provision.py", title="Is care where need is?", icon=":material/balance:",
             url_path="provision"),
+    st.Page("pages/places.py", title="Your places", icon=":material/add_location_alt:",
+            url_path="places"),
     st.Page("pages/facilitator.py", title="Facilitator", icon=":material/co_present:",
             url_path="facilitator"),
     st.Page("pages/sources.py", title="Data and methods", icon=":material/menu_book:",
@@ -45,6 +48,7 @@ PAGES = [
 ]
 
 seed_presentation_mode()
+load_custom_places_from_url()
 nav = st.navigation(PAGES, position="hidden" if presentation_mode() else "sidebar")
 apply_presentation_style()
 with st.sidebar:

@@ -110,11 +110,14 @@ def cmd_profile_kind(args: argparse.Namespace, out) -> int:
 
 def cmd_profile(args: argparse.Namespace, out) -> int:
     if getattr(args, "kind", None):
+        if args.place or getattr(args, "members", None):
+            print("error: give a PLACE, --members or --kind, not two of them", file=sys.stderr)
+            return 2
         return cmd_profile_kind(args, out)
-    if not args.place:
-        print("error: give a PLACE or --kind KIND", file=sys.stderr)
+    if not args.place and not getattr(args, "members", None):
+        print("error: give a PLACE, --members CODE[,CODE...] or --kind KIND", file=sys.stderr)
         return 2
-    rec = profile_record(args.place, args.vintage)
+    rec = profile_record(_place_arg(args), args.vintage)
     if args.format == "json":
         json.dump(rec, out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -153,9 +156,41 @@ def indicator_records(place, confidence: float | None = None, prefer: str = "own
 
 
 def cmd_indicators(args: argparse.Namespace, out) -> int:
-    place = registry().resolve(args.place)
+    place = _place_arg(args)
+    place = registry().resolve(place) if isinstance(place, str) else place
     _emit(indicator_records(place, args.confidence, args.period), args.format, out)
     return 0
+
+
+# --------------------------------------------------------------------------------------
+# Custom places: --members CODE[,CODE...] --name NAME (explorer/custom_places.py)
+
+
+def _place_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("place", nargs="?", help="a built-in place (id, code, name or alias)")
+    p.add_argument("--members", action="append", metavar="CODE[,CODE...]",
+                   help="a custom place instead: ward 2019, LSOA 2011/2021, MSOA 2011 or "
+                        "district codes (or names), comma-separated; may be repeated")
+    p.add_argument("--name", help="the custom place's name (with --members)")
+
+
+def _place_arg(args: argparse.Namespace):
+    """The place name, or the custom place built from --members/--name."""
+    from explorer import custom_places
+
+    if not getattr(args, "members", None):
+        if not args.place:
+            raise UnknownPlaceError("", [])
+        return args.place
+    if args.place:
+        raise custom_places.CustomPlaceError("give either a place or --members, not both")
+    tokens = [t for m in args.members for t in custom_places.split_codes(m)]
+    cp = custom_places.build(args.name or "Custom place", tokens)
+    if cp.unknown:
+        print(f"warning: left out unknown members: {', '.join(cp.unknown)}", file=sys.stderr)
+    for sentence in cp.fit:
+        print(f"note: {sentence}", file=sys.stderr)
+    return cp.place
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,13 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_places)
     p = sub.add_parser("profile", help="deprivation profile of a place, or of every place "
                        "of a kind (--kind)")
-    p.add_argument("place", nargs="?")
+    _place_args(p)
     p.add_argument("--kind", choices=KINDS, help="every place of this kind, as a list")
     p.add_argument("--vintage", type=int, choices=(2019, 2025), default=2019)
     p.add_argument("--format", choices=("json", "csv", "table"), default="json")
     p.set_defaults(func=cmd_profile)
     p = sub.add_parser("indicators", help="every indicator available for a place")
-    p.add_argument("place")
+    _place_args(p)
     p.add_argument("--confidence", type=float, choices=(95, 99.8), default=None,
                    help="level of computed intervals and their comparison (default: each "
                         "indicator's Fingertips level)")
@@ -229,6 +264,14 @@ def main(argv: Sequence[str] | None = None, out=None) -> int:
     try:
         return args.func(args, out)
     except UnknownPlaceError as exc:
+        print(f"error: {exc}" if exc.name else "error: give a place or --members",
+              file=sys.stderr)
+        return 2
+    except ValueError as exc:  # a custom place that cannot be built (--members)
+        from explorer.custom_places import CustomPlaceError
+
+        if not isinstance(exc, CustomPlaceError):
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except SnapshotError as exc:

@@ -12,6 +12,7 @@ message is written for the facilitator, not for a developer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ PAGES: dict[str, str] = {
     "core20plus5": "CORE20PLUS5",
     "inequalities": "Inequalities",
     "provision": "Is care where need is?",
+    "places": "Your places",
     "facilitator": "Facilitator",
     "sources": "Data and methods",
 }
@@ -105,6 +107,8 @@ class SceneDeck:
     title: str
     scenes: tuple[Scene, ...]
     origin: str = "built-in"
+    #: Custom places the scenes use, as {name, members} (explorer/custom_places.py).
+    custom_places: tuple[dict[str, Any], ...] = ()
 
     def __len__(self) -> int:
         return len(self.scenes)
@@ -128,7 +132,8 @@ def _ordered(state: Mapping[str, Any]) -> dict[str, Any]:
 # Validation
 
 
-def _place_check() -> Callable[[str], str | None] | None:
+def _place_check(extra: Mapping[str, tuple[str, str]] | None = None,
+                 ) -> Callable[[str], str | None] | None:
     """A function giving the problem with a place id (None when known), or None when the
     registry is unavailable (no data snapshot): scenes then load unchecked rather than not
     at all."""
@@ -140,7 +145,7 @@ def _place_check() -> Callable[[str], str | None] | None:
         return None
 
     def problem(place_id: str) -> str | None:
-        if place_id in reg:
+        if place_id in reg or place_id in (extra or {}):
             return None
         hints = reg.suggest(place_id, 3)
         tip = f" (did you mean {', '.join(hints)}?)" if hints else ""
@@ -149,7 +154,8 @@ def _place_check() -> Callable[[str], str | None] | None:
     return problem
 
 
-def _validators(check_places: bool) -> dict[str, url_state.Validator]:
+def _validators(check_places: bool, custom: Mapping[str, tuple[str, str]] | None = None,
+                ) -> dict[str, url_state.Validator]:
     checks: dict[str, url_state.Validator] = {
         url_state.VINTAGE: url_state.allowed(url_state.VINTAGE),
         url_state.LEVEL: url_state.allowed(url_state.LEVEL),
@@ -158,7 +164,8 @@ def _validators(check_places: bool) -> dict[str, url_state.Validator]:
     }
     for key in (url_state.INDICATOR, url_state.CLASSES, url_state.SELECTION, url_state.VIEW):
         checks[key] = _short_text
-    problem = _place_check() if check_places else None
+    checks[url_state.CUSTOM] = _tokens
+    problem = _place_check(custom) if check_places else None
     if problem is not None:
         def one_place(value: Any) -> str:
             text = _short_text(value)
@@ -176,6 +183,14 @@ def _validators(check_places: bool) -> dict[str, url_state.Validator]:
         checks.update({url_state.PLACES: many_places, url_state.REGION: one_place,
                        url_state.BENCHMARK: one_place})
     return checks
+
+
+def _tokens(value: Any) -> list[str]:
+    """Custom place tokens: checked for shape here, decoded (never raising) by the app."""
+    items = [str(v).strip() for v in (value if isinstance(value, list) else [value])]
+    if not all(re.fullmatch(r"1[A-Za-z0-9_-]{6,12000}", t) for t in items):
+        raise url_state.InvalidValue("not a custom place definition")
+    return items
 
 
 def _short(value: Any, n: int = 40) -> str:
@@ -211,6 +226,7 @@ def normalise_page(raw: Any) -> str | None:
 
 
 def scene_from_dict(raw: Any, number: int, check_places: bool = True,
+                    custom: Mapping[str, tuple[str, str]] | None = None,
                     ) -> tuple[Scene | None, list[str]]:
     """One scene from YAML data -> (scene or None, messages). Never raises.
 
@@ -260,9 +276,57 @@ def scene_from_dict(raw: Any, number: int, check_places: bool = True,
     for key in FRAME_KEYS:
         if raw_state.pop(key, None) is not None:
             messages.append(f"{where}: '{key}' is set by the scene player and was ignored.")
-    parsed, problems = url_state.parse(raw_state, _validators(check_places))
+    _use_custom(raw_state, custom or {})
+    parsed, problems = url_state.parse(raw_state, _validators(check_places, custom))
     messages += [f"{where}: {p}" for p in problems]
     return Scene(title=title, page=page, state=_ordered(parsed), notes=notes), messages
+
+
+def _use_custom(raw_state: dict[str, Any], custom: Mapping[str, tuple[str, str]]) -> None:
+    """Scene places named after the deck's custom places -> their ids, with their
+    definitions (``cp`` tokens) added so the scene's link reopens them anywhere."""
+    if not custom:
+        return
+    tokens: list[str] = []
+    for key in ("p", "r", "bm"):
+        value = raw_state.get(key)
+        items = [str(i).strip() for i in (value if isinstance(value, list)
+                                          else str(value).split(",") if value else [])]
+        if not any(i in custom for i in items):
+            continue
+        ids = [custom[i][0] if i in custom else i for i in items]
+        raw_state[key] = ids if key == "p" else ids[0]
+        tokens += [custom[i][1] for i in items if i in custom and custom[i][1] not in tokens]
+    if tokens:
+        raw_state[url_state.CUSTOM] = tokens
+
+
+def _custom_places(raw: Any) -> tuple[dict[str, tuple[str, str]], tuple[dict[str, Any], ...],
+                                      list[str]]:
+    """The deck's ``custom_places`` (name and members) -> ({name or id: (id, token)},
+    specs, messages). Never raises; without the data snapshot they are skipped."""
+    if raw is None:
+        return {}, (), []
+    if not isinstance(raw, list):
+        return {}, (), ["'custom_places' should be a list of places with a name and members; "
+                        "it was ignored."]
+    try:
+        from explorer import custom_places as cpl
+
+        specs, messages = cpl.specs_from_list(raw[:20])
+        tokens: dict[str, tuple[str, str]] = {}
+        kept: list[dict[str, Any]] = []
+        for name, members in specs:
+            try:
+                cp = cpl.build(name, members)
+            except cpl.CustomPlaceError as exc:
+                messages.append(f"Custom place '{_short(name)}': {exc}")
+                continue
+            tokens[cp.place.id] = tokens[cp.place.name] = (cp.place.id, cp.token)
+            kept.append({"name": cp.place.name, "members": list(cp.codes)})
+    except Exception:  # scene files must load even without the data snapshot
+        return {}, (), ["The custom places of this scene list could not be read."]
+    return tokens, tuple(kept), messages
 
 
 def _query_string(text: str) -> dict[str, Any]:
@@ -421,20 +485,21 @@ def load_text(text: str | bytes, origin: str = "uploaded file", check_places: bo
                              "list of scenes, each with a title, a page and link settings. "
                              "Download the built-in list to see the format.")
     raw_scenes = data["scenes"]
-    messages: list[str] = []
+    custom, custom_specs, messages = _custom_places(data.get("custom_places"))
     if len(raw_scenes) > MAX_SCENES:
         messages.append(f"Only the first {MAX_SCENES} of {len(raw_scenes)} scenes were loaded.")
         raw_scenes = raw_scenes[:MAX_SCENES]
     scenes: list[Scene] = []
     for number, raw in enumerate(raw_scenes, start=1):
-        scene, problems = scene_from_dict(raw, number, check_places)
+        scene, problems = scene_from_dict(raw, number, check_places, custom)
         messages += problems
         if scene is not None:
             scenes.append(scene)
     if not scenes:
         raise SceneFileError("No usable scene in this file. " + " ".join(messages[:3]))
     title = " ".join(str(data.get("title") or "").split())[:MAX_TITLE] or "Scenes"
-    return SceneDeck(title=title, scenes=tuple(scenes), origin=origin), messages
+    return SceneDeck(title=title, scenes=tuple(scenes), origin=origin,
+                     custom_places=custom_specs), messages
 
 
 def load_file(path: Path | str, check_places: bool = True) -> tuple[SceneDeck, list[str]]:
@@ -480,12 +545,17 @@ HEADER = """\
 
 def dump(deck: SceneDeck | Iterable[Scene], title: str | None = None) -> str:
     """A deck as readable YAML that :func:`load_text` reads back to the same deck."""
+    custom: list[dict[str, Any]] = []
     if isinstance(deck, SceneDeck):
         title = title or deck.title
         scenes = deck.scenes
+        custom = [dict(c) for c in deck.custom_places]
     else:
         scenes = tuple(deck)
-    body = {"title": title or "Scenes", "scenes": [s.to_dict() for s in scenes]}
+    body: dict[str, Any] = {"title": title or "Scenes"}
+    if custom:
+        body["custom_places"] = custom
+    body["scenes"] = [s.to_dict() for s in scenes]
     # YAML reads NEL and the Unicode line/paragraph separators as line breaks: escape all
     # non-ASCII when one of them is present, so what a facilitator typed survives exactly.
     plain = not any(ch in yaml.dump(body, Dumper=_Dumper, allow_unicode=True)

@@ -37,6 +37,7 @@ VIEW = "view"
 YEAR = "yr"
 PRESENT = "present"
 SCENE = "scene"
+CUSTOM = "cp"
 
 #: Keys the frame and the scene player own; a page's state never stores them.
 FRAME_KEYS: tuple[str, ...] = (PRESENT, SCENE)
@@ -122,6 +123,8 @@ PARAMS: dict[str, Param] = {
         Param(YEAR, "year", "str", "Financial year, e.g. 2022-23 (provision)."),
         Param(PRESENT, "presentation", "flag", "Presentation mode: 1 (or true, yes, on)."),
         Param(SCENE, "scene", "int", "Scene number in presentation mode (1-based)."),
+        Param(CUSTOM, "custom places", "list", "Custom place definitions, compact tokens "
+              "(explorer/custom_places.py); places refer to them as custom-… ids.", 8),
     )
 }
 

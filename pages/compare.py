@@ -21,6 +21,7 @@ from explorer.profile import CORE20_DEFINITION, profile
 from explorer.upload import indicator_row
 from loaders import snapshot
 from ui import exports
+from ui.custom_place import caption as custom_caption
 from ui.figure import show
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
@@ -75,8 +76,7 @@ if "_compare_bad" in st.session_state:
 with guard("The comparison", essential=True):
     top = st.columns([4, 1, 1, 1])
     ids = top[0].multiselect(
-        "Places (two to four)", place_options(PLACE_KINDS)
-        + list(st.session_state.get("custom_places", {})), key=widget_key(P),
+        "Places (two to four)", place_options(PLACE_KINDS), key=widget_key(P),
         format_func=place_label, max_selections=4,
         help="Towns are sets of wards or built-up areas; former districts are the pre-2023 "
              "Cumbrian districts. Type to search.")
@@ -115,6 +115,7 @@ with guard("The comparison", essential=True):
     cols[-1].caption(f"{england.core20_population:,} of {england.population:,}")
     st.caption(f"{CORE20_DEFINITION}. IoD2019, populations mid-2015. "
                f"{snapshot.caption('iod2019_lsoa11')}")
+    custom_caption(places)
 
 with guard("The deprivation profile"):
     st.subheader("Residents by national deprivation decile")

@@ -13,6 +13,7 @@ from explorer.indicators import caption
 from explorer.profile import CORE20_DEFINITION
 from loaders import snapshot
 from ui import exports
+from ui.custom_place import caption as custom_caption
 from ui.frame import guard, require_app_frame
 from ui.indicator_cards import indicator_line
 from ui.share import copy_link
@@ -70,6 +71,7 @@ with guard("The CORE20PLUS5 card", essential=True):
             m[2].metric("Core20 share (IoD2025)", pct(c.core20_2025.core20_share),
                         help=c.core20_2025.population_source)
         st.caption(f"{CORE20_DEFINITION}. {snapshot.caption('iod2019_lsoa11')}")
+        custom_caption([place])
         for row in c.core20_rows:
             indicator_line(row)
 

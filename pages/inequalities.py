@@ -13,6 +13,7 @@ from explorer.inequalities import (
     life_expectancy,
 )
 from ui import exports
+from ui.custom_place import caption as custom_caption
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
@@ -85,6 +86,7 @@ with guard("The deprivation gradient", essential=True):
                f"deprived). Wilson {label} confidence intervals; SII/RII by weighted "
                f"regression on relative rank with logit transform and simulated limits. "
                f"Source: {source}.")
+    custom_caption([place])
     twin = g.table.rename(columns={"group": grouping.title(), "count": "Count",
                                    "denominator": "Denominator", "lsoas": "LSOAs",
                                    "value": "Value", "lower_ci": f"Lower {label}",

@@ -11,6 +11,7 @@ import streamlit as st
 
 from explorer import area_metrics as am
 from explorer import maps
+from ui import custom_place as cpu
 from ui import map_view as mv
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
@@ -28,8 +29,10 @@ with guard("The map"):
     map_col, side_col = st.columns([3, 1.2], gap="medium")
     with side_col:
         choice = mv.controls()
+        building = cpu.build_mode_toggle()
     view = mv.view_frame(choice)
     mv.update_selection_from_map(choice)
+    built = cpu.map_click_event(building)  # build mode: a click adds/removes the area
     sel, sel_message = mv.valid_selection(choice, view)
     ind, geo = choice.indicator, choice.geo
     summary = maps.alt_text(view, ind, geo, choice.extent)
@@ -44,8 +47,11 @@ with guard("The map"):
             st.warning(warning, icon=":material/warning:")
     with side_col:
         st.divider()
-        mv.finder(choice, view, sel)
-        mv.side_panel(choice, view, sel)
+        if building:
+            cpu.map_builder(built)
+        else:
+            mv.finder(choice, view, sel)
+            mv.side_panel(choice, view, sel)
 
     source = am.source_caption(ind, geo)
     st.caption(f"{ind.description} {geo.note} {source}")

@@ -22,11 +22,14 @@ from explorer import state as url_state
 
 def downloads(name: str, table: pd.DataFrame, title: str, sources: list[str], page: str,
               state: Mapping[str, Any], chart: alt.TopLevelMixin | None = None) -> None:
-    link = url_state.url(page, state)
-    footer = " ".join(sources)
+    from ui.custom_place import notes_for, with_custom
+
+    link = url_state.url(page, with_custom(state))
+    notes = notes_for(state)  # a custom place's definition travels with its numbers
+    footer = " ".join([*sources, *notes])
     cols = st.columns(3 if chart is not None else 1)
     cols[0].download_button(
-        "CSV", exports.csv_with_provenance(table, title, sources, link), f"{name}.csv",
+        "CSV", exports.csv_with_provenance(table, title, sources, link, notes), f"{name}.csv",
         mime="text/csv", icon=":material/download:", key=f"dl-csv-{name}", on_click="ignore")
     if chart is not None:
         spec = exports.chart_json(chart)  # under Streamlit's Altair lock: no mixed data

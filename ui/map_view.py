@@ -24,7 +24,7 @@ from explorer.places import DEFAULT_COMPARISON, DEFAULT_REGION, Place, registry
 from explorer.profile import CORE20_DEFINITION, VINTAGES, Profile, profile
 from explorer.state import InvalidValue
 from ui.state import needs_seed, publish, seed, widget_key
-from ui.widgets import place_label, vintage_picker
+from ui.widgets import place_label, resolve, vintage_picker
 
 PAGE = "map"
 LEVEL, VINTAGE, REGION = url_state.LEVEL, url_state.VINTAGE, url_state.REGION
@@ -64,7 +64,8 @@ class MapChoice:
 
 def _extent_options() -> list[str]:
     reg = registry()
-    return [p.id for k in EXTENT_KINDS for p in reg.all(k)]
+    custom = list(st.session_state.get("custom_places", {}))  # ui/custom_place.py
+    return [p.id for k in EXTENT_KINDS for p in reg.all(k)] + custom
 
 
 def _valid_sel(value: Any) -> str:
@@ -102,7 +103,7 @@ def controls() -> MapChoice:
                              help="England, a region, an ICB, a district, a town or a ward. "
                                   "Type to search.")
     geo = am.geography(level, vintage)
-    extent = registry().get(extent_id)
+    extent = resolve(extent_id)
     if not maps.in_coverage(geo, extent):
         notes.append(f"Ward boundaries are bundled for the North West only, so the map shows "
                      f"the North West instead of {extent.name}.")
@@ -430,7 +431,9 @@ def table_twin(choice: MapChoice, view: pd.DataFrame, source: str, alt: str) -> 
     """The same areas and values as the map, sortable, with a CSV that says where from."""
     table = maps.table_twin(view, choice.indicator, choice.geo, choice.scheme)
     state = current_state(choice, st.session_state.get(widget_key(SELECTION)) or None)
-    link = url_state.url(PAGE, state)
+    from ui.custom_place import notes_for, with_custom
+
+    link = url_state.url(PAGE, with_custom(state))  # a custom extent's definition travels
     title = (f"{am.value_label(choice.indicator, choice.geo)} for {len(table):,} "
              f"{choice.geo.plural} in {choice.extent.name} (IoD{choice.geo.vintage}, "
              f"{choice.geo.label})")
@@ -444,7 +447,8 @@ def table_twin(choice: MapChoice, view: pd.DataFrame, source: str, alt: str) -> 
     name = f"map-{choice.indicator.id}-{choice.geo.id}-{choice.extent.id}"
     st.download_button(
         "Download CSV", lambda: exports.csv_with_provenance(
-            table, title, [source], link, notes=[alt, choice.indicator.description]),
+            table, title, [source], link,
+            notes=[alt, choice.indicator.description, *notes_for(state)]),
         f"{name}.csv", mime="text/csv", icon=":material/download:", key="map_csv",
         on_click="ignore")
 

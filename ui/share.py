@@ -61,7 +61,9 @@ def relative_link(page: str, state: Mapping[str, Any]) -> str:
 
 def full_link(page: str, state: Mapping[str, Any], base: str | None = None) -> str:
     """The absolute link (relative when the address is unknown, e.g. in tests)."""
-    return url_state.url(page, state, room_base() if base is None else base)
+    from ui.custom_place import with_custom
+
+    return url_state.url(page, with_custom(state), room_base() if base is None else base)
 
 
 def qr_png(link: str, scale: int = 8) -> bytes:

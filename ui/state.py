@@ -92,13 +92,15 @@ def value(key: str) -> Any:
 def publish(values: Mapping[str, Any]) -> None:
     """Write the page's current state to the URL (keeping frame keys such as present) and
     remember it for this page, so coming back through the sidebar restores it."""
+    from ui.custom_place import with_custom
+
     page = st.session_state.get(_SEEDED)
     if page:
         memory = dict(st.session_state.get(_REMEMBERED, {}))
         memory[page] = dict(values)
         st.session_state[_REMEMBERED] = memory
     keep = {k: st.query_params[k] for k in url_state.FRAME_KEYS if k in st.query_params}
-    query = {**url_state.to_query(values), **keep}
+    query = {**url_state.to_query(with_custom(values, everything=True)), **keep}
     current = {k: st.query_params[k] for k in st.query_params}
     if current != query:
         st.query_params.from_dict(query)

@@ -13,12 +13,16 @@ from ui.state import widget_key
 
 REGION_KINDS = ("sub-region", "icb", "region")
 PLACE_KINDS = ("district", "former district", "town", "sub-region", "icb", "region", "country",
-               "ward")
+               "ward", "custom")
 
 
 def place_options(kinds: Iterable[str]) -> list[str]:
     reg = registry()
-    return [p.id for k in kinds for p in reg.all(k)]
+    kinds = tuple(kinds)
+    ids = [p.id for k in kinds for p in reg.all(k)]
+    if "custom" in kinds:  # the session's own places (ui/custom_place.py)
+        ids += [i for i in st.session_state.get("custom_places", {}) if i not in ids]
+    return ids
 
 
 def place_label(place_id: str) -> str:
