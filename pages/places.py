@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer import state as url_state
 from ui import custom_place as cpu
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
@@ -31,6 +32,6 @@ with right, guard("Your saved places"):
     st.subheader("Saved in this session")
     cpu.saved_list()
     ids = list(cpu.saved())
-    state = {"p": ids[:4]} if ids else {}
+    state = {url_state.PLACES: ids[:4]} if ids else {}
     publish(state)
     copy_link(PAGE, state, label="Share these places")

@@ -25,7 +25,7 @@ from loaders import snapshot
 
 WORKINGTON_WARDS = ["E05011735", "E05011736", "E05011737", "E05011730", "E05011738",
                     "E05011740"]
-SAME_EXCEPT = ("id", "name", "kind", "definition")
+SAME_EXCEPT = ("id", "name", "kind", "definition", "rank_note")  # rank_note names the kind
 
 
 def _self_neutral(records: list[dict], label: str) -> list[dict]:

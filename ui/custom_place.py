@@ -76,7 +76,7 @@ def load_from_url() -> None:
 
 def _ids(state: Mapping[str, Any]) -> list[str]:
     out: list[str] = []
-    for key in ("p", "r", "bm"):
+    for key in (url_state.PLACES, url_state.REGION, url_state.BENCHMARK):
         v = state.get(key)
         for item in (v if isinstance(v, list | tuple) else [v]):
             if isinstance(item, str) and item in saved() and item not in out:
@@ -267,13 +267,14 @@ def saved_list(page_link: bool = True) -> None:
             if c[1].button("CORE20PLUS5", key=f"c20-{cp.place.id}",
                            icon=":material/health_and_safety:"):
                 from ui.state import widget_key
-                st.session_state[widget_key("p")] = [cp.place.id]
+                st.session_state[widget_key(url_state.PLACES)] = [cp.place.id]
                 st.session_state.pop("_url_seeded_page", None)
-                st.query_params.from_dict({"p": cp.place.id, KEY: cp.token})
+                st.query_params.from_dict({url_state.PLACES: cp.place.id, KEY: cp.token})
                 st.switch_page("pages/core20plus5.py")
             if c[2].button("Map", key=f"map-{cp.place.id}", icon=":material/map:"):
                 st.session_state.pop("_url_seeded_page", None)
-                st.query_params.from_dict({"r": cp.place.id, "lvl": "lsoa", KEY: cp.token})
+                st.query_params.from_dict({url_state.REGION: cp.place.id,
+                                           url_state.LEVEL: "lsoa", KEY: cp.token})
                 st.switch_page("pages/map.py")
             if c[3].button("Forget", key=f"del-{cp.place.id}", icon=":material/delete:"):
                 forget(cp.place.id)
@@ -337,8 +338,8 @@ def map_click_event(building: bool) -> str | None:
     if event == st.session_state.get("_cp_seen_event"):
         return None
     st.session_state["_cp_seen_event"] = event
-    code = st.session_state.get(widget_key("sel")) or None
-    st.session_state[widget_key("sel")] = ""
+    code = st.session_state.get(widget_key(url_state.SELECTION)) or None
+    st.session_state[widget_key(url_state.SELECTION)] = ""
     return map_click(code)
 
 
