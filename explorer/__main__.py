@@ -3,6 +3,7 @@
     python -m explorer places [--kind KIND]
     python -m explorer profile PLACE [--vintage 2019|2025] [--format json|csv|table]
     python -m explorer indicators PLACE [--format json|csv|table]
+    python -m explorer trend PLACE --indicator ID [--sex S] [--format json|csv|table]
 """
 
 from __future__ import annotations
@@ -111,8 +112,18 @@ def indicator_records(place) -> list[dict]:
             "geography_used": pv.geography_used, "geography_note": pv.geography_note,
             "value_range": list(pv.value_range) if pv.value_range else None,
             "source": m.caption,
+            "recent_trend": _recent_trend(place, pv),
         })
     return records
+
+
+def _recent_trend(place, pv) -> str | None:
+    """Fingertips' recent-trend marker of the place's latest five periods (issue 10)."""
+    from explorer.trends import recent_trend
+
+    if pv.value is None:
+        return None
+    return recent_trend(place, pv.indicator_id, pv.sex).marker
 
 
 def cmd_indicators(args: argparse.Namespace, out) -> int:
@@ -138,7 +149,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("place")
     p.add_argument("--format", choices=("json", "csv", "table"), default="json")
     p.set_defaults(func=cmd_indicators)
+    _add_trend(sub)
     return parser
+
+
+def _add_trend(sub) -> None:
+    p = sub.add_parser("trend", help="every period of an indicator for a place, with "
+                                     "Fingertips' recent-trend marker")
+    p.add_argument("place")
+    p.add_argument("--indicator", required=True)
+    p.add_argument("--sex", choices=("Persons", "Male", "Female"))
+    p.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    p.set_defaults(func=cmd_trend)
+
+
+def cmd_trend(args: argparse.Namespace, out) -> int:
+    """Periods as rows (csv/table) or one JSON object with the periods and the marker."""
+    from explorer import indicators
+    from explorer.trends import default_sex, trend_records
+
+    place = registry().resolve(args.place)
+    try:
+        m = indicators.meta(args.indicator)
+    except KeyError:
+        print(f"error: unknown indicator '{args.indicator}'", file=sys.stderr)
+        return 2
+    sex = args.sex or default_sex(m.id)
+    if sex not in indicators.sexes(m.id):
+        print(f"error: {m.id} is published for {', '.join(indicators.sexes(m.id))}, "
+              f"not {sex}", file=sys.stderr)
+        return 2
+    records, trend = trend_records(place, m.id, sex)
+    head = {"place": place.name, "place_id": place.id, "indicator_id": m.id,
+            "indicator": m.name, "sex": sex, "unit": m.unit,
+            "recent_trend": trend.marker, "recent_trend_reason": trend.reason,
+            "trend_method": trend.method, "source": m.caption}
+    if args.format == "json":
+        json.dump({**head, "periods": records}, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return 0
+    rows = [{**r, "recent_trend": trend.marker, "trend_method": trend.method}
+            for r in records]
+    if args.format == "table":
+        out.write(f"{place.name}: {m.name} ({sex}, {m.unit})\n")
+        out.write(f"recent trend: {trend.marker} - {trend.reason}\n")
+        rows = records
+    _emit(rows, args.format, out)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None, out=None) -> int:

@@ -31,6 +31,7 @@ PAGES: dict[str, str] = {
     "compare": "Compare places",
     "core20plus5": "CORE20PLUS5",
     "inequalities": "Inequalities",
+    "trends": "Trends",
     "facilitator": "Facilitator",
     "sources": "Data and methods",
 }

@@ -36,6 +36,9 @@ PARAMS: dict[str, Param] = {
         Param("ci", "confidence", "str", "Confidence level: 95 or 99.8."),
         Param("grp", "grouping", "str", "Deprivation grouping: decile or quintile."),
         Param("view", "view", "str", "Sub-view of a page, e.g. marmot."),
+        Param("sex", "sex", "str", "Sex: Persons, Male or Female (trends)."),
+        Param("flt", "filter", "str", "At-a-glance filter: worse or worsening."),
+        Param("sort", "sort", "str", "At-a-glance sort: a district id, or indicator."),
         Param("present", "presentation", "flag", "Presentation mode: 1."),
         Param("scene", "scene", "int", "Scene number in presentation mode (1-based)."),
     )

@@ -1,0 +1,378 @@
+"""Every period of an indicator for a place, with Fingertips' recent-trend marker.
+
+One number, one path: each period's value, interval and comparison with England come
+from :func:`explorer.indicators.indicator_for_place` (the function the Compare page uses);
+this module only lines the periods up, decides whether the latest five qualify for a
+trend test (independent, consecutive, yearly) and hands them to
+:mod:`explorer.stats.trends`. Charts are pure Altair builders. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+
+from explorer import indicators
+from explorer.palette import COMPARISON_COLOURS, NEUTRAL, PLACE_COLOURS
+from explorer.places import Place, registry
+from explorer.stats import trends as stats
+
+ENGLAND = "england"
+REGION = "north-west"
+NW_CODE = "E12000002"
+
+#: Point shapes by comparison, so colour is never the only cue.
+COMPARISON_SHAPES = {
+    "better": "triangle-up", "worse": "triangle-down", "similar": "circle",
+    "higher": "triangle-up", "lower": "triangle-down", "not compared": "square",
+}
+ARROWS = {1: "↑", -1: "↓", 0: "→"}
+_QUARTER = re.compile(r"\bQ[1-4]\b")
+
+COLUMNS = ["place_id", "place", "period", "order", "value", "lower_ci", "upper_ci",
+           "ci_level", "count", "denominator", "england_value", "compared_to_england",
+           "comparison_basis", "geography_used", "note"]
+
+
+@dataclass(frozen=True)
+class PeriodInfo:
+    """How a period label sits in time: first year, last year (from the store)."""
+
+    label: str
+    start: int
+    end: int
+
+    @property
+    def span(self) -> int:
+        return self.end - self.start + 1
+
+
+@functools.cache
+def period_info(indicator_id: str) -> tuple[PeriodInfo, ...]:
+    """Every period of the indicator in time order, with its first and last year."""
+    v = indicators.values(indicator_id)
+    p = v[["period", "period_start", "period_sort"]].drop_duplicates("period")
+    by_label = {str(r.period): PeriodInfo(str(r.period), int(r.period_start),
+                                          int(r.period_sort) // 100)
+                for r in p.itertuples(index=False)}
+    return tuple(by_label[label] for label in indicators.periods(indicator_id)
+                 if label in by_label)
+
+
+def default_sex(indicator_id: str) -> str:
+    avail = indicators.sexes(indicator_id)
+    return avail[0] if avail else "Persons"
+
+
+def _place(place: Place | str) -> Place:
+    return place if isinstance(place, Place) else registry().resolve(place)
+
+
+def place_series(place: Place | str, indicator_id: str, sex: str | None = None,
+                 ) -> pd.DataFrame:
+    """One row per published period of the indicator (value None where the place has none)."""
+    p = _place(place)
+    sex = sex or default_sex(indicator_id)
+    if p.id in registry():
+        return _series_cached(p.id, str(indicator_id), sex)
+    return _series(p, str(indicator_id), sex)
+
+
+@functools.lru_cache(maxsize=8192)
+def _series_cached(place_id: str, indicator_id: str, sex: str) -> pd.DataFrame:
+    return _series(registry().get(place_id), indicator_id, sex)
+
+
+def _series(p: Place, indicator_id: str, sex: str) -> pd.DataFrame:
+    rows = []
+    for i, info in enumerate(period_info(indicator_id)):
+        if sex not in indicators.sexes(indicator_id, info.label):
+            continue
+        pv = indicators.indicator_for_place(p, indicator_id, period=info.label, sex=sex)
+        ci = pv.lower_ci is not None and pv.upper_ci is not None
+        rows.append({
+            "place_id": p.id, "place": p.name, "period": info.label, "order": i,
+            "value": pv.value, "lower_ci": pv.lower_ci, "upper_ci": pv.upper_ci,
+            "ci_level": "95%" if ci else None, "count": pv.count,
+            "denominator": pv.denominator, "england_value": pv.england_value,
+            "compared_to_england": pv.compared_to_england,
+            "comparison_basis": pv.comparison_basis, "geography_used": pv.geography_used,
+            "note": pv.geography_note,
+        })
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _qualifying(indicator_id: str, labels: Sequence[str]) -> tuple[list[str], bool, str]:
+    """The periods of the same length as the latest (pooled and single years are separate
+    series), whether they are independent and consecutive, and why not."""
+    info = {p.label: p for p in period_info(indicator_id)}
+    if not labels:
+        return [], True, ""
+    span = info[labels[-1]].span
+    if any(_QUARTER.search(lab) for lab in labels):
+        return labels, False, "quarter"
+    same = [lab for lab in labels if info[lab].span == span]
+    last = [info[lab] for lab in same[-stats.POINTS:]]
+    if span > 1 and any(b.start <= a.end for a, b in zip(last, last[1:], strict=False)):
+        return same, False, "overlap"
+    if any(b.start - a.start != span for a, b in zip(last, last[1:], strict=False)):
+        return same, False, "gap"
+    return same, True, ""
+
+
+def recent_trend(place: Place | str, indicator_id: str, sex: str | None = None,
+                 series: pd.DataFrame | None = None) -> stats.TrendResult:
+    """Fingertips' recent-trend marker for the place's latest five periods."""
+    m = indicators.meta(indicator_id)
+    df = series if series is not None else place_series(place, indicator_id, sex)
+    df = df[df["value"].notna() | df["count"].notna()]
+    labels, ok, why = _qualifying(m.id, [str(x) for x in df["period"]])
+    if not ok and len(labels) >= stats.POINTS:
+        reason = {
+            "overlap": "Periods overlap (rolling or pooled years), so the points are not "
+                       "independent.",
+            "quarter": "Periods are quarters or cumulative quarters (Fingertips tests "
+                       "yearly periods only).",
+        }.get(why, "The latest five periods are not consecutive (a break in the series).")
+        return stats.TrendResult(stats.CANNOT, reason, last_period=labels[-1],
+                                 points=len(labels))
+    df = df.set_index("period").loc[labels] if labels else df.iloc[:0]
+    value_type = m.value_type if m.unit != "count" else "count"
+    return stats.recent_trend(
+        [str(x) for x in df.index], value_type=value_type, polarity=m.polarity,
+        value=_floats(df["value"]), count=_floats(df["count"]),
+        denominator=_floats(df["denominator"]), lower=_floats(df["lower_ci"]),
+        upper=_floats(df["upper_ci"]))
+
+
+def _floats(s: pd.Series) -> list[float | None]:
+    return [None if pd.isna(x) else float(x) for x in s]
+
+
+def region_for(places: Sequence[Place]) -> Place | None:
+    """The North West when every place lies in it (the region is shown where published)."""
+    if places and all(NW_CODE in p.parents or p.code == NW_CODE for p in places):
+        return registry().get(REGION)
+    return None
+
+
+def trend_frame(places: Sequence[Place | str], indicator_id: str, sex: str | None = None,
+                with_england: bool = True, with_region: bool = True) -> pd.DataFrame:
+    """Series for the places, the region (where published) and England, with markers."""
+    sex = sex or default_sex(indicator_id)
+    chosen = [_place(p) for p in places]
+    extra: list[Place] = []
+    region = region_for(chosen) if with_region else None
+    if region is not None and region.id not in {p.id for p in chosen} and \
+            _published_region(indicator_id):
+        extra.append(region)
+    if with_england and ENGLAND not in {p.id for p in chosen}:
+        extra.append(registry().get(ENGLAND))
+    frames = []
+    for p in [*chosen, *extra]:
+        s = place_series(p, indicator_id, sex)
+        t = recent_trend(p, indicator_id, sex, series=s)
+        frames.append(s.assign(recent_trend=t.marker, recent_trend_reason=t.reason,
+                               trend_method=t.method, sex=sex,
+                               role="england" if p.id == ENGLAND else
+                               "region" if region is not None and p.id == region.id
+                               else "place"))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+
+
+@functools.cache
+def _published_region(indicator_id: str) -> bool:
+    v = indicators.values(indicator_id)
+    return bool(((v["area_code"] == NW_CODE) & v["value"].notna()).any())
+
+
+# --------------------------------------------------------------------------------------
+# Words, table and chart
+
+
+def _fmt(x: float | None, unit: str) -> str:
+    if x is None or pd.isna(x):
+        return "–"
+    if unit == "%":
+        return f"{x:.1f}%"
+    if unit == "years":
+        return f"{x:.1f} years"
+    if unit in ("count",):
+        return f"{x:,.0f}"
+    return f"{x:,.1f}" + (f" {unit}" if unit not in ("ratio",) else "")
+
+
+def _change(first: float, last: float) -> str:
+    if round(first, 1) == round(last, 1):
+        return "stayed at"
+    return "risen from" if last > first else "fallen from"
+
+
+def _lower_first(text: str) -> str:
+    """'Life expectancy' -> 'life expectancy', but 'NHS Health Checks' stays."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def finding_title(frame: pd.DataFrame, indicator_id: str) -> str:
+    """E.g. "Blackpool's male life expectancy has fallen from 74.9 years in 2015 - 17 to
+    74.2 years in 2023 - 25, while England's has risen from ... to ..."."""
+    m = indicators.meta(indicator_id)
+    places = frame[frame["role"] == "place"]
+    if places.empty:
+        places = frame
+    first_id = places["place_id"].iloc[0]
+    s = places[(places["place_id"] == first_id) & places["value"].notna()]
+    sex = str(frame["sex"].iloc[0]) if "sex" in frame else ""
+    what = m.short_name or m.name
+    what = _lower_first(what)
+    if sex in ("Male", "Female"):
+        what = f"{sex.lower()} {what}"
+    if s.empty:
+        return f"No published values of {what} for {places['place'].iloc[0]}"
+    a, b = s.iloc[0], s.iloc[-1]
+    name = str(a["place"])
+    if len(s) == 1:
+        return f"{name}'s {what} was {_fmt(a['value'], m.unit)} in {a['period']} (one period)"
+    text = (f"{name}'s {what} has {_change(a['value'], b['value'])} "
+            f"{_fmt(a['value'], m.unit)} in {a['period']} to {_fmt(b['value'], m.unit)} in "
+            f"{b['period']}")
+    eng = frame[(frame["role"] == "england") & frame["period"].isin([a["period"], b["period"]])
+                & frame["value"].notna()]
+    if first_id != ENGLAND and len(eng) == 2:
+        e0, e1 = eng.iloc[0]["value"], eng.iloc[1]["value"]
+        verb = _change(e0, e1).replace(" from", "")
+        text += (f", while England's has {verb} " + (f"from {_fmt(e0, m.unit)} to "
+                                                   f"{_fmt(e1, m.unit)}"
+                                                   if verb != "stayed at"
+                                                   else _fmt(e1, m.unit)))
+    return text
+
+
+def table_twin(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The chart's numbers, one row per place and period, as published labels."""
+    return pd.DataFrame({
+        "Place": frame["place"], "Period": frame["period"],
+        "Value": frame["value"], "Lower CI": frame["lower_ci"],
+        "Upper CI": frame["upper_ci"], "CI level": frame["ci_level"],
+        "Count": frame["count"], "Denominator": frame["denominator"],
+        "Compared with England": frame["compared_to_england"],
+        "Recent trend": frame["recent_trend"], "Unit": unit,
+        "Geography used": frame["geography_used"],
+    })
+
+
+def marker_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per place: its recent-trend marker, reason and method."""
+    return frame.drop_duplicates("place_id")[
+        ["place", "recent_trend", "recent_trend_reason", "trend_method"]].rename(columns={
+            "place": "Place", "recent_trend": "Recent trend",
+            "recent_trend_reason": "Why", "trend_method": "Method"})
+
+
+def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLevelMixin:
+    """Lines per place (gaps where a period is missing), 95% CIs, and points whose colour
+    and shape give the comparison with England in that period."""
+    m = indicators.meta(indicator_id)
+    order = [p.label for p in period_info(indicator_id)
+             if p.label in set(frame["period"])]
+    data = frame.copy()
+    # a new line segment after every missing period, so gaps show as gaps
+    data["segment"] = data.groupby("place_id")["value"].transform(
+        lambda s: s.isna().cumsum())
+    data["comparison"] = data["compared_to_england"].fillna("not compared")
+    data.loc[data["role"] == "england", "comparison"] = "England"
+    data["value_text"] = [_fmt(v, m.unit) for v in data["value"]]
+    data["ci_text"] = [f"{_fmt(lo, m.unit)} to {_fmt(hi, m.unit)}" if pd.notna(lo)
+                       and pd.notna(hi) else "not published"
+                       for lo, hi in zip(data["lower_ci"], data["upper_ci"], strict=True)]
+    data = data.astype({"value": float, "lower_ci": float, "upper_ci": float})
+    names = list(dict.fromkeys(data["place"]))
+    colours = [NEUTRAL if data.loc[data["place"] == n, "role"].iloc[0] == "england"
+               else PLACE_COLOURS[i % len(PLACE_COLOURS)] for i, n in enumerate(names)]
+    comp_domain = [c for c in ("better", "similar", "worse", "lower", "higher",
+                               "not compared", "England") if c in set(data["comparison"])]
+    fills = [COMPARISON_COLOURS.get(c, "#ffffff") for c in comp_domain]
+    shapes = [COMPARISON_SHAPES.get(c, "circle") for c in comp_domain]
+    unit = {"%": "%", "years": "years"}.get(m.unit, m.unit)
+    x = alt.X("period:O", sort=order, title="Period (as published)",
+              axis=alt.Axis(labelAngle=-40 if len(order) > 6 else 0, labelLimit=160))
+    y = alt.Y("value:Q", title=f"{m.short_name or m.name} ({unit})",
+              scale=alt.Scale(zero=False))
+    colour = alt.Color("place:N", title="Place", sort=names,
+                       scale=alt.Scale(domain=names, range=colours))
+    base = alt.Chart(data).encode(x=x)
+    valid = base.transform_filter("isValid(datum.value)")
+    lines = valid.mark_line(strokeWidth=2).encode(
+        y=y, color=colour, detail="segment:N",
+        strokeDash=alt.condition("datum.role == 'england'", alt.value([6, 4]),
+                                 alt.value([1, 0])))
+    bars = base.transform_filter("isValid(datum.lower_ci) && isValid(datum.upper_ci)"
+                                 ).mark_rule(strokeWidth=1.5, opacity=0.7).encode(
+        y="lower_ci:Q", y2="upper_ci:Q", color=colour)
+    tooltip = [alt.Tooltip("place:N", title="Place"), alt.Tooltip("period:N", title="Period"),
+               alt.Tooltip("value_text:N", title="Value"),
+               alt.Tooltip("ci_text:N", title="95% CI"),
+               alt.Tooltip("comparison:N", title="Compared with England")]
+    points = valid.mark_point(size=110, filled=True, strokeWidth=1.5, opacity=1).encode(
+        y=y, fill=alt.Fill("comparison:N", title="Compared with England",
+                           scale=alt.Scale(domain=comp_domain, range=fills)),
+        shape=alt.Shape("comparison:N", title="Compared with England",
+                        scale=alt.Scale(domain=comp_domain, range=shapes)),
+        stroke=colour, tooltip=tooltip)
+    chart = (bars + lines + points).properties(
+        title=alt.TitleParams(title, anchor="start", fontSize=18,
+                              subtitle=f"{m.name}. Bars: 95% confidence intervals where "
+                                       "published or computed.", subtitleFontSize=13,
+                              subtitleColor="#444444"),
+        width="container", height=380).resolve_scale(color="shared")
+    return chart.configure_axis(labelFontSize=13, titleFontSize=13).configure_legend(
+        labelFontSize=13, titleFontSize=13, orient="bottom", columns=4).configure_view(
+        stroke=None)
+
+
+def trend_text(frame: pd.DataFrame, indicator_id: str) -> str:
+    """A text alternative for the chart: each place's first, latest and marker."""
+    m = indicators.meta(indicator_id)
+    parts = []
+    for _, g in frame.groupby("place_id", sort=False):
+        s = g[g["value"].notna()]
+        name = g["place"].iloc[0]
+        if s.empty:
+            parts.append(f"{name}: no values.")
+            continue
+        parts.append(f"{name}: {_fmt(s['value'].iloc[0], m.unit)} in {s['period'].iloc[0]}, "
+                     f"{_fmt(s['value'].iloc[-1], m.unit)} in {s['period'].iloc[-1]} "
+                     f"({len(s)} of {len(g)} periods); recent trend: "
+                     f"{g['recent_trend'].iloc[0].lower()}.")
+    return " ".join(parts)
+
+
+def trend_records(place: Place | str, indicator_id: str, sex: str | None = None,
+                  ) -> tuple[list[dict], stats.TrendResult]:
+    """Every period (CLI): value, limits with their level, count, denominator, comparison."""
+    s = place_series(place, indicator_id, sex)
+    t = recent_trend(place, indicator_id, sex, series=s)
+    recs = []
+    for r in s.itertuples(index=False):
+        recs.append({"period": r.period, "value": _none(r.value), "lower_ci": _none(r.lower_ci),
+                     "upper_ci": _none(r.upper_ci), "ci_level": r.ci_level,
+                     "count": _none(r.count), "denominator": _none(r.denominator),
+                     "compared_to_england": r.compared_to_england})
+    return recs, t
+
+
+def _none(x: object) -> object:
+    return None if x is None or (isinstance(x, float) and pd.isna(x)) else x
+
+
+def clear_cache() -> None:
+    _series_cached.cache_clear()
+    period_info.cache_clear()
+    _published_region.cache_clear()
