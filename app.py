@@ -31,6 +31,8 @@ PAGES = [
     st.Page("pages/inequalities.py", title="Inequalities", icon=":material/stacked_line_chart:",
             url_path="inequalities"),
     st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+    st.Page("pages/glance.py", title="North West at a glance", icon=":material/grid_on:",
+            url_path="glance"),
     st.Page("pages/facilitator.py", title="Facilitator", icon=":material/co_present:",
             url_path="facilitator"),
     st.Page("pages/sources.py", title="Data and methods", icon=":material/menu_book:",

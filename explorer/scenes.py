@@ -32,6 +32,7 @@ PAGES: dict[str, str] = {
     "core20plus5": "CORE20PLUS5",
     "inequalities": "Inequalities",
     "trends": "Trends",
+    "glance": "North West at a glance",
     "facilitator": "Facilitator",
     "sources": "Data and methods",
 }

@@ -73,85 +73,142 @@ def _place(place: Place | str) -> Place:
     return place if isinstance(place, Place) else registry().resolve(place)
 
 
+def series_labels(indicator_id: str, sex: str) -> tuple[str, ...]:
+    """Period labels published for this sex, in time order."""
+    return _labels_cached(str(indicator_id), sex)
+
+
+@functools.lru_cache(maxsize=1024)
+def _labels_cached(indicator_id: str, sex: str) -> tuple[str, ...]:
+    return tuple(p.label for p in period_info(indicator_id)
+                 if sex in indicators.sexes(indicator_id, p.label))
+
+
 def place_series(place: Place | str, indicator_id: str, sex: str | None = None,
                  ) -> pd.DataFrame:
     """One row per published period of the indicator (value None where the place has none)."""
     p = _place(place)
     sex = sex or default_sex(indicator_id)
-    if p.id in registry():
-        return _series_cached(p.id, str(indicator_id), sex)
-    return _series(p, str(indicator_id), sex)
+    return pd.DataFrame([_point(p, str(indicator_id), sex, label)
+                         for label in series_labels(indicator_id, sex)], columns=COLUMNS)
 
 
-@functools.lru_cache(maxsize=8192)
-def _series_cached(place_id: str, indicator_id: str, sex: str) -> pd.DataFrame:
-    return _series(registry().get(place_id), indicator_id, sex)
+def _point(p: Place, indicator_id: str, sex: str, period: str) -> dict:
+    """One period's value for a place: built-in places are memoised for the process."""
+    if p.id in registry() and registry().get(p.id) is p:
+        return _point_cached(p.id, indicator_id, sex, period)
+    return _point_of(p, indicator_id, sex, period)
 
 
-def _series(p: Place, indicator_id: str, sex: str) -> pd.DataFrame:
-    rows = []
-    for i, info in enumerate(period_info(indicator_id)):
-        if sex not in indicators.sexes(indicator_id, info.label):
-            continue
-        pv = indicators.indicator_for_place(p, indicator_id, period=info.label, sex=sex)
-        ci = pv.lower_ci is not None and pv.upper_ci is not None
-        rows.append({
-            "place_id": p.id, "place": p.name, "period": info.label, "order": i,
-            "value": pv.value, "lower_ci": pv.lower_ci, "upper_ci": pv.upper_ci,
-            "ci_level": "95%" if ci else None, "count": pv.count,
-            "denominator": pv.denominator, "england_value": pv.england_value,
-            "compared_to_england": pv.compared_to_england,
-            "comparison_basis": pv.comparison_basis, "geography_used": pv.geography_used,
-            "note": pv.geography_note,
-        })
-    return pd.DataFrame(rows, columns=COLUMNS)
+@functools.lru_cache(maxsize=1 << 17)
+def _point_cached(place_id: str, indicator_id: str, sex: str, period: str) -> dict:
+    return _point_of(registry().get(place_id), indicator_id, sex, period)
 
 
-def _qualifying(indicator_id: str, labels: Sequence[str]) -> tuple[list[str], bool, str]:
-    """The periods of the same length as the latest (pooled and single years are separate
-    series), whether they are independent and consecutive, and why not."""
-    info = {p.label: p for p in period_info(indicator_id)}
-    if not labels:
-        return [], True, ""
-    span = info[labels[-1]].span
-    if any(_QUARTER.search(lab) for lab in labels):
-        return labels, False, "quarter"
-    same = [lab for lab in labels if info[lab].span == span]
-    last = [info[lab] for lab in same[-stats.POINTS:]]
-    if span > 1 and any(b.start <= a.end for a, b in zip(last, last[1:], strict=False)):
-        return same, False, "overlap"
-    if any(b.start - a.start != span for a, b in zip(last, last[1:], strict=False)):
-        return same, False, "gap"
-    return same, True, ""
+def _point_of(p: Place, indicator_id: str, sex: str, period: str) -> dict:
+    pv = indicators.indicator_for_place(p, indicator_id, period=period, sex=sex)
+    ci = pv.lower_ci is not None and pv.upper_ci is not None
+    order = {x.label: i for i, x in enumerate(period_info(indicator_id))}
+    return {
+        "place_id": p.id, "place": p.name, "period": period, "order": order.get(period),
+        "value": pv.value, "lower_ci": pv.lower_ci, "upper_ci": pv.upper_ci,
+        "ci_level": "95%" if ci else None, "count": pv.count,
+        "denominator": pv.denominator, "england_value": pv.england_value,
+        "compared_to_england": pv.compared_to_england,
+        "comparison_basis": pv.comparison_basis, "geography_used": pv.geography_used,
+        "note": pv.geography_note,
+    }
+
+
+def latest_point(place: Place | str, indicator_id: str, sex: str,
+                 period: str | None = None) -> dict | None:
+    """The place's value in ``period`` (default: the indicator's latest), or in its own
+    latest period with a value when it has none then (e.g. a former district)."""
+    p = _place(place)
+    labels = series_labels(indicator_id, sex)
+    period = period or indicators.latest_period(indicator_id, sex)
+    if period in labels:
+        r = _point(p, str(indicator_id), sex, period)
+        if not pd.isna(r["value"]):
+            return r
+        labels = labels[: labels.index(period)]
+    for lab in reversed(labels):
+        r = _point(p, str(indicator_id), sex, lab)
+        if not pd.isna(r["value"]):
+            return r
+    return None
+
+
+def _empty(r: dict) -> bool:
+    return bool(pd.isna(r["value"]) and pd.isna(r["count"]))
+
+
+_REASONS = {
+    "overlap": "Periods overlap (rolling or pooled years), so the points are not "
+               "independent.",
+    "quarter": "Periods are quarters or cumulative quarters (Fingertips tests yearly "
+               "periods only).",
+    "gap": "The latest five periods are not consecutive (a break in the series).",
+}
 
 
 def recent_trend(place: Place | str, indicator_id: str, sex: str | None = None,
                  series: pd.DataFrame | None = None) -> stats.TrendResult:
-    """Fingertips' recent-trend marker for the place's latest five periods."""
+    """Fingertips' recent-trend marker for the place's latest five periods.
+
+    The place's series ends at its latest period with a value (a former district's ends
+    in 2022); within it, only periods as long as the latest count (single years and
+    pooled years are separate series), and a missing value among the latest five means
+    the trend cannot be calculated, as in Fingertips.
+    """
     m = indicators.meta(indicator_id)
-    df = series if series is not None else place_series(place, indicator_id, sex)
-    df = df[df["value"].notna() | df["count"].notna()]
-    labels, ok, why = _qualifying(m.id, [str(x) for x in df["period"]])
-    if not ok and len(labels) >= stats.POINTS:
-        reason = {
-            "overlap": "Periods overlap (rolling or pooled years), so the points are not "
-                       "independent.",
-            "quarter": "Periods are quarters or cumulative quarters (Fingertips tests "
-                       "yearly periods only).",
-        }.get(why, "The latest five periods are not consecutive (a break in the series).")
-        return stats.TrendResult(stats.CANNOT, reason, last_period=labels[-1],
-                                 points=len(labels))
-    df = df.set_index("period").loc[labels] if labels else df.iloc[:0]
+    p = _place(place)
+    sex = sex or default_sex(m.id)
+    info = {x.label: x for x in period_info(m.id)}
+    if series is not None:
+        recs = series.to_dict("records")
+        points = lambda: iter(reversed(recs))  # noqa: E731
+    else:
+        labels = series_labels(m.id, sex)
+        points = lambda: (_point(p, m.id, sex, lab) for lab in reversed(labels))  # noqa: E731
+    picked: list[dict] = []
+    span = None
+    for r in points():
+        if span is None:
+            if _empty(r):
+                continue  # after the place's last period
+            span = info[r["period"]].span
+        if info[r["period"]].span == span:
+            picked.append(r)
+        if len(picked) == stats.POINTS:
+            break
+    picked.reverse()
+    labels_used = [r["period"] for r in picked]
+    if len(picked) == stats.POINTS:
+        why = _why_not(m.id, labels_used)
+        if why:
+            return stats.TrendResult(stats.CANNOT, _REASONS[why], last_period=labels_used[-1],
+                                     points=len(picked))
     value_type = m.value_type if m.unit != "count" else "count"
     return stats.recent_trend(
-        [str(x) for x in df.index], value_type=value_type, polarity=m.polarity,
-        value=_floats(df["value"]), count=_floats(df["count"]),
-        denominator=_floats(df["denominator"]), lower=_floats(df["lower_ci"]),
-        upper=_floats(df["upper_ci"]))
+        labels_used, value_type=value_type, polarity=m.polarity,
+        value=[r["value"] for r in picked], count=[r["count"] for r in picked],
+        denominator=[r["denominator"] for r in picked],
+        lower=[r["lower_ci"] for r in picked], upper=[r["upper_ci"] for r in picked])
 
 
-def _floats(s: pd.Series) -> list[float | None]:
-    return [None if pd.isna(x) else float(x) for x in s]
+def _why_not(indicator_id: str, labels: Sequence[str]) -> str:
+    """'' when the five periods qualify, else 'quarter', 'overlap' or 'gap'."""
+    info = {p.label: p for p in period_info(indicator_id)}
+    if any(_QUARTER.search(lab) for lab in labels):
+        return "quarter"
+    last = [info[lab] for lab in labels]
+    if last[-1].span > 1 and any(b.start <= a.end for a, b in zip(last, last[1:],
+                                                                  strict=False)):
+        return "overlap"
+    if any(b.start - a.start != last[-1].span for a, b in zip(last, last[1:], strict=False)):
+        return "gap"
+    return ""
 
 
 def region_for(places: Sequence[Place]) -> Place | None:
@@ -373,6 +430,7 @@ def _none(x: object) -> object:
 
 
 def clear_cache() -> None:
-    _series_cached.cache_clear()
+    _point_cached.cache_clear()
+    _labels_cached.cache_clear()
     period_info.cache_clear()
     _published_region.cache_clear()

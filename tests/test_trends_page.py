@@ -102,3 +102,28 @@ def test_trend_page_bad_link_gives_messages():
     assert_clean(at)
     shown = " ".join(str(x.value) for x in [*at.info, *at.warning])
     assert "atlantis" in shown and "indicator" in shown
+
+
+def test_glance_every_district_and_indicator():
+    from explorer import glance
+
+    c = glance.cells(2019)
+    rows = glance.rows()
+    assert c["place_id"].nunique() == 39 and len(glance.nw_districts(2024)) == 35
+    assert len(c) == 39 * len(rows)
+    # a cell is the Compare page's latest value for the district
+    cell = c[(c["place_id"] == "blackpool") & (c["indicator_id"] == "91547")].iloc[0]
+    pv = indicators.indicator_for_place("blackpool", "91547")
+    assert cell["value"] == pv.value and cell["compared_to_england"] == pv.compared_to_england
+    assert cell["recent_trend"] == trends.recent_trend("blackpool", "91547").marker
+    table, cells = glance.rug(2019, "marmot", "worsening")
+    assert set(cells.loc[cells["shown"], "compared_to_england"]) <= {"worse"}
+    assert len(table) < len(glance.rug(2019)[0])
+
+
+def test_glance_page_renders_and_filters():
+    at = open_page("pages/glance.py", flt="worse", view="core20plus5")
+    assert_clean(at)
+    assert "worse than England" in at.subheader[0].value
+    grid = at.dataframe[0].value
+    assert "Blackpool" in grid.columns and len(grid) > 5
