@@ -434,3 +434,51 @@ def clear_cache() -> None:
     _labels_cached.cache_clear()
     period_info.cache_clear()
     _published_region.cache_clear()
+
+
+# --------------------------------------------------------------------------------------
+# Links from other pages' indicator rows
+
+TREND_PAGE = "trends"
+
+
+def _row_sex(indicator_id: str, name: str) -> str:
+    """The sex of a Compare/CORE20PLUS5 row: its name says '(male)'/'(female)' when an
+    indicator is shown by sex; otherwise the indicator's default."""
+    low = name.lower()
+    for sex in ("Female", "Male"):
+        if low.endswith(f"({sex.lower()})") and sex in indicators.sexes(indicator_id):
+            return sex
+    return default_sex(indicator_id)
+
+
+def row_trend(place: Place, indicator_id: str, name: str = "") -> tuple[str, str] | None:
+    """(recent-trend marker, link to the trend view) for an indicator row, or None when
+    the row is not a registry indicator with more than one period."""
+    from explorer import state as url_state
+
+    if indicator_id not in indicators.registry():
+        return None
+    sex = _row_sex(indicator_id, name)
+    if len(series_labels(indicator_id, sex)) < 2:
+        return None
+    marker = recent_trend(place, indicator_id, sex).marker
+    state = {"p": [place.id], "ind": indicator_id}
+    if len(indicators.sexes(indicator_id)) > 1:
+        state["sex"] = sex
+    return marker, url_state.url(TREND_PAGE, state)
+
+
+def trend_columns(frame: pd.DataFrame, places: Sequence[Place]) -> pd.DataFrame:
+    """Add ``recent_trend`` and ``trend_link`` to an indicator frame (Compare, CORE20PLUS5)
+    whose ``place`` column holds place names."""
+    if frame.empty:
+        return frame.assign(recent_trend=[], trend_link=[])
+    by_name = {p.name: p for p in places}
+    marks, links = [], []
+    for r in frame.itertuples(index=False):
+        place = by_name.get(r.place)
+        got = row_trend(place, str(r.indicator_id), str(r.name)) if place else None
+        marks.append(got[0] if got else None)
+        links.append(got[1] if got else None)
+    return frame.assign(recent_trend=marks, trend_link=links)

@@ -20,6 +20,7 @@ from explorer.compare import (
 from explorer.overview import districts_of_vintage
 from explorer.places import DEFAULT_COMPARISON, registry
 from explorer.profile import CORE20_DEFINITION, profile
+from explorer.trends import trend_columns
 from explorer.upload import indicator_row
 from loaders import snapshot
 from ui import exports
@@ -158,7 +159,7 @@ with guard("The domains"):
 
 with guard("The indicators"):
     st.subheader("Indicators compared with England")
-    frame = indicator_frame(ind_rows)
+    frame = trend_columns(indicator_frame(ind_rows), places)  # issue 10: trend marker + link
     label = f"{conf_key}%"
     plot = frame[frame["value"].notna() & (frame["unit"] == "%")]
     if not plot.empty:
@@ -168,20 +169,22 @@ with guard("The indicators"):
         chart = indicator_forest(plot, title, label)
         st.altair_chart(chart, width="stretch")
     table = frame[["name", "place", "period", "value_display", "ci_display", "count",
-                   "denominator", "england_display", "compared_to_england", "geography_used",
-                   "note"]].rename(columns={
+                   "denominator", "england_display", "compared_to_england", "recent_trend",
+                   "trend_link", "geography_used", "note"]].rename(columns={
                        "name": "Indicator", "place": "Place", "period": "Period",
                        "value_display": "Value", "ci_display": f"{label} CI",
                        "count": "Count", "denominator": "Denominator",
                        "england_display": "England",
                        "compared_to_england": "Compared with England",
+                       "recent_trend": "Recent trend", "trend_link": "Trend",
                        "geography_used": "Geography used", "note": "Note"})
     st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "Trend": st.column_config.LinkColumn("Trend", display_text="Open trend"),
         "Count": st.column_config.NumberColumn(format="%.0f"),
         "Denominator": st.column_config.NumberColumn(format="%.0f")})
     export = frame[["indicator_id", "name", "place", "period", "unit", "value", "lower_ci",
                     "upper_ci", "count", "denominator", "england_value",
-                    "compared_to_england", "geography_used", "note", "source"]]
+                    "compared_to_england", "recent_trend", "geography_used", "note", "source"]]
     st.caption(f"Wilson score {label} confidence intervals (PHStatsMethods). 'Similar': "
                "England's value lies inside the place's interval; otherwise better or worse by "
                "the indicator's polarity (Fingertips method). Values are never estimated for "

@@ -9,6 +9,7 @@ from explorer.charts import pct
 from explorer.compare import indicator_frame
 from explorer.core20plus5 import card, marmot_rows
 from explorer.profile import CORE20_DEFINITION
+from explorer.trends import row_trend
 from loaders import snapshot
 from ui import exports
 from ui.frame import guard, require_app_frame
@@ -74,7 +75,7 @@ with guard("The CORE20PLUS5 card"):
         elif place.kind == "town":
             st.markdown("**Coastal town:** no ONS coastal classification for this town.")
         for row in c.plus:
-            indicator_line(row)
+            indicator_line(row, row_trend(place, row.indicator_id, row.name))
 
         st.subheader("The five clinical areas")
         for area, rows in c.areas:
@@ -84,7 +85,7 @@ with guard("The CORE20PLUS5 card"):
                 if not rows:
                     st.info("No indicator for this area is available for this place.")
                 for row in rows:
-                    indicator_line(row)
+                    indicator_line(row, row_trend(place, row.indicator_id, row.name))
                 if area.gap_note:
                     st.caption(area.gap_note)
         all_rows = c.plus + [r for _, rows in c.areas for r in rows]
@@ -97,7 +98,7 @@ with guard("The CORE20PLUS5 card"):
                     st.caption("No indicator in the bundled data serves this principle "
                                "(e.g. there are no ethnicity breakdowns).")
                 for row in rows:
-                    indicator_line(row)
+                    indicator_line(row, row_trend(place, row.indicator_id, row.name))
             all_rows += rows
 
     frame = indicator_frame(all_rows)

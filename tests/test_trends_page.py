@@ -127,3 +127,16 @@ def test_glance_page_renders_and_filters():
     assert "worse than England" in at.subheader[0].value
     grid = at.dataframe[0].value
     assert "Blackpool" in grid.columns and len(grid) > 5
+
+
+def test_compare_and_core20plus5_rows_link_to_the_trend():
+    at = open_page("pages/compare.py", p="blackpool,eden")
+    assert_clean(at)
+    table = next(df.value for df in at.dataframe if "Trend" in df.value.columns)
+    row = table[(table["Place"] == "Blackpool") & (table["Indicator"] == "Smoking at delivery")]
+    assert row["Trend"].iloc[0] == "/trends?p=blackpool&ind=93085"
+    assert row["Recent trend"].iloc[0] == trends.recent_trend("blackpool", "93085").marker
+    at = open_page("pages/core20plus5.py", p="blackpool")
+    assert_clean(at)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Recent trend:" in captions and "(/trends?p=blackpool&ind=" in captions

@@ -14,8 +14,9 @@ def badge(comparison: str) -> str:
     return f":{BADGE.get(comparison, 'gray')}-badge[{comparison.capitalize()}]"
 
 
-def indicator_line(r: IndicatorRow) -> None:
-    """One indicator: name, value with CI, England, comparison, period and geography."""
+def indicator_line(r: IndicatorRow, trend: tuple[str, str] | None = None) -> None:
+    """One indicator: name, value with CI, England, comparison, period and geography;
+    ``trend`` (marker, link) adds the recent-trend marker and a link to the trend view."""
     ci = "" if r.lower_ci is None else (f" ({format_value(r.lower_ci, r.unit)}–"
                                         f"{format_value(r.upper_ci, r.unit)})")
     value = format_value(r.value, r.unit) if r.value is not None else "no value"
@@ -24,4 +25,5 @@ def indicator_line(r: IndicatorRow) -> None:
                 f"{badge(r.compared_to_england)}")
     extra = f"; {r.note}" if r.note and (r.value is None or where) else ""
     small = " Small numbers: treat with caution." if r.small_number else ""
-    st.caption(f"Period: {r.period}{where}{extra}.{small}")
+    recent = f" Recent trend: {trend[0].lower()} · [see the trend]({trend[1]})" if trend else ""
+    st.caption(f"Period: {r.period}{where}{extra}.{small}{recent}")
