@@ -58,15 +58,30 @@ def rows() -> list[tuple[str, str]]:
     return out
 
 
-def _group(m: indicators.IndicatorMeta, grouping: str) -> tuple[int, str]:
+_AREA_SHORT = {"core20": "Core20", "plus": "PLUS", "maternity": "Maternity",
+               "smi": "SMI", "respiratory": "Respiratory", "cancer": "Cancer",
+               "hypertension": "Hypertension"}
+
+
+def _group(m: indicators.IndicatorMeta, grouping: str) -> tuple[int, str, str]:
+    """(order, short label for the grid, full label for the legend)."""
     if grouping == "core20plus5":
         areas = list(indicators.CORE20PLUS5_AREAS)
         if m.core20plus5 in areas:
-            return areas.index(m.core20plus5), indicators.CORE20PLUS5_AREAS[m.core20plus5]
-        return len(areas), "Other indicators"
+            key = m.core20plus5
+            return (areas.index(key), _AREA_SHORT.get(key, key),
+                    indicators.CORE20PLUS5_AREAS[key])
+        return len(areas), "Other", "Not assigned to a CORE20PLUS5 area"
     if m.marmot_principle is not None:
-        return m.marmot_principle, f"{m.marmot_principle}. {m.marmot_label}"
-    return 99, "Other indicators"
+        return (m.marmot_principle, f"P{m.marmot_principle}",
+                f"P{m.marmot_principle}: {m.marmot_label}")
+    return 99, "Other", "Not assigned to a Marmot principle"
+
+
+def group_legend(c: pd.DataFrame) -> list[str]:
+    """The full names of the groups present, in order."""
+    g = c.drop_duplicates("group")[["group_order", "group_full"]].sort_values("group_order")
+    return list(g["group_full"])
 
 
 @functools.lru_cache(maxsize=4)
@@ -142,8 +157,8 @@ def rug(vintage: int = 2019, grouping: str = "marmot", how: str = "all",
     c["shown"] = keep(c, how)
     c.loc[~c["shown"], "text"] = ""
     metas = {ind: indicators.meta(ind) for ind in c["indicator_id"].unique()}
-    c["group_order"], c["group"] = zip(*[_group(metas[i], grouping)
-                                         for i in c["indicator_id"]], strict=True)
+    c["group_order"], c["group"], c["group_full"] = zip(
+        *[_group(metas[i], grouping) for i in c["indicator_id"]], strict=True)
     c["row"] = [f"{n} ({s.lower()})" if s != "Persons" else n
                 for n, s in zip(c["name"], c["sex"], strict=True)]
     places = list(dict.fromkeys(c["place"]))

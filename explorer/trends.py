@@ -165,6 +165,9 @@ def recent_trend(place: Place | str, indicator_id: str, sex: str | None = None,
     p = _place(place)
     sex = sex or default_sex(m.id)
     info = {x.label: x for x in period_info(m.id)}
+    early = _cannot_for_any_place(m.id, sex) if series is None else None
+    if early is not None:
+        return early
     if series is not None:
         recs = series.to_dict("records")
         points = lambda: iter(reversed(recs))  # noqa: E731
@@ -195,6 +198,26 @@ def recent_trend(place: Place | str, indicator_id: str, sex: str | None = None,
         value=[r["value"] for r in picked], count=[r["count"] for r in picked],
         denominator=[r["denominator"] for r in picked],
         lower=[r["lower_ci"] for r in picked], upper=[r["upper_ci"] for r in picked])
+
+
+def _cannot_for_any_place(indicator_id: str, sex: str) -> stats.TrendResult | None:
+    """Markers known from the labels alone (no value needs to be fetched): a value type
+    Fingertips does not test, too few periods, or periods that always overlap."""
+    m = indicators.meta(indicator_id)
+    value_type = m.value_type if m.unit != "count" else "count"
+    if stats.method_for(value_type) is None:
+        return stats.recent_trend(["x"], value_type=value_type, polarity=m.polarity)
+    labels = series_labels(indicator_id, sex)
+    if len(labels) < stats.POINTS:
+        return stats.recent_trend(list(labels), value_type=value_type, polarity=m.polarity)
+    info = {p.label: p for p in period_info(indicator_id)}
+    spans = {info[lab].span for lab in labels}
+    if len(spans) == 1 and _why_not(indicator_id, labels[-stats.POINTS:]) in ("overlap",
+                                                                              "quarter"):
+        why = _why_not(indicator_id, labels[-stats.POINTS:])
+        return stats.TrendResult(stats.CANNOT, _REASONS[why], last_period=labels[-1],
+                                 points=stats.POINTS)
+    return None
 
 
 def _why_not(indicator_id: str, labels: Sequence[str]) -> str:

@@ -95,15 +95,16 @@ with guard("The overview"):
         columns={"group": "Group", "row": "Indicator"})
     styler = shown.style.apply(lambda _: styles, axis=None)
     config = {p: st.column_config.TextColumn(p, width="small") for p in places}
-    config |= {"Group": st.column_config.TextColumn("Group", width="small"),
+    config |= {"Group": st.column_config.TextColumn("Group", width=60, pinned=True),
                "Indicator": st.column_config.TextColumn("Indicator", width="medium",
                                                         pinned=True),
                "Period": st.column_config.TextColumn("Period", width="small"),
                "England": st.column_config.TextColumn("England", width="small")}
-    st.caption("Click a district's cell to open its trend. Columns scroll sideways; the "
-               "indicator column stays in view.")
+    st.caption("Groups: " + " · ".join(glance.group_legend(cells)) + ". Click a district's "
+               "cell to open its trend. Columns scroll sideways; the group and indicator "
+               "columns stay in view.")
     event = st.dataframe(styler, hide_index=True, height=760, column_config=config,
-                         column_order=["Indicator", "England", "Period", *places, "Group"],
+                         column_order=["Group", "Indicator", "England", "Period", *places],
                          on_select="rerun", selection_mode="single-cell", key="rug")
     picked = getattr(getattr(event, "selection", None), "cells", None) or []
     if picked:
@@ -114,10 +115,10 @@ with guard("The overview"):
             st.switch_page("pages/trends.py", query_params={
                 "p": pid, "ind": r["indicator_id"], "sex": r["sex"]})
 
-    twin = cells[["group", "row", "indicator_id", "sex", "place", "period", "value", "unit",
+    twin = cells[["group_full", "row", "indicator_id", "sex", "place", "period", "value", "unit",
                   "england_value", "compared_to_england", "recent_trend",
                   "recent_trend_reason"]].rename(columns={
-                      "group": "Group", "row": "Indicator", "indicator_id": "Indicator id",
+                      "group_full": "Group", "row": "Indicator", "indicator_id": "Indicator id",
                       "sex": "Sex", "place": "District", "period": "Period", "value": "Value",
                       "unit": "Unit", "england_value": "England",
                       "compared_to_england": "Compared with England",
