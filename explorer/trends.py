@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -318,9 +319,13 @@ def finding_title(frame: pd.DataFrame, indicator_id: str) -> str:
         return f"No published values of {what} for {places['place'].iloc[0]}"
     a, b = s.iloc[0], s.iloc[-1]
     name = str(a["place"])
+    borrowed = sorted({str(u) for u in s["geography_used"].dropna()
+                       if str(u) and not str(u).startswith(name)})
+    subject = f"{name}'s {what}" if not borrowed else \
+        f"{what[:1].upper()}{what[1:]} for {name} (figures for {', '.join(borrowed)})"
     if len(s) == 1:
-        return f"{name}'s {what} was {_fmt(a['value'], m.unit)} in {a['period']} (one period)"
-    text = (f"{name}'s {what} has {_change(a['value'], b['value'])} "
+        return f"{subject} was {_fmt(a['value'], m.unit)} in {a['period']} (one period)"
+    text = (f"{subject} has {_change(a['value'], b['value'])} "
             f"{_fmt(a['value'], m.unit)} in {a['period']} to {_fmt(b['value'], m.unit)} in "
             f"{b['period']}")
     eng = frame[(frame["role"] == "england") & frame["period"].isin([a["period"], b["period"]])
@@ -399,21 +404,24 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
     tooltip = [alt.Tooltip("place:N", title="Place"), alt.Tooltip("period:N", title="Period"),
                alt.Tooltip("value_text:N", title="Value"),
                alt.Tooltip("ci_text:N", title="95% CI"),
-               alt.Tooltip("comparison:N", title="Compared with England")]
-    points = valid.mark_point(size=110, filled=True, strokeWidth=1.5, opacity=1).encode(
+               alt.Tooltip("comparison:N", title="Compared with England"),
+               alt.Tooltip("geography_used:N", title="Value shown for")]
+    points = valid.mark_point(size=150, filled=True, strokeWidth=0.8, stroke="#222222",
+                              opacity=1).encode(
         y=y, fill=alt.Fill("comparison:N", title="Compared with England",
                            scale=alt.Scale(domain=comp_domain, range=fills)),
         shape=alt.Shape("comparison:N", title="Compared with England",
                         scale=alt.Scale(domain=comp_domain, range=shapes)),
-        stroke=colour, tooltip=tooltip)
+        tooltip=tooltip)
     chart = (bars + lines + points).properties(
-        title=alt.TitleParams(title, anchor="start", fontSize=18,
+        title=alt.TitleParams(textwrap.wrap(title, 80), anchor="start", fontSize=18,
                               subtitle=f"{m.name}. Bars: 95% confidence intervals where "
                                        "published or computed.", subtitleFontSize=13,
                               subtitleColor="#444444"),
         width="container", height=380).resolve_scale(color="shared")
     return chart.configure_axis(labelFontSize=13, titleFontSize=13).configure_legend(
-        labelFontSize=13, titleFontSize=13, orient="bottom", columns=4).configure_view(
+        labelFontSize=13, titleFontSize=13, orient="bottom", columns=2,
+        labelLimit=120).configure_view(
         stroke=None)
 
 
@@ -427,6 +435,10 @@ def trend_text(frame: pd.DataFrame, indicator_id: str) -> str:
         if s.empty:
             parts.append(f"{name}: no values.")
             continue
+        borrowed = sorted({str(u) for u in s["geography_used"].dropna()
+                           if str(u) and not str(u).startswith(str(name))})
+        if borrowed:
+            name = f"{name} (values of {', '.join(borrowed)})"
         parts.append(f"{name}: {_fmt(s['value'].iloc[0], m.unit)} in {s['period'].iloc[0]}, "
                      f"{_fmt(s['value'].iloc[-1], m.unit)} in {s['period'].iloc[-1]} "
                      f"({len(s)} of {len(g)} periods); recent trend: "

@@ -52,7 +52,7 @@ st.title("The North West at a glance")
 show_messages()
 
 with guard("The overview"):
-    top = st.columns([2, 2, 3, 2, 1])
+    top = st.columns([3, 3, 4])
     vintage = top[0].segmented_control("Districts", list(DISTRICT_SETS), key=widget_key("v"),
                                        format_func=DISTRICT_SETS.get) or 2019
     grouping = top[1].segmented_control("Group rows by", list(glance.GROUPINGS),
@@ -65,11 +65,12 @@ with guard("The overview"):
                                                    for p in districts}
     if st.session_state.get(widget_key("sort")) not in sort_opts:
         st.session_state[widget_key("sort")] = "indicator"
-    sort = top[3].selectbox("Sort rows by", list(sort_opts), key=widget_key("sort"),
+    second = st.columns([3, 3, 4])
+    sort = second[0].selectbox("Sort rows by", list(sort_opts), key=widget_key("sort"),
                             format_func=sort_opts.get)
     state = {"v": vintage, "view": grouping, "flt": how, "sort": sort}
     publish(state)
-    with top[4]:
+    with second[1]:
         copy_link(PAGE, state)
 
     table, cells = _rug(vintage, grouping, how, None if sort == "indicator" else sort)
