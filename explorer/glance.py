@@ -107,6 +107,9 @@ def cells(vintage: int = 2019) -> pd.DataFrame:
                 "compared_to_england": "not compared" if r is None
                 else r["compared_to_england"],
                 "england_value": None if r is None else r["england_value"],
+                "geography_used": None if r is None else r["geography_used"],
+                "borrowed": r is not None and not str(r["geography_used"] or "").startswith(
+                    p.name),
                 "recent_trend": t.marker, "recent_trend_reason": t.reason,
             })
     return pd.DataFrame(out)
@@ -133,7 +136,8 @@ def cell_text(c: pd.Series) -> str:
         return "–"
     sym = SYMBOLS.get(str(c["compared_to_england"]), "○")
     arrow = TREND_ARROWS.get(str(c["recent_trend"]), "")
-    return f"{sym} {short_value(c['value'], c['unit'])}{(' ' + arrow) if arrow else ''}"
+    star = "*" if c.get("borrowed") else ""
+    return f"{sym} {short_value(c['value'], c['unit'])}{star}{(' ' + arrow) if arrow else ''}"
 
 
 def keep(c: pd.DataFrame, how: str) -> pd.Series:

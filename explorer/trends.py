@@ -188,6 +188,12 @@ def recent_trend(place: Place | str, indicator_id: str, sex: str | None = None,
             break
     picked.reverse()
     labels_used = [r["period"] for r in picked]
+    areas = {r["geography_used"] for r in picked if not _empty(r)}
+    if len(areas) > 1:
+        return stats.TrendResult(
+            stats.CANNOT, "The latest five periods are not all for the same area ("
+            + ", ".join(sorted(str(a) for a in areas)) + "): a break in the series.",
+            last_period=labels_used[-1], points=len(picked))
     if len(picked) == stats.POINTS:
         why = _why_not(m.id, labels_used)
         if why:
@@ -301,6 +307,22 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def borrowed_note(s: pd.DataFrame, name: str) -> str:
+    """Which periods' values are another area's (e.g. a town shown as its district, a
+    former district as its successor): 'values of X' or '2022/23: values of X'."""
+    have = s[s["value"].notna()]
+    other = have[[bool(u) and not str(u).startswith(name)
+                  for u in have["geography_used"].fillna("")]]
+    if other.empty:
+        return ""
+    areas = ", ".join(dict.fromkeys(str(u) for u in other["geography_used"]))
+    if len(other) == len(have):
+        return f"values of {areas}"
+    periods = list(other["period"])
+    when = ", ".join(periods) if len(periods) <= 3 else f"{len(periods)} periods"
+    return f"{when}: values of {areas}"
+
+
 def finding_title(frame: pd.DataFrame, indicator_id: str) -> str:
     """E.g. "Blackpool's male life expectancy has fallen from 74.9 years in 2015 - 17 to
     74.2 years in 2023 - 25, while England's has risen from ... to ..."."""
@@ -319,10 +341,9 @@ def finding_title(frame: pd.DataFrame, indicator_id: str) -> str:
         return f"No published values of {what} for {places['place'].iloc[0]}"
     a, b = s.iloc[0], s.iloc[-1]
     name = str(a["place"])
-    borrowed = sorted({str(u) for u in s["geography_used"].dropna()
-                       if str(u) and not str(u).startswith(name)})
-    subject = f"{name}'s {what}" if not borrowed else \
-        f"{what[:1].upper()}{what[1:]} for {name} (figures for {', '.join(borrowed)})"
+    note = borrowed_note(s, name)
+    subject = f"{name}'s {what}" if not note else \
+        f"{what[:1].upper()}{what[1:]} for {name} ({note})"
     if len(s) == 1:
         return f"{subject} was {_fmt(a['value'], m.unit)} in {a['period']} (one period)"
     text = (f"{subject} has {_change(a['value'], b['value'])} "
@@ -435,10 +456,9 @@ def trend_text(frame: pd.DataFrame, indicator_id: str) -> str:
         if s.empty:
             parts.append(f"{name}: no values.")
             continue
-        borrowed = sorted({str(u) for u in s["geography_used"].dropna()
-                           if str(u) and not str(u).startswith(str(name))})
-        if borrowed:
-            name = f"{name} (values of {', '.join(borrowed)})"
+        note = borrowed_note(s, str(name))
+        if note:
+            name = f"{name} ({note})"
         parts.append(f"{name}: {_fmt(s['value'].iloc[0], m.unit)} in {s['period'].iloc[0]}, "
                      f"{_fmt(s['value'].iloc[-1], m.unit)} in {s['period'].iloc[-1]} "
                      f"({len(s)} of {len(g)} periods); recent trend: "

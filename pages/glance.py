@@ -85,7 +85,9 @@ with guard("The overview"):
         "<span style='background:#1c4e80;color:#fff;padding:0 6px'>△ higher</span> "
         "<span style='background:#d9d9d9;padding:0 6px'>○ not compared</span> "
         "&nbsp; than England. &nbsp; ↑ ↓ significant recent trend, → no significant change "
-        "(latest five periods, Fingertips' method); no arrow: cannot be calculated.",
+        "(latest five periods, Fingertips' method); no arrow: cannot be calculated. "
+        "\\* the value of another area (a former district's successor, or the area the "
+        "figure is published for).",
         unsafe_allow_html=True)
     places = [p.name for p in districts]
     if table.empty:
@@ -117,12 +119,13 @@ with guard("The overview"):
                 "p": pid, "ind": r["indicator_id"], "sex": r["sex"]})
 
     twin = cells[["group_full", "row", "indicator_id", "sex", "place", "period", "value", "unit",
-                  "england_value", "compared_to_england", "recent_trend",
+                  "england_value", "compared_to_england", "geography_used", "recent_trend",
                   "recent_trend_reason"]].rename(columns={
                       "group_full": "Group", "row": "Indicator", "indicator_id": "Indicator id",
                       "sex": "Sex", "place": "District", "period": "Period", "value": "Value",
                       "unit": "Unit", "england_value": "England",
                       "compared_to_england": "Compared with England",
+                      "geography_used": "Value shown for",
                       "recent_trend": "Recent trend", "recent_trend_reason": "Why"})
     with st.expander("Table (one row per district and indicator)"):
         st.dataframe(twin, hide_index=True, width="stretch")

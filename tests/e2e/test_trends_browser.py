@@ -26,7 +26,7 @@ def test_trend_view_opens_by_url_with_two_places(app_server, browser_page):
     # the text alternative of the chart counts the periods drawn for each place
     assert f"Blackpool: 27.9% in 2013/14, 23.0% in 2022/23 ({n} of {n} periods)" in text
     assert f"({n} of {n} periods); recent trend: decreasing and getting better" in text
-    assert "Eden:" in text and "England:" in text
+    assert "Eden (2022/23: values of Westmorland and Furness" in text and "England:" in text
     assert page.get_by_text("Blackpool's smoking (QOF, 15+) has fallen from 27.9%").count()
     assert "p=blackpool%2Ceden" in page.url or "p=blackpool,eden" in page.url
     assert page.locator("[data-testid='stException']").count() == 0
