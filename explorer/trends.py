@@ -19,7 +19,7 @@ import altair as alt
 import pandas as pd
 
 from explorer import indicators
-from explorer.palette import COMPARISON_COLOURS, NEUTRAL, PLACE_COLOURS
+from explorer.palette import COMPARISON_COLOURS, NEUTRAL
 from explorer.places import Place, registry
 from explorer.stats import trends as stats
 
@@ -33,6 +33,9 @@ COMPARISON_SHAPES = {
     "higher": "triangle-up", "lower": "triangle-down", "not compared": "square",
 }
 ARROWS = {1: "↑", -1: "↓", 0: "→"}
+#: Line colours for places, kept apart from the comparison fills (blue, amber, orange):
+#: Okabe-Ito green, reddish purple, and two dark tones; each line is also labelled.
+TREND_PLACE_COLOURS = ("#009E73", "#CC79A7", "#5B3A8E", "#6B4E16", "#000000")
 _QUARTER = re.compile(r"\bQ[1-4]\b")
 
 COLUMNS = ["place_id", "place", "period", "order", "value", "lower_ci", "upper_ci",
@@ -341,9 +344,7 @@ def finding_title(frame: pd.DataFrame, indicator_id: str) -> str:
         return f"No published values of {what} for {places['place'].iloc[0]}"
     a, b = s.iloc[0], s.iloc[-1]
     name = str(a["place"])
-    note = borrowed_note(s, name)
-    subject = f"{name}'s {what}" if not note else \
-        f"{what[:1].upper()}{what[1:]} for {name} ({note})"
+    subject = f"{name}'s {what}"
     if len(s) == 1:
         return f"{subject} was {_fmt(a['value'], m.unit)} in {a['period']} (one period)"
     text = (f"{subject} has {_change(a['value'], b['value'])} "
@@ -401,7 +402,8 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
     data = data.astype({"value": float, "lower_ci": float, "upper_ci": float})
     names = list(dict.fromkeys(data["place"]))
     colours = [NEUTRAL if data.loc[data["place"] == n, "role"].iloc[0] == "england"
-               else PLACE_COLOURS[i % len(PLACE_COLOURS)] for i, n in enumerate(names)]
+               else TREND_PLACE_COLOURS[i % len(TREND_PLACE_COLOURS)]
+               for i, n in enumerate(names)]
     comp_domain = [c for c in ("better", "similar", "worse", "lower", "higher",
                                "not compared", "England") if c in set(data["comparison"])]
     fills = [COMPARISON_COLOURS.get(c, "#ffffff") for c in comp_domain]
@@ -434,15 +436,25 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
         shape=alt.Shape("comparison:N", title="Compared with England",
                         scale=alt.Scale(domain=comp_domain, range=shapes)),
         tooltip=tooltip)
-    chart = (bars + lines + points).properties(
-        title=alt.TitleParams(textwrap.wrap(title, 80), anchor="start", fontSize=18,
-                              subtitle=f"{m.name}. Bars: 95% confidence intervals where "
-                                       "published or computed.", subtitleFontSize=13,
+    last = data[data["value"].notna()].groupby("place_id").tail(1)
+    labels = alt.Chart(last).mark_text(align="left", dx=9, fontSize=12,
+                                       fontWeight="bold").encode(
+        x=x, y=y, text="place:N", color=colour)
+    chart = (bars + lines + points + labels).properties(
+        title=alt.TitleParams(textwrap.wrap(title, 90), anchor="start", fontSize=18,
+                              subtitle=textwrap.wrap(
+                                  f"{m.name}. Bars: 95% confidence intervals where "
+                                  "published or computed." + "".join(
+                                      f" {n}: {borrowed_note(g, n)}." for n, g in
+                                      data[data["role"] == "place"].groupby("place", sort=False)
+                                      if borrowed_note(g, n)), 140), subtitleFontSize=13,
                               subtitleColor="#444444"),
-        width="container", height=380).resolve_scale(color="shared")
+        width="container", height=320,
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+        padding={"left": 5, "top": 5, "bottom": 5, "right": 150}).resolve_scale(color="shared")
     return chart.configure_axis(labelFontSize=13, titleFontSize=13).configure_legend(
         labelFontSize=13, titleFontSize=13, orient="bottom", columns=2,
-        labelLimit=120).configure_view(
+        labelLimit=120, symbolStrokeWidth=0.6, symbolSize=150).configure_view(
         stroke=None)
 
 
