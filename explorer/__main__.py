@@ -6,6 +6,7 @@
     python -m explorer indicators PLACE [--format json|csv|table]
     python -m explorer provision PLACE [--year YYYY-YY] [--by decile|quintile]
                                        [--format json|csv|table]
+    python -m explorer trend PLACE --indicator ID [--sex S] [--format json|csv|table]
 """
 
 from __future__ import annotations
@@ -151,8 +152,18 @@ def indicator_records(place, confidence: float | None = None, prefer: str = "own
         rec = {k: (_clean(d[k]) if isinstance(d[k], float) else d[k]) for k in INDICATOR_FIELDS}
         rec["value_range"] = list(pv.value_range) if pv.value_range else None
         rec["source"] = indicators.meta(pv.indicator_id).caption
+        rec["recent_trend"] = _recent_trend(place, pv)
         records.append(rec)
     return records
+
+
+def _recent_trend(place, pv) -> str | None:
+    """Fingertips' recent-trend marker of the place's latest five periods (issue 10)."""
+    from explorer.trends import recent_trend
+
+    if pv.value is None:
+        return None
+    return recent_trend(place, pv.indicator_id, pv.sex).marker
 
 
 def cmd_indicators(args: argparse.Namespace, out) -> int:
@@ -219,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "csv", "table"), default="json")
     p.set_defaults(func=cmd_indicators)
     _add_provision(sub)
+    _add_trend(sub)
     return parser
 
 
@@ -256,6 +268,51 @@ def _add_provision(sub) -> None:
     p.add_argument("--by", choices=("quintile", "decile"), default="quintile")
     p.add_argument("--format", choices=("json", "csv", "table"), default="json")
     p.set_defaults(func=cmd_provision)
+
+
+def _add_trend(sub) -> None:
+    p = sub.add_parser("trend", help="every period of an indicator for a place, with "
+                                     "Fingertips' recent-trend marker")
+    p.add_argument("place")
+    p.add_argument("--indicator", required=True)
+    p.add_argument("--sex", choices=("Persons", "Male", "Female"))
+    p.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    p.set_defaults(func=cmd_trend)
+
+
+def cmd_trend(args: argparse.Namespace, out) -> int:
+    """Periods as rows (csv/table) or one JSON object with the periods and the marker."""
+    from explorer import indicators
+    from explorer.trends import default_sex, trend_records
+
+    place = registry().resolve(args.place)
+    try:
+        m = indicators.meta(args.indicator)
+    except KeyError:
+        print(f"error: unknown indicator '{args.indicator}'", file=sys.stderr)
+        return 2
+    sex = args.sex or default_sex(m.id)
+    if sex not in indicators.sexes(m.id):
+        print(f"error: {m.id} is published for {', '.join(indicators.sexes(m.id))}, "
+              f"not {sex}", file=sys.stderr)
+        return 2
+    records, trend = trend_records(place, m.id, sex)
+    head = {"place": place.name, "place_id": place.id, "indicator_id": m.id,
+            "indicator": m.name, "sex": sex, "unit": m.unit,
+            "recent_trend": trend.marker, "recent_trend_reason": trend.reason,
+            "trend_method": trend.method, "source": m.caption}
+    if args.format == "json":
+        json.dump({**head, "periods": records}, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return 0
+    rows = [{**r, "recent_trend": trend.marker, "trend_method": trend.method}
+            for r in records]
+    if args.format == "table":
+        out.write(f"{place.name}: {m.name} ({sex}, {m.unit})\n")
+        out.write(f"recent trend: {trend.marker} - {trend.reason}\n")
+        rows = records
+    _emit(rows, args.format, out)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None, out=None) -> int:

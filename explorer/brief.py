@@ -143,7 +143,7 @@ def build_sections(places: Sequence[Place | str], confidence: float = 0.95,
     rows = [r for p in chosen for r in place_indicator_rows(p, confidence, prefer)]
     label = "99.8%" if confidence > 0.99 else "95%"
     figures = [decile_figure(profiles, 2019), domain_figure(profiles, chosen),
-               indicator_figure(rows, label)]
+               indicator_figure(rows, label, chosen)]
     sections = [_section(f) for f in figures if f.chart is not None]
     data = {"places": chosen, "profiles": profiles, "england": england, "rows": rows,
             "summary": summary_sentences(profiles, england, rows), "label": label,
@@ -217,7 +217,8 @@ def _indicator_table(data: dict) -> list[str]:
     if not figs or figs[0].table.empty:
         return ['<p class="small">No indicator values for these places.</p>']
     fig = figs[0]
-    return [f'<p class="small">{_e(fig.title)}.</p>', _frame_table(fig.table),
+    table = fig.table.drop(columns=["Trend"], errors="ignore")  # the page's link column
+    return [f'<p class="small">{_e(fig.title)}.</p>', _frame_table(table),
             f'<p class="small">{_e(fig.caption)}</p>']
 
 

@@ -52,6 +52,8 @@ INDICATOR_TABLE = {
     "geography_used": "Geography used", "taken_from": "Taken from a larger area",
     "note": "Note",
 }
+#: Trend columns added when the figure knows its places (issue 10).
+TREND_TABLE = {"recent_trend": "Recent trend", "trend_link": "Trend"}
 #: CSV columns of the indicator figure (values on the unit's scale).
 INDICATOR_EXPORT = (
     "indicator_id", "name", "place", "period", "sex", "unit", "value", "lower_ci", "upper_ci",
@@ -76,12 +78,19 @@ def indicator_headline(frame: pd.DataFrame, label: str) -> str:
     return text
 
 
-def indicator_figure(rows: Sequence[PlaceValue], confidence_label: str) -> Figure:
-    """The 'Indicators compared with England' chart, table, caption and CSV."""
+def indicator_figure(rows: Sequence[PlaceValue], confidence_label: str,
+                     places: Sequence[Place] | None = None) -> Figure:
+    """The 'Indicators compared with England' chart, table, caption and CSV; given the
+    ``places``, each row also carries Fingertips' recent-trend marker and a trend link."""
     from explorer.charts import indicator_forest
     from explorer.compare import forest_rows, indicator_frame
 
     frame = indicator_frame(list(rows))
+    with_trend = places is not None and not frame.empty
+    if with_trend:
+        from explorer.trends import trend_columns
+
+        frame = trend_columns(frame, list(places))
     plot = forest_rows(frame)
     title = indicator_headline(plot, confidence_label)
     chart = indicator_forest(plot, title, confidence_label) if not plot.empty else None
@@ -91,8 +100,9 @@ def indicator_figure(rows: Sequence[PlaceValue], confidence_label: str) -> Figur
     if frame.empty:
         return Figure("indicators", "Indicators compared with England", title, None,
                       frame, frame, "", sources)
-    table = frame[list(INDICATOR_TABLE)].rename(columns=INDICATOR_TABLE)
-    export = frame[list(INDICATOR_EXPORT)].copy()
+    columns = {**INDICATOR_TABLE, **(TREND_TABLE if with_trend else {})}
+    table = frame[list(columns)].rename(columns=columns)
+    export = frame[[*INDICATOR_EXPORT, *(("recent_trend",) if with_trend else ())]].copy()
     levels = sorted({x for x in frame["interval"] if x})
     caption = (
         f"Intervals shown are the ones each comparison is decided on: {', '.join(levels)}. "

@@ -33,6 +33,8 @@ PAGES: dict[str, str] = {
     "compare": "Compare places",
     "core20plus5": "CORE20PLUS5",
     "inequalities": "Inequalities",
+    "trends": "Trends",
+    "glance": "North West at a glance",
     "provision": "Is care where need is?",
     "places": "Your places",
     "facilitator": "Facilitator",

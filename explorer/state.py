@@ -38,6 +38,9 @@ YEAR = "yr"
 PRESENT = "present"
 SCENE = "scene"
 CUSTOM = "cp"
+SEX = "sex"
+FILTER = "flt"
+SORT = "sort"
 
 #: Keys the frame and the scene player own; a page's state never stores them.
 FRAME_KEYS: tuple[str, ...] = (PRESENT, SCENE)
@@ -56,6 +59,7 @@ GROUPINGS: tuple[str, ...] = ("decile", "quintile")
 PERIOD_CHOICES: dict[str, str] = {"own": "Place's own figure", "latest": "Latest period"}
 DEFAULT_PERIOD = "own"
 MAX_PLACES = 4
+SEXES: tuple[str, ...] = ("Persons", "Male", "Female")
 #: Words read as on / off for flag keys (``?present=1``, ``yes``, ``TRUE``, ``on``).
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
@@ -120,6 +124,10 @@ PARAMS: dict[str, Param] = {
         Param(GROUPING, "grouping", "str", "Deprivation grouping: decile or quintile.",
               choices=GROUPINGS),
         Param(VIEW, "view", "str", "Sub-view of a page, e.g. marmot."),
+        Param(SEX, "sex", "str", "Sex: Persons, Male or Female (trends).",
+              choices=SEXES),
+        Param(FILTER, "filter", "str", "At-a-glance filter: worse or worsening."),
+        Param(SORT, "sort", "str", "At-a-glance sort: a district id, or indicator."),
         Param(YEAR, "year", "str", "Financial year, e.g. 2022-23 (provision)."),
         Param(PRESENT, "presentation", "flag", "Presentation mode: 1 (or true, yes, on)."),
         Param(SCENE, "scene", "int", "Scene number in presentation mode (1-based)."),

@@ -137,8 +137,9 @@ with guard("The domains"):
         "National percentile": st.column_config.NumberColumn(format="%.0f")})
 
 with guard("The indicators"):
-    fig = indicator_figure(ind_rows, f"{conf_key}%")
+    fig = indicator_figure(ind_rows, f"{conf_key}%", places)  # with recent-trend markers
     show(fig, PAGE, state, expanded=True, column_config={
+        "Trend": st.column_config.LinkColumn("Trend", display_text="Open trend"),
         "Count": st.column_config.NumberColumn(format="%.0f"),
         "Denominator": st.column_config.NumberColumn(format="%.0f")})
 

@@ -11,6 +11,7 @@ from explorer.core20plus5 import card, marmot_rows
 from explorer.figure import INDICATOR_EXPORT
 from explorer.indicators import caption
 from explorer.profile import CORE20_DEFINITION
+from explorer.trends import row_trend
 from loaders import snapshot
 from ui import exports
 from ui.custom_place import caption as custom_caption
@@ -82,7 +83,7 @@ with guard("The CORE20PLUS5 card", essential=True):
         elif place.kind == "town":
             st.markdown("**Coastal town:** no ONS coastal classification for this town.")
         for row in c.plus:
-            indicator_line(row)
+            indicator_line(row, row_trend(place, row.indicator_id, row.name))
 
         st.subheader("The five clinical areas")
         for area, rows in c.areas:
@@ -92,7 +93,7 @@ with guard("The CORE20PLUS5 card", essential=True):
                 if not rows:
                     st.info("No indicator for this area is available for this place.")
                 for row in rows:
-                    indicator_line(row)
+                    indicator_line(row, row_trend(place, row.indicator_id, row.name))
                 if area.gap_note:
                     st.caption(area.gap_note)
         all_rows = c.rows
@@ -105,7 +106,7 @@ with guard("The CORE20PLUS5 card", essential=True):
                     st.caption("No indicator in the bundled data serves this principle "
                                "(e.g. there are no ethnicity breakdowns).")
                 for row in rows:
-                    indicator_line(row)
+                    indicator_line(row, row_trend(place, row.indicator_id, row.name))
             all_rows += rows
 
     frame = indicator_frame(all_rows)

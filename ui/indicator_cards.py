@@ -15,9 +15,10 @@ def badge(comparison: str) -> str:
     return f":{BADGE.get(comparison, 'gray')}-badge[{comparison.capitalize()}]"
 
 
-def indicator_line(r: PlaceValue) -> None:
+def indicator_line(r: PlaceValue, trend: tuple[str, str] | None = None) -> None:
     """One indicator: name, value with the interval that decided, England, comparison,
-    period and - for a value of a larger area - the lender, marked as such."""
+    period and - for a value of a larger area - the lender, marked as such; ``trend``
+    (marker, link) adds the recent-trend marker and a link to the trend view."""
     ci = "" if r.lower_ci is None else (f" ({format_value(r.lower_ci, r.unit)}–"
                                         f"{format_value(r.upper_ci, r.unit)}, "
                                         f"{r.interval_label})")
@@ -28,4 +29,5 @@ def indicator_line(r: PlaceValue) -> None:
     extra = f"; {r.note}" if r.note and (r.value is None or r.borrowed) else ""
     small = " Small numbers: treat with caution." if r.small_number else ""
     ages = f" Ages {r.age_group}." if r.age_group else ""
-    st.caption(f"Period: {r.period}{lent}{extra}.{ages}{small}")
+    recent = f" Recent trend: {trend[0].lower()} · [see the trend]({trend[1]})" if trend else ""
+    st.caption(f"Period: {r.period}{lent}{extra}.{ages}{small}{recent}")

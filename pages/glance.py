@@ -1,0 +1,140 @@
+"""The North West at a glance: every district × every indicator, compared with England."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from explorer import glance, indicators
+from explorer import state as url_state
+from explorer.palette import COMPARISON_COLOURS
+from ui import exports
+from ui.frame import guard, require_app_frame
+from ui.share import copy_link
+from ui.state import publish, seed, show_messages, widget_key
+
+require_app_frame()
+
+PAGE = "glance"
+DISTRICT_SETS = {2019: "39 districts (2019)", 2025: "35 districts (2024)"}
+#: Text colour on each comparison colour (contrast at least 4.5:1).
+INK = {"worse": "#ffffff", "higher": "#ffffff"}
+HIDDEN = ["group_order", "indicator_id", "sex", "unit"]
+
+
+@st.cache_data(show_spinner="Working out every district's figures (once per server)…")
+def _rug(vintage: int, grouping: str, how: str, sort: str | None,
+         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return glance.rug(2019 if vintage == 2019 else 2024, grouping, how, sort)
+
+
+def _styles(table: pd.DataFrame, cells: pd.DataFrame, places: list[str]) -> pd.DataFrame:
+    comp = cells.set_index(["indicator_id", "sex", "place"])["compared_to_england"]
+    shown = cells.set_index(["indicator_id", "sex", "place"])["shown"]
+    css = pd.DataFrame("", index=table.index, columns=table.columns)
+    for i, r in table.iterrows():
+        for p in places:
+            key = (r["indicator_id"], r["sex"], p)
+            c = comp.get(key)
+            if c is None or not shown.get(key, False) or r[p] in ("", "–"):
+                continue
+            css.at[i, p] = (f"background-color: {COMPARISON_COLOURS.get(c, '#d9d9d9')}; "
+                            f"color: {INK.get(c, '#000000')}")
+    return css
+
+
+seed(PAGE, validators={"v": url_state.choice(DISTRICT_SETS, "district set"),
+                       "view": url_state.choice(glance.GROUPINGS, "grouping"),
+                       "flt": url_state.choice(glance.FILTERS, "filter"),
+                       "sort": str},
+     defaults={"v": 2019, "view": "marmot", "flt": "all", "sort": "indicator"})
+st.title("The North West at a glance")
+show_messages()
+
+with guard("The overview"):
+    top = st.columns([3, 3, 4])
+    vintage = top[0].segmented_control("Districts", list(DISTRICT_SETS), key=widget_key("v"),
+                                       format_func=DISTRICT_SETS.get) or 2019
+    grouping = top[1].segmented_control("Group rows by", list(glance.GROUPINGS),
+                                        key=widget_key("view"),
+                                        format_func=glance.GROUPINGS.get) or "marmot"
+    how = top[2].segmented_control("Show", list(glance.FILTERS), key=widget_key("flt"),
+                                   format_func=glance.FILTERS.get) or "all"
+    districts = glance.nw_districts(2019 if vintage == 2019 else 2024)
+    sort_opts = {"indicator": "Indicator name"} | {p.id: f"Value in {p.name}"
+                                                   for p in districts}
+    if st.session_state.get(widget_key("sort")) not in sort_opts:
+        st.session_state[widget_key("sort")] = "indicator"
+    second = st.columns([3, 3, 4])
+    sort = second[0].selectbox("Sort rows by", list(sort_opts), key=widget_key("sort"),
+                            format_func=sort_opts.get)
+    state = {"v": vintage, "view": grouping, "flt": how, "sort": sort}
+    publish(state)
+    with second[1]:
+        copy_link(PAGE, state)
+
+    table, cells = _rug(vintage, grouping, how, None if sort == "indicator" else sort)
+    n = glance.counts(cells)
+    st.subheader(f"{n['worse']} of {n['cells']} district values are worse than England; "
+                 f"{n['worsening']} are worse and getting worse")
+    st.markdown(
+        "<span style='background:#3b7dd8;padding:0 6px'>▲ better</span> "
+        "<span style='background:#f2c14e;padding:0 6px'>● similar</span> "
+        "<span style='background:#c2410c;color:#fff;padding:0 6px'>▼ worse</span> "
+        "<span style='background:#a6bddb;padding:0 6px'>▽ lower</span> "
+        "<span style='background:#1c4e80;color:#fff;padding:0 6px'>△ higher</span> "
+        "<span style='background:#d9d9d9;padding:0 6px'>○ not compared</span> "
+        "&nbsp; than England. &nbsp; ↑ ↓ significant recent trend, → no significant change "
+        "(latest five periods, Fingertips' method); no arrow: cannot be calculated. "
+        "\\* the value of another area (a former district's successor, or the area the "
+        "figure is published for).",
+        unsafe_allow_html=True)
+    places = [p.name for p in districts]
+    if table.empty:
+        st.info("No district value passes this filter.")
+        st.stop()
+    shown = table.drop(columns=HIDDEN).rename(columns={"group": "Group", "row": "Indicator"})
+    styles = _styles(table, cells, places).drop(columns=HIDDEN).rename(
+        columns={"group": "Group", "row": "Indicator"})
+    styler = shown.style.apply(lambda _: styles, axis=None)
+    config = {p: st.column_config.TextColumn(p, width="small") for p in places}
+    config |= {"Group": st.column_config.TextColumn("Group", width=60, pinned=True),
+               "Indicator": st.column_config.TextColumn("Indicator", width="medium",
+                                                        pinned=True),
+               "Period": st.column_config.TextColumn("Period", width="small"),
+               "England": st.column_config.TextColumn("England", width="small")}
+    st.caption("Groups: " + " · ".join(glance.group_legend(cells)) + ". Click a district's "
+               "cell to open its trend. Columns scroll sideways; the group and indicator "
+               "columns stay in view.")
+    event = st.dataframe(styler, hide_index=True, height=760, column_config=config,
+                         column_order=["Group", "Indicator", "England", "Period", *places],
+                         on_select="rerun", selection_mode="single-cell", key="rug")
+    picked = getattr(getattr(event, "selection", None), "cells", None) or []
+    if picked:
+        row, col = picked[0]
+        if col in places:
+            r = table.iloc[int(row)]
+            pid = next(p.id for p in districts if p.name == col)
+            st.switch_page("pages/trends.py", query_params={
+                "p": pid, "ind": r["indicator_id"], "sex": r["sex"]})
+
+    twin = cells[["group_full", "row", "indicator_id", "sex", "place", "period", "value", "unit",
+                  "england_value", "compared_to_england", "geography_used", "recent_trend",
+                  "recent_trend_reason"]].rename(columns={
+                      "group_full": "Group", "row": "Indicator", "indicator_id": "Indicator id",
+                      "sex": "Sex", "place": "District", "period": "Period", "value": "Value",
+                      "unit": "Unit", "england_value": "England",
+                      "compared_to_england": "Compared with England",
+                      "geography_used": "Value shown for",
+                      "recent_trend": "Recent trend", "recent_trend_reason": "Why"})
+    with st.expander("Table (one row per district and indicator)"):
+        st.dataframe(twin, hide_index=True, width="stretch")
+    sources = sorted({indicators.meta(i).caption for i in cells["indicator_id"]})
+    exports.downloads("north-west-at-a-glance", twin, "The North West at a glance: every "
+                      "district's latest value compared with England, with the recent trend",
+                      sources, PAGE, state)
+    st.caption("Each value is the one the Compare page shows for that district (published "
+               "district figures, or sums of small areas where the registry says so), in the "
+               "latest period published; the comparison is the published one or the "
+               "indicator's interval test. Sources: " + " · ".join(sorted(
+                   {indicators.meta(i).publisher for i in cells["indicator_id"]})))

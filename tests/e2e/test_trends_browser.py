@@ -1,0 +1,45 @@
+"""The trend view in headless Chromium: opened by URL with two places and an indicator, it
+draws every period for both and shows the recent-trend marker."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer import indicators
+from tests.e2e.conftest import assert_no_console_errors, wait_for_script_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def test_trend_view_opens_by_url_with_two_places(app_server, browser_page):
+    page = browser_page
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url))
+    page.goto(app_server + "/trends?p=blackpool,eden&ind=91547")
+    wait_for_script_idle(page)
+    page.get_by_role("heading", name="Trends").wait_for()
+    page.locator("[data-testid='stVegaLiteChart'] canvas, "
+                 "[data-testid='stVegaLiteChart'] svg").first.wait_for()
+    n = len(indicators.periods("91547"))
+    text = page.locator("[data-testid='stMarkdownContainer']",
+                        has_text="Text description.").first.inner_text()
+    # the text alternative of the chart counts the periods drawn for each place
+    assert f"Blackpool: 27.9% in 2013/14, 23.0% in 2022/23 ({n} of {n} periods)" in text
+    assert f"({n} of {n} periods); recent trend: decreasing and getting better" in text
+    assert "Eden (2022/23: values of Westmorland and Furness" in text and "England:" in text
+    assert page.get_by_text("Blackpool's smoking (QOF, 15+) has fallen from 27.9%").count()
+    assert "p=blackpool%2Ceden" in page.url or "p=blackpool,eden" in page.url
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert_no_console_errors(page)
+    assert [u for u in seen if not u.startswith((app_server, "data:", "blob:"))] == []
+
+
+def test_glance_renders_the_grid(app_server, browser_page):
+    page = browser_page
+    page.goto(app_server + "/glance?flt=worse")
+    wait_for_script_idle(page, timeout=180_000)
+    page.get_by_role("heading", name="The North West at a glance").wait_for()
+    page.get_by_text("district values are worse than England").first.wait_for()
+    assert page.locator("[data-testid='stDataFrame']").count() >= 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert_no_console_errors(page)

@@ -1,0 +1,142 @@
+"""The trend view (explorer/trends.py, pages/trends.py) and the `trend` CLI, on the real
+snapshot: every period from the Compare page's place-value function, the marker shown."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from explorer import indicators, trends
+from explorer.__main__ import main
+from tests.apptest import assert_clean, open_page
+from tests.test_pages import chart_data
+
+
+def test_each_period_is_the_compare_pages_value():
+    frame = trends.trend_frame(["blackpool", "eden"], "91547")
+    assert set(frame["place"]) == {"Blackpool", "Eden", "North West", "England"}
+    for r in frame[frame["place_id"] == "blackpool"].itertuples():
+        pv = indicators.indicator_for_place("blackpool", "91547", period=r.period)
+        assert r.value == pv.value and r.compared_to_england == pv.compared_to_england
+    assert frame["period"].nunique() == len(indicators.periods("91547"))
+
+
+def test_qof_smoking_marker_matches_fingertips_published_blackpool(raw_dir):
+    # Fingertips' export gives the marker for the latest period of each district.
+    import pandas as pd
+
+    d = pd.read_csv(raw_dir / "gp_practice_heec"
+                    / "fingertips_91547_smoking_qof_prevalence_all_areas.csv")
+    latest = indicators.periods("91547")[-1]
+    pub = d[(d["Area Code"] == "E06000009") & (d["Time period"] == latest)]
+    ours = trends.recent_trend("blackpool", "91547")
+    if pub["Recent Trend"].notna().any():
+        assert ours.marker == pub["Recent Trend"].iloc[0]
+    assert ours.marker == "Decreasing and getting better"
+
+
+def test_rolling_life_expectancy_is_not_tested_and_title_states_the_finding():
+    frame = trends.trend_frame(["blackpool"], "90366", "Male")
+    assert set(frame["recent_trend"]) == {"Cannot be calculated"}
+    assert "overlap" in frame["recent_trend_reason"].iloc[0]
+    title = trends.finding_title(frame, "90366")
+    assert title.startswith("Blackpool's male life expectancy has fallen from")
+    assert "while England's has" in title
+
+
+def test_gaps_are_kept_as_missing_periods():
+    frame = trends.trend_frame(["blackpool"], "93563")  # a biennial survey, with breaks
+    assert trends.recent_trend("blackpool", "93563").marker == "Cannot be calculated"
+    chart = trends.trend_chart(frame, "93563", "t").to_dict()
+    assert chart["title"]["text"] == ["t"]
+
+
+def test_cli_trend_json_and_csv():
+    out = io.StringIO()
+    assert main(["trend", "Blackpool", "--indicator", "91547"], out=out) == 0
+    rec = json.loads(out.getvalue())
+    assert rec["recent_trend"] == "Decreasing and getting better"
+    assert rec["trend_method"].startswith("chi-square test for trend")
+    assert len(rec["periods"]) == len(indicators.periods("91547"))
+    first = rec["periods"][0]
+    assert set(first) == {"period", "value", "lower_ci", "upper_ci", "ci_level", "count",
+                          "denominator", "compared_to_england"}
+    out = io.StringIO()
+    assert main(["trend", "blackpool", "--indicator", "90366", "--sex", "Male", "--format",
+                 "csv"], out=out) == 0
+    assert out.getvalue().splitlines()[0].startswith("period,value,lower_ci")
+    assert main(["trend", "blackpool", "--indicator", "no-such"], out=io.StringIO()) == 2
+
+
+def test_cli_indicators_have_recent_trend():
+    out = io.StringIO()
+    assert main(["indicators", "blackpool"], out=out) == 0
+    recs = json.loads(out.getvalue())
+    assert all("recent_trend" in r for r in recs)
+    smoking = next(r for r in recs if r["indicator_id"] == "91547")
+    assert smoking["recent_trend"] == "Decreasing and getting better"
+
+
+@pytest.mark.parametrize("sex", ["Male"])
+def test_trend_page_opens_by_url_with_two_places(sex):
+    at = open_page("pages/trends.py", p="blackpool,eden", ind="90366", sex=sex)
+    assert_clean(at)
+    rows = chart_data(at)
+    periods = indicators.periods("90366", sex)
+    for place in ("Blackpool", "Eden", "England"):
+        got = {r["period"] for r in rows if r["place"] == place and r["value"] is not None}
+        assert got == set(periods), place
+    assert at.multiselect[0].value == ["blackpool", "eden"]
+    frames = [df.value for df in at.dataframe]
+    markers = frames[0]
+    assert list(markers["Place"])[:2] == ["Blackpool", "Eden"]
+    assert "Recent trend" in markers.columns
+    text = " ".join(m.value for m in at.markdown)
+    assert "recent trend" in text
+
+
+def test_trend_page_bad_link_gives_messages():
+    at = open_page("pages/trends.py", p="atlantis", ind="nope", sex="Other")
+    assert_clean(at)
+    shown = " ".join(str(x.value) for x in [*at.info, *at.warning])
+    assert "atlantis" in shown and "indicator" in shown
+
+
+def test_glance_every_district_and_indicator():
+    from explorer import glance
+
+    c = glance.cells(2019)
+    rows = glance.rows()
+    assert c["place_id"].nunique() == 39 and len(glance.nw_districts(2024)) == 35
+    assert len(c) == 39 * len(rows)
+    # a cell is the Compare page's latest value for the district
+    cell = c[(c["place_id"] == "blackpool") & (c["indicator_id"] == "91547")].iloc[0]
+    pv = indicators.indicator_for_place("blackpool", "91547")
+    assert cell["value"] == pv.value and cell["compared_to_england"] == pv.compared_to_england
+    assert cell["recent_trend"] == trends.recent_trend("blackpool", "91547").marker
+    table, cells = glance.rug(2019, "marmot", "worsening")
+    assert set(cells.loc[cells["shown"], "compared_to_england"]) <= {"worse"}
+    assert len(table) < len(glance.rug(2019)[0])
+
+
+def test_glance_page_renders_and_filters():
+    at = open_page("pages/glance.py", flt="worse", view="core20plus5")
+    assert_clean(at)
+    assert "worse than England" in at.subheader[0].value
+    grid = at.dataframe[0].value
+    assert "Blackpool" in grid.columns and len(grid) > 5
+
+
+def test_compare_and_core20plus5_rows_link_to_the_trend():
+    at = open_page("pages/compare.py", p="blackpool,eden")
+    assert_clean(at)
+    table = next(df.value for df in at.dataframe if "Trend" in df.value.columns)
+    row = table[(table["Place"] == "Blackpool") & (table["Indicator"] == "Smoking at delivery")]
+    assert row["Trend"].iloc[0] == "/trends?p=blackpool&ind=93085"
+    assert row["Recent trend"].iloc[0] == trends.recent_trend("blackpool", "93085").marker
+    at = open_page("pages/core20plus5.py", p="blackpool")
+    assert_clean(at)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Recent trend:" in captions and "(/trends?p=blackpool&ind=" in captions
