@@ -52,6 +52,7 @@ data: install-dev
 bench: install-dev chromium
 	$(PY) bench/bench_app.py
 	$(PY) bench/bench_map.py
+	$(PY) bench/bench_room.py
 
 clean:
 	rm -rf static .pytest_cache .ruff_cache

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import timing
 from ui.frame import apply_presentation_style, presentation_mode, seed_presentation_mode
 from ui.present import presentation_bar
+
+_run = timing.begin()  # HEE_TIMING_LOG: server-side run time (bench/bench_room.py)
 
 # A bundled icon: a ":material/...:" page icon makes the browser fetch the favicon from
 # Google Fonts, and the app must make no network request.
@@ -45,5 +48,6 @@ with st.sidebar:
     st.caption("Data: English Indices of Deprivation (MHCLG), ONS geography, OHID Fingertips, "
                "NHS England QOF, DWP, Census 2021. Open Government Licence v3.0. "
                "Runs offline on the bundled snapshot.")
-presentation_bar(nav.url_path)
-nav.run()
+with timing.recorded(_run, nav.url_path):
+    presentation_bar(nav.url_path)
+    nav.run()
