@@ -17,6 +17,12 @@ scene's link; scenes include the map. Prints figures and asserts nothing:
 * server RSS at start (warmed), peak, at the end, and 60 s after every session closed;
   server CPU; browser RSS peak; the load average before and after.
 
+``--client ws`` replaces the browsers by Streamlit's own websocket protocol (the messages
+the frontend sends: a rerun with the page and the link's query string), so the server is
+loaded by N sessions without N renderers competing for the same two cores; each interaction
+is a page switch or a changed place, indicator, region or option, timed until the server's
+``script_finished``. Use it to size a server; use the browser mode to see what a person sees.
+
 Without ``--url`` it starts ``serve.py`` on a free loopback port with the timing log on.
 With ``--url`` (e.g. ``make serve-cluster``'s nginx at http://127.0.0.1:8700) pass
 ``--server-pid`` (repeatable) and ``--timing-log`` (glob) to get the server figures.
@@ -341,6 +347,135 @@ async def run_session(browser, n: int, base: str, links: list[str], args,
     return out
 
 
+# ------------------------------------------------------------------------------------
+# protocol client: what the frontend sends, without a renderer
+
+PLACES = ("workington-parish-wards", "eden", "blackpool", "kendal", "burnley", "preston",
+          "carlisle", "barrow-in-furness", "lancaster", "pennine-lancashire", "fylde-coast",
+          "morecambe", "blackburn-with-darwen", "allerdale", "copeland", "south-lakeland")
+REGIONS = ("lsc-north-cumbria", "north-cumbria", "pennine-lancashire", "fylde-coast",
+           "morecambe-bay", "central-lancashire", "north-west", "blackpool", "cumberland")
+MAP_EXTENTS = ("lsc-north-cumbria", "north-west", "blackpool", "england", "pennine-lancashire",
+               "cumberland")
+
+
+def random_view(rng: random.Random, links: list[str], page: str) -> tuple[str, str]:
+    """(page, query string) for an interaction: a scene's link or a changed view."""
+    from urllib.parse import urlencode
+
+    from explorer import area_metrics as am
+    from explorer.places import registry
+
+    reg = registry()
+    places = [p for p in PLACES if p in reg] or ["eden", "blackpool"]
+    regions = [r for r in REGIONS if r in reg] or ["lsc-north-cumbria"]
+    extents = [r for r in MAP_EXTENTS if r in reg] or ["lsc-north-cumbria"]
+    if rng.random() < 0.25:
+        link = rng.choice(links)
+        path, _, query = link.partition("?")
+        return path.strip("/") or "overview", query
+    pages = [x for x in ("overview", "map", "compare", "core20plus5", "inequalities")
+             if x != page]
+    target = rng.choice(pages)
+    if target == "compare":
+        q = {"p": ",".join(rng.sample(places, rng.choice((2, 3, 4)))),
+             "ci": rng.choice(("95", "99.8"))}
+    elif target == "core20plus5":
+        q = {"p": rng.choice(places)}
+    elif target == "overview":
+        q = {"r": rng.choice(regions), "v": rng.choice(("2019", "2025"))}
+    elif target == "inequalities":
+        q = {"r": rng.choice(regions), "grp": rng.choice(("decile", "quintile"))}
+    else:
+        level = rng.choice(("lsoa", "lsoa", "district", "ward", "icb"))
+        q = {"r": rng.choice(extents), "lvl": level, "v": rng.choice(("2019", "2025")),
+             "ind": rng.choice([i.id for i in am.indicators()][:18]),
+             "cls": rng.choice(("national", "quantiles"))}
+    return target, urlencode(q)
+
+
+async def ws_session(n: int, base: str, links: list[str], args, deadline: float) -> Session:
+    import urllib.parse
+
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    rng = random.Random(args.seed * 1000 + n)
+    out = Session(n)
+    await asyncio.sleep(rng.uniform(0, args.ramp))
+    # the proxy's route cookie (if any) from a first page load, as a browser would get it
+    cookie = ""
+    with contextlib.suppress(OSError):
+        def fetch() -> str:
+            with urllib.request.urlopen(base + "/", timeout=args.timeout) as r:
+                return "; ".join(c.split(";")[0] for c in r.headers.get_all("Set-Cookie") or [])
+        cookie = await asyncio.to_thread(fetch)
+    parts = urllib.parse.urlsplit(base)
+    ws_url = ("wss" if parts.scheme == "https" else "ws") + f"://{parts.netloc}/_stcore/stream"
+    page = "overview"
+    hashes: set[str] = set()
+    try:
+        async with websockets.connect(
+                ws_url, subprotocols=["streamlit"], origin=base, max_size=2 ** 28,
+                additional_headers={"Cookie": cookie} if cookie else None,
+                open_timeout=args.timeout) as ws:
+            for i in range(args.interactions):
+                if time.time() > deadline:
+                    break
+                if i == 0:
+                    path, _, query = links[n % len(links)].partition("?")
+                    target = path.strip("/") or "overview"
+                else:
+                    target, query = random_view(rng, links, page)
+                msg = BackMsg()
+                msg.rerun_script.query_string = query
+                msg.rerun_script.page_name = "" if target == "overview" else target
+                msg.rerun_script.cached_message_hashes.extend(sorted(hashes))
+                msg.rerun_script.context_info.url = f"{base}/{target}?{query}"
+                kind = "scene" if i == 0 else f"ws:{target}"
+                t0 = time.perf_counter()
+                await ws.send(msg.SerializeToString())
+                try:
+                    error = await asyncio.wait_for(_until_finished(ws, ForwardMsg, hashes),
+                                                   args.timeout)
+                    secs = None if error else time.perf_counter() - t0
+                except TimeoutError:
+                    error, secs = f"no script_finished in {args.timeout:g} s", None
+                out.results.append(Result(kind, secs, error))
+                if error:
+                    out.errors.append(f"{kind}: {error}")
+                page = target
+                await asyncio.sleep(rng.uniform(*args.think))
+    except Exception as exc:
+        out.errors.append(f"websocket: {str(exc)[:140]}")
+    return out
+
+
+async def _until_finished(ws, forward_cls, hashes: set[str]) -> str:
+    """Read ForwardMsgs until the run finishes; an error message, or "" when clean."""
+    error = ""
+    while True:
+        raw = await ws.recv()
+        fm = forward_cls()
+        fm.ParseFromString(raw)
+        if fm.hash and fm.metadata.cacheable:
+            hashes.add(fm.hash)
+        kind = fm.WhichOneof("type")
+        if kind == "delta" and fm.delta.WhichOneof("type") == "new_element" \
+                and fm.delta.new_element.WhichOneof("type") == "exception":
+            error = "exception: " + fm.delta.new_element.exception.message[:100]
+        elif kind == "page_not_found":
+            error = "page not found"
+        elif kind == "script_finished":
+            status = forward_cls.ScriptFinishedStatus.Name(fm.script_finished)
+            if status in ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"):
+                return error
+            if status == "FINISHED_EARLY_FOR_RERUN":
+                continue  # a st.rerun / switch_page: the next run follows
+            return error or status
+
+
 async def first_visit(browser, base: str, timeout_ms: float) -> float | None:
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     await ctx.add_init_script(INIT_JS)
@@ -366,11 +501,17 @@ async def room(base: str, args, sampler: Sampler | None) -> tuple[list[Session],
         info["first_visit_s"] = await first_visit(browser, base, args.timeout * 1000)
         info["t_start"] = time.time()
         deadline = time.time() + args.max_seconds
-        sessions = await asyncio.gather(*[
-            run_session(browser, n, base, links, args, deadline)
-            for n in range(args.sessions)])
+        if args.client == "ws":
+            await browser.close()
+            sessions = await asyncio.gather(*[
+                ws_session(n, base, links, args, deadline) for n in range(args.sessions)])
+        else:
+            sessions = await asyncio.gather(*[
+                run_session(browser, n, base, links, args, deadline)
+                for n in range(args.sessions)])
         info["t_end"] = time.time()
-        await browser.close()
+        if args.client != "ws":
+            await browser.close()
     return list(sessions), info
 
 
@@ -421,8 +562,9 @@ def report(sessions: list[Session], info: dict, runs: list[dict], mem: dict,
         "duration_s": info["t_end"] - info["t_start"], **mem,
         "load_before": load0, "load_after": load1,
     }
-    print(f"\nRoom: {args.sessions} sessions x up to {args.interactions} interactions, think "
-          f"{args.think[0]:g}-{args.think[1]:g} s, ramp {args.ramp:g} s, against {args.target}")
+    print(f"\nRoom ({args.client}): {args.sessions} sessions x up to {args.interactions} "
+          f"interactions, think {args.think[0]:g}-{args.think[1]:g} s, ramp {args.ramp:g} s, "
+          f"against {args.target}")
     print(f"load average before {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}, after "
           f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f} ({os.cpu_count()} cores, browsers "
           "and server share them)")
@@ -489,6 +631,8 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=60.0, help="per interaction, seconds")
     ap.add_argument("--after", type=float, default=60.0,
                     help="seconds to wait after all sessions closed before the last RSS")
+    ap.add_argument("--client", choices=("browser", "ws"), default="browser",
+                    help="real Chromium sessions, or the websocket protocol without a renderer")
     ap.add_argument("--url", help="target a running server or cluster instead of starting one")
     ap.add_argument("--server-pid", type=int, action="append", default=[])
     ap.add_argument("--timing-log", help="glob of the app's HEE_TIMING_LOG file(s)")
