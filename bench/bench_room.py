@@ -137,9 +137,10 @@ def wait_healthy(url: str, timeout: float = 120) -> None:
     raise TimeoutError(f"no healthy server at {url}")
 
 
-def start_server(log: str, root: Path = REPO) -> tuple[subprocess.Popen, str]:
+def start_server(log: str, root: Path = REPO, extra_env: dict[str, str] | None = None,
+                 ) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "HEE_TIMING_LOG": log}
+    env = {**os.environ, "HEE_TIMING_LOG": log, **(extra_env or {})}
     proc = subprocess.Popen(
         [sys.executable, str(root / "serve.py"), "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true",
@@ -565,6 +566,8 @@ def report(sessions: list[Session], info: dict, runs: list[dict], mem: dict,
     print(f"\nRoom ({args.client}): {args.sessions} sessions x up to {args.interactions} "
           f"interactions, think {args.think[0]:g}-{args.think[1]:g} s, ramp {args.ramp:g} s, "
           f"against {args.target}")
+    if args.env:
+        print(f"server environment: {' '.join(args.env)}")
     print(f"load average before {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}, after "
           f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f} ({os.cpu_count()} cores, browsers "
           "and server share them)")
@@ -634,6 +637,8 @@ def main() -> int:
     ap.add_argument("--client", choices=("browser", "ws"), default="browser",
                     help="real Chromium sessions, or the websocket protocol without a renderer")
     ap.add_argument("--url", help="target a running server or cluster instead of starting one")
+    ap.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                    help="environment for the server it starts (e.g. HEE_MEMORY_TUNING=0)")
     ap.add_argument("--server-pid", type=int, action="append", default=[])
     ap.add_argument("--timing-log", help="glob of the app's HEE_TIMING_LOG file(s)")
     ap.add_argument("--seed", type=int, default=13)
@@ -651,7 +656,8 @@ def main() -> int:
         log_glob = args.timing_log
     else:
         log_glob = os.path.join(tmp, "runs-{pid}.jsonl")
-        proc, base = start_server(log_glob)
+        extra = dict(kv.split("=", 1) for kv in args.env)
+        proc, base = start_server(log_glob, extra_env=extra)
         log_glob = log_glob.replace("{pid}", "*")
         pids = [proc.pid]
     args.target = base
