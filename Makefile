@@ -65,6 +65,7 @@ data: install-dev
 bench: install-dev chromium
 	$(PY) bench/bench_app.py
 	$(PY) bench/bench_map.py
+	$(PY) bench/bench_room.py --client ws
 	$(PY) bench/bench_room.py
 
 clean:

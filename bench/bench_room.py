@@ -588,7 +588,8 @@ def report(sessions: list[Session], info: dict, runs: list[dict], mem: dict,
     for k, label in (("rss_start_mb", "server RSS warmed, before the room"),
                      ("rss_peak_mb", "server RSS peak"),
                      ("rss_end_mb", "server RSS when the sessions ended"),
-                     ("rss_after_mb", f"server RSS {args.after:g} s after all closed"),
+                     *((f"rss_after_{w:g}s_mb", f"server RSS {w:g} s after all closed")
+                       for w in sorted(args.after)),
                      ("server_cpu_s", "server CPU time during the room"),
                      ("browser_rss_peak_mb", "browser RSS peak (all sessions)")):
         if k in mem:
@@ -632,8 +633,9 @@ def main() -> int:
     ap.add_argument("--max-seconds", type=float, default=480.0,
                     help="no new interaction after this (bounds the run)")
     ap.add_argument("--timeout", type=float, default=60.0, help="per interaction, seconds")
-    ap.add_argument("--after", type=float, default=60.0,
-                    help="seconds to wait after all sessions closed before the last RSS")
+    ap.add_argument("--after", type=float, nargs="+", default=[60.0, 150.0],
+                    help="seconds after all sessions closed to sample RSS (Streamlit keeps a "
+                         "disconnected session 120 s: server.disconnectedSessionTTL)")
     ap.add_argument("--client", choices=("browser", "ws"), default="browser",
                     help="real Chromium sessions, or the websocket protocol without a renderer")
     ap.add_argument("--url", help="target a running server or cluster instead of starting one")
@@ -642,6 +644,9 @@ def main() -> int:
     ap.add_argument("--server-pid", type=int, action="append", default=[])
     ap.add_argument("--timing-log", help="glob of the app's HEE_TIMING_LOG file(s)")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--dump-memory", action="store_true",
+                    help="with --env HEE_TRACEMALLOC=1: print the server's top allocations "
+                         "before and after the room")
     ap.add_argument("--json", help="also write the summary here")
     args = ap.parse_args()
 
@@ -669,6 +674,8 @@ def main() -> int:
             sampler = Sampler(pids)
             _wait_warm(sampler)
             mem["rss_start_mb"] = sampler.rss()
+            if args.dump_memory:
+                _dump_memory(pids, "warmed, before the room")
             sampler.cpu0 = sampler.cpu_seconds()
             sampler.start()
         load0 = os.getloadavg()
@@ -677,10 +684,14 @@ def main() -> int:
         if sampler is not None:
             mem["rss_end_mb"] = sampler.rss()
             mem["server_cpu_s"] = sampler.cpu_seconds() - sampler.cpu0
-            time.sleep(args.after)
+            closed = time.time()
+            for wait in sorted(args.after):
+                time.sleep(max(0.0, closed + wait - time.time()))
+                mem[f"rss_after_{wait:g}s_mb"] = sampler.rss()
             sampler.stop_flag.set()
             mem["rss_peak_mb"] = sampler.peak
-            mem["rss_after_mb"] = sampler.rss()
+            if args.dump_memory:
+                _dump_memory(pids, "after the room")
             if sampler.browser_peak:
                 mem["browser_rss_peak_mb"] = sampler.browser_peak
         runs: list[dict] = []
@@ -696,6 +707,22 @@ def main() -> int:
         if proc is not None:
             stop_server(proc)
     return 0
+
+
+def _dump_memory(pids: list[int], when: str, top: int = 25) -> None:
+    """Ask the server (HEE_TRACEMALLOC=1) for its largest allocation sites (ui/memory.py)."""
+    for pid in pids:
+        path = Path(tempfile.gettempdir()) / f"hee-memory-{pid}.txt"
+        path.unlink(missing_ok=True)
+        os.kill(pid, signal.SIGUSR1)
+        for _ in range(100):
+            if path.exists() and path.stat().st_size:
+                break
+            time.sleep(0.2)
+        time.sleep(0.5)
+        lines = path.read_text().splitlines()[:top + 1] if path.exists() else ["(no dump)"]
+        print(f"--- allocations, pid {pid}, {when}")
+        print("\n".join(lines), flush=True)
 
 
 def _wait_warm(sampler: Sampler, timeout: float = 90) -> None:
