@@ -31,7 +31,6 @@ def main() -> int:
     from ui import memory
 
     memory.configure()  # before pyarrow is imported and before any thread starts
-    memory.install_diagnostics()  # HEE_TRACEMALLOC=1: kill -USR1 writes the top allocations
     threading.Thread(target=_warm_then_trim, name="cache-warmup", daemon=True).start()
     from streamlit.web import cli
 

@@ -644,9 +644,6 @@ def main() -> int:
     ap.add_argument("--server-pid", type=int, action="append", default=[])
     ap.add_argument("--timing-log", help="glob of the app's HEE_TIMING_LOG file(s)")
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--dump-memory", action="store_true",
-                    help="with --env HEE_TRACEMALLOC=1: print the server's top allocations "
-                         "before and after the room")
     ap.add_argument("--json", help="also write the summary here")
     args = ap.parse_args()
 
@@ -674,8 +671,6 @@ def main() -> int:
             sampler = Sampler(pids)
             _wait_warm(sampler)
             mem["rss_start_mb"] = sampler.rss()
-            if args.dump_memory:
-                _dump_memory(pids, "warmed, before the room")
             sampler.cpu0 = sampler.cpu_seconds()
             sampler.start()
         load0 = os.getloadavg()
@@ -690,8 +685,6 @@ def main() -> int:
                 mem[f"rss_after_{wait:g}s_mb"] = sampler.rss()
             sampler.stop_flag.set()
             mem["rss_peak_mb"] = sampler.peak
-            if args.dump_memory:
-                _dump_memory(pids, "after the room")
             if sampler.browser_peak:
                 mem["browser_rss_peak_mb"] = sampler.browser_peak
         runs: list[dict] = []
@@ -707,22 +700,6 @@ def main() -> int:
         if proc is not None:
             stop_server(proc)
     return 0
-
-
-def _dump_memory(pids: list[int], when: str, top: int = 25) -> None:
-    """Ask the server (HEE_TRACEMALLOC=1) for its largest allocation sites (ui/memory.py)."""
-    for pid in pids:
-        path = Path(tempfile.gettempdir()) / f"hee-memory-{pid}.txt"
-        path.unlink(missing_ok=True)
-        os.kill(pid, signal.SIGUSR1)
-        for _ in range(100):
-            if path.exists() and path.stat().st_size:
-                break
-            time.sleep(0.2)
-        time.sleep(0.5)
-        lines = path.read_text().splitlines()[:top + 1] if path.exists() else ["(no dump)"]
-        print(f"--- allocations, pid {pid}, {when}")
-        print("\n".join(lines), flush=True)
 
 
 def _wait_warm(sampler: Sampler, timeout: float = 90) -> None:

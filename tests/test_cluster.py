@@ -26,6 +26,7 @@ from deploy.cluster import Cluster, nginx_available
 from tests.e2e.conftest import CHROMIUM_ARGS, _need_chromium, free_port
 from ui import timing
 
+
 def _need_nginx() -> None:
     if nginx_available():
         return

@@ -13,10 +13,6 @@ twice its idle size after everyone left, although nothing was alive (issue 13). 
   ``malloc_trim(0)`` (ctypes releases the GIL, so sessions keep running), only when the
   process was busy since.
 
-Diagnosis: with ``HEE_TRACEMALLOC=1`` the server traces Python allocations, and
-``kill -USR1 <pid>`` writes the 40 largest allocation sites (and the Streamlit session
-count) to ``$TMPDIR/hee-memory-<pid>.txt``: what a room left behind, and where.
-
 ``HEE_MEMORY_TUNING=0`` turns all of it off (for before/after measurements). Linux/glibc
 only; elsewhere it does nothing.
 """
@@ -59,41 +55,6 @@ def configure() -> None:
     libc = _libc()
     if libc is not None and "MALLOC_ARENA_MAX" not in os.environ:
         libc.mallopt(M_ARENA_MAX, 2)
-
-
-def install_diagnostics() -> None:
-    """``HEE_TRACEMALLOC=1``: trace allocations; SIGUSR1 writes the top sites (main thread)."""
-    if os.environ.get("HEE_TRACEMALLOC") != "1":
-        return
-    import signal
-    import tempfile
-    import tracemalloc
-
-    tracemalloc.start(4)
-
-    def dump(*_: object) -> None:
-        snap = tracemalloc.take_snapshot()
-        lines = [f"traced {sum(s.size for s in snap.statistics('filename')) / 1e6:.1f} MB; "
-                 f"sessions {_session_count()}"]
-        for stat in snap.statistics("lineno")[:40]:
-            frame = stat.traceback[0]
-            lines.append(f"{stat.size / 1e6:8.2f} MB {stat.count:9d}  "
-                         f"{frame.filename}:{frame.lineno}")
-        path = os.path.join(tempfile.gettempdir(), f"hee-memory-{os.getpid()}.txt")
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write("\n".join(lines) + "\n")
-
-    signal.signal(signal.SIGUSR1, dump)
-
-
-def _session_count() -> str:
-    try:
-        from streamlit.runtime import Runtime
-
-        mgr = Runtime.instance()._session_mgr
-        return f"{len(mgr.list_active_sessions())} active / {len(mgr.list_sessions())} kept"
-    except Exception as exc:  # internal API: report, never fail
-        return f"unknown ({type(exc).__name__})"
 
 
 def trim() -> None:
