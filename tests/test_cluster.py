@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -92,10 +93,17 @@ def test_session_survives_other_process_restart(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     _need_chromium()
     _need_nginx()
-    from playwright.sync_api import sync_playwright
-
     log = tmp_path / "runs-{pid}.jsonl"
     monkeypatch.setenv(timing.ENV, str(log))  # inherited by the app processes
+    # Playwright's sync API refuses a thread where another sync Playwright (the e2e tests'
+    # session browser) is running: drive this browser from a thread of its own.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_survival, log).result()
+
+
+def _survival(log: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
     with Cluster(free_port(), [free_port(), free_port()]) as cluster, \
             sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
