@@ -9,7 +9,7 @@ PIP    := $(PY) -m pip
 # quieter pip; a fresh machine reaches PyPI
 PIPFLAGS ?= --disable-pip-version-check -q
 
-.PHONY: run test data bench lint chromium install install-dev clean
+.PHONY: run test data bench lint chromium nginx serve-cluster install install-dev clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,10 +39,23 @@ chromium:
 			>/tmp/apt-chromium.log 2>&1 || (tail -20 /tmp/apt-chromium.log; exit 1); \
 	else echo "Chromium not found and not root: browser tests will be skipped (CI=true fails)."; fi
 
+# Debian's nginx for `make serve-cluster` and the cluster test (tests/test_cluster.py).
+nginx:
+	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing Debian nginx for the cluster test..."; \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx) \
+			>/tmp/apt-nginx.log 2>&1 || (tail -20 /tmp/apt-nginx.log; exit 1); \
+	else echo "nginx not found and not root: the cluster test will be skipped (CI=true fails)."; fi
+
+# Two app processes behind nginx with sticky sessions on http://127.0.0.1:8700 (deploy/)
+serve-cluster: install nginx
+	$(PY) deploy/cluster.py --port 8700 --apps 2 --app-port 8701
+
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
-test: install-dev chromium
+test: install-dev chromium nginx
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
@@ -52,6 +65,8 @@ data: install-dev
 bench: install-dev chromium
 	$(PY) bench/bench_app.py
 	$(PY) bench/bench_map.py
+	$(PY) bench/bench_room.py --client ws
+	$(PY) bench/bench_room.py
 
 clean:
 	rm -rf static .pytest_cache .ruff_cache

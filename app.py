@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import timing
 from ui.custom_place import load_from_url as load_custom_places_from_url
 from ui.frame import (
     PRESENT_KEY,
@@ -19,6 +20,8 @@ from ui.frame import (
     seed_presentation_mode,
 )
 from ui.present import presentation_bar
+
+_run = timing.begin()  # HEE_TIMING_LOG: server-side run time (bench/bench_room.py)
 
 # A bundled icon: a ":material/...:" page icon makes the browser fetch the favicon from
 # Google Fonts, and the app must make no network request.
@@ -60,5 +63,6 @@ with st.sidebar:
     st.caption("Data: English Indices of Deprivation (MHCLG), ONS geography, OHID Fingertips, "
                "NHS England QOF, DWP, Census 2021. Open Government Licence v3.0. "
                "Runs offline on the bundled snapshot.")
-presentation_bar(nav.url_path)
-run_page(nav)  # a damaged data file anywhere in a page: a message naming it
+with timing.recorded(_run, nav.url_path):
+    presentation_bar(nav.url_path)
+    run_page(nav)  # a damaged data file anywhere in a page: a message naming it

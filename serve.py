@@ -2,8 +2,10 @@
 
     python serve.py [streamlit options]        (what ``make run`` does)
 
-Equivalent to ``streamlit run app.py``; the only difference is that the snapshot tables and
-the place registry are loaded while the server starts, not during the first visit.
+Equivalent to ``streamlit run app.py``, except that the snapshot tables and the place
+registry are loaded while the server starts, not during the first visit, and that memory is
+kept in check for a long-running server (``ui/memory.py``: one allocator, two malloc arenas,
+freed memory returned to the OS).
 """
 
 from __future__ import annotations
@@ -15,11 +17,21 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def main() -> int:
-    sys.path.insert(0, str(HERE))
+def _warm_then_trim() -> None:
+    from ui import memory
     from ui.warmup import warm
 
-    threading.Thread(target=warm, name="cache-warmup", daemon=True).start()
+    warm()
+    memory.trim()  # what loading freed goes back to the OS: the idle server stays small
+    memory.start_trimmer()
+
+
+def main() -> int:
+    sys.path.insert(0, str(HERE))
+    from ui import memory
+
+    memory.configure()  # before pyarrow is imported and before any thread starts
+    threading.Thread(target=_warm_then_trim, name="cache-warmup", daemon=True).start()
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(HERE / "app.py"), *sys.argv[1:]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -170,9 +171,12 @@ class PlaceRegistry:
 
 
 def _sorted(codes: Iterable[str]) -> tuple[str, ...]:
+    """Sorted unique codes. Each code is one shared string object (``sys.intern``): an LSOA
+    belongs to a ward, a district, an ICB, a region, England and sub-regions, and 1,254
+    places otherwise hold ~280,000 separate copies of ~66,000 codes."""
     if isinstance(codes, pd.Series):
         codes = codes.tolist()  # iterating an Arrow-backed Series item by item is slow
-    return tuple(sorted(set(codes)))
+    return tuple(sorted(set(map(sys.intern, codes))))
 
 
 def _groups(df: pd.DataFrame, key: str | list[str], value: str) -> dict:

@@ -133,7 +133,8 @@ def test_compare_and_core20plus5_rows_link_to_the_trend():
     at = open_page("pages/compare.py", p="blackpool,eden")
     assert_clean(at)
     table = next(df.value for df in at.dataframe if "Trend" in df.value.columns)
-    row = table[(table["Place"] == "Blackpool") & (table["Indicator"] == "Smoking at delivery (female)")]
+    row = table[(table["Place"] == "Blackpool")
+                & (table["Indicator"] == "Smoking at delivery (female)")]
     assert row["Trend"].iloc[0] == "/trends?p=blackpool&ind=93085"
     assert row["Recent trend"].iloc[0] == trends.recent_trend("blackpool", "93085").marker
     at = open_page("pages/core20plus5.py", p="blackpool")
