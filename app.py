@@ -10,7 +10,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.frame import apply_presentation_style, presentation_mode, seed_presentation_mode
+from ui import theme
+from ui.frame import presentation_mode, seed_presentation_mode
 from ui.present import presentation_bar
 
 # A bundled icon: a ":material/...:" page icon makes the browser fetch the favicon from
@@ -18,7 +19,7 @@ from ui.present import presentation_bar
 ICON = Path(__file__).resolve().parent / "ui" / "assets" / "icon.png"
 
 st.set_page_config(page_title="Health Equity Explorer", page_icon=str(ICON),
-                   layout="wide", initial_sidebar_state="expanded")
+                   layout="wide", initial_sidebar_state="auto")  # collapsed on phones
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/bar_chart:",
@@ -38,7 +39,7 @@ PAGES = [
 
 seed_presentation_mode()
 nav = st.navigation(PAGES, position="hidden" if presentation_mode() else "sidebar")
-apply_presentation_style()
+theme.apply(presentation_mode())
 with st.sidebar:
     st.toggle("Presentation mode", key="present",
               help="Large type, no sidebar: for screen-sharing. Add ?present=1 to a link.")

@@ -23,6 +23,7 @@ from explorer.profile import CORE20_DEFINITION, profile
 from explorer.upload import indicator_row
 from loaders import snapshot
 from ui import exports
+from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
@@ -120,7 +121,7 @@ with guard("The deprivation profile"):
             title = (f"{most.name} has the largest share of residents in the most deprived "
                      f"decile ({most.decile_population[0] / max(most.population, 1):.0%})")
             chart = decile_stack(rows, vintage, title)
-            st.altair_chart(chart, width="stretch")
+            show_chart(chart)
             src = snapshot.caption(f"iod{vintage}_lsoa{'11' if vintage == 2019 else '21'}")
             pop_note = vprofs[0].population_source
             approx = " LSOA 2021 sets of towns and wards are approximated from LSOA 2011." \
@@ -140,7 +141,7 @@ with guard("The domains"):
     drows = domain_rows(profiles, places)
     title = domain_finding(drows)
     chart = domain_dots(drows, 2019, title)
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart)
     st.caption("Population-weighted domain score of each place, placed at its national "
                "percentile among LSOA scores. District ranks (1 = most deprived of 317) in the "
                f"table. {snapshot.caption('iod2019_lsoa11')}")
@@ -166,7 +167,7 @@ with guard("The indicators"):
         title = (f"{len(worst)} of {len(plot)} place–indicator values are significantly worse "
                  f"than England ({label} CI)")
         chart = indicator_forest(plot, title, label)
-        st.altair_chart(chart, width="stretch")
+        show_chart(chart)
     table = frame[["name", "place", "period", "value_display", "ci_display", "count",
                    "denominator", "england_display", "compared_to_england", "geography_used",
                    "note"]].rename(columns={

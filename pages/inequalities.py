@@ -13,6 +13,7 @@ from explorer.inequalities import (
     life_expectancy,
 )
 from ui import exports
+from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
@@ -73,7 +74,7 @@ with guard("The deprivation gradient"):
                          "higher in the most deprived.")
     chart = gradient_chart(g.table, f"{g.name} by national deprivation {grouping} in "
                            f"{place.name}", grouping, confidence_label=label)
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart)
     if g.note:
         st.info(g.note)
     source = ("IoD2019 File 7/8 (MHCLG), Open Government Licence v3.0"

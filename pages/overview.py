@@ -11,6 +11,7 @@ from explorer.places import DEFAULT_REGION
 from explorer.profile import CORE20_DEFINITION, VINTAGES
 from loaders import snapshot
 from ui import exports
+from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages
@@ -61,7 +62,7 @@ with guard("The region overview"):
     else:
         shown = table.head(MAX_BARS)
         chart = core20_bar(shown, region.name, england.core20_share, vintage)
-        st.altair_chart(chart, width="stretch")
+        show_chart(chart)
         note = (f" Showing the {MAX_BARS} places with the highest share of {len(table)}."
                 if len(table) > MAX_BARS else "")
         st.caption(f"Districts and towns (sets of wards or built-up areas; see Data and "

@@ -23,6 +23,7 @@ from explorer.charts import decile_stack, pct
 from explorer.places import DEFAULT_COMPARISON, DEFAULT_REGION, Place, registry
 from explorer.profile import CORE20_DEFINITION, VINTAGES, Profile, profile
 from explorer.state import InvalidValue
+from ui.charts import show as show_chart
 from ui.state import publish, seed, widget_key
 from ui.widgets import place_label, vintage_picker
 
@@ -395,8 +396,8 @@ def side_panel(choice: MapChoice, view: pd.DataFrame, sel: str | None) -> None:
         c2.metric("District rank", f"{prof.district_rank} of {prof.district_rank_of}",
                   help="1 = most deprived district by average score.")
     if prof.lsoa_count > 1:
-        st.altair_chart(decile_stack(_profile_rows(prof), choice.geo.vintage,
-                                     "Residents by national IMD decile"), width="stretch")
+        show_chart(decile_stack(_profile_rows(prof), choice.geo.vintage,
+                               "Residents by national IMD decile"))
     if not row["has_geometry"]:
         st.warning("This area has no boundary in the bundled data, so it is not drawn.")
     target = compare_target(choice, place, view, sel)

@@ -31,13 +31,26 @@ PREVIOUS_KEY = "Left"
 
 #: Streamlit's keyboard shortcuts only fire when focus is inside the app's main area; after
 #: a page load or switch it is on <body>, so ← → would do nothing until a click. This moves
-#: focus to the main area (never away from a field the user is typing in).
+#: focus into the main area (never away from a field the user is typing in) onto a 1-pixel
+#: target of its own: focusing the whole main area made Chromium draw a grey focus frame
+#: around the shared screen.
 _FOCUS_JS = """
-export default function() {
+export default function(component) {
   const active = document.activeElement;
-  if (active && active !== document.body) { return; }
   const main = document.querySelector('[data-testid="stMain"]');
-  if (main) { main.focus({ preventScroll: true }); }
+  if (active && active !== document.body && active !== main) { return; }
+  const root = component && component.parentElement;
+  if (!root) { return; }
+  let target = root.querySelector('[data-hee-focus]');
+  if (!target) {
+    target = document.createElement('span');
+    target.setAttribute('data-hee-focus', '');
+    target.tabIndex = -1;
+    target.style.cssText = 'position:absolute;width:1px;height:1px;overflow:hidden;' +
+      'outline:none;opacity:0;pointer-events:none';
+    root.appendChild(target);
+  }
+  target.focus({ preventScroll: true });
 }
 """
 _focus_main = st.components.v2.component("hee_keyboard_focus", js=_FOCUS_JS)
