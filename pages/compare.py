@@ -22,7 +22,7 @@ from explorer.places import DEFAULT_COMPARISON, registry
 from explorer.profile import CORE20_DEFINITION, profile
 from explorer.upload import indicator_row
 from loaders import snapshot
-from ui import exports
+from ui import exports, tables
 from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
@@ -132,7 +132,9 @@ with guard("The deprivation profile"):
             twin.columns = [f"Decile {c}" for c in twin.columns]
             twin = twin.reset_index().rename(columns={"place": "Place"})
             with st.expander("Table"):
-                st.dataframe(twin, hide_index=True, width="stretch")
+                tables.show(twin, tables.same_columns(twin.columns[1:], tables.INT),
+                            label=title, caption="Residents by national IMD decile "
+                            "(1 = most deprived).")
             exports.downloads(f"deciles-iod{vintage}", twin, title, [src], PAGE,
                               {"p": ids}, chart=chart)
 
@@ -150,10 +152,8 @@ with guard("The domains"):
                                  "district_rank": "District rank"}).drop(
         columns=["domain_key", "districts"])
     with st.expander("Table"):
-        st.dataframe(twin, hide_index=True, width="stretch",
-                     column_config={"Score": st.column_config.NumberColumn(format="%.3f"),
-                                    "National percentile": st.column_config.NumberColumn(
-                                        format="%.0f")})
+        tables.show(twin, {"Score": tables.num(3), "National percentile": tables.num(0),
+                           "District rank": tables.RANK}, label=title)
     exports.downloads("domains-iod2019", twin, title, [snapshot.caption("iod2019_lsoa11")],
                       PAGE, {"p": ids}, chart=chart)
 

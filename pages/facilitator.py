@@ -110,7 +110,8 @@ with guard("The scene player"):
         if go:
             present.go_to_scene(number)
     with side:
-        st.image(share.qr_png(link), caption="Scan to open this view", width="stretch")
+        st.image(share.qr_png(link), caption="Scan to open this view", width="stretch",
+                 alt=f"QR code of the link {link}")
         if room and share.is_local(room):
             st.caption("Phones cannot open this address: set the room address below.")
         q1, q2 = st.columns(2)

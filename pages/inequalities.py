@@ -12,7 +12,7 @@ from explorer.inequalities import (
     gradient_sentence,
     life_expectancy,
 )
-from ui import exports
+from ui import exports, tables
 from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
@@ -90,9 +90,10 @@ with guard("The deprivation gradient"):
                                    "value": "Value", "lower_ci": f"Lower {label}",
                                    "upper_ci": f"Upper {label}"})
     with st.expander("Table"):
-        st.dataframe(twin, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(format="percent")
-            for c in ("Value", f"Lower {label}", f"Upper {label}")})
+        tables.show(twin, {"Value": tables.PCT, f"Lower {label}": tables.PCT,
+                           f"Upper {label}": tables.PCT, "Count": tables.INT,
+                           "Denominator": tables.INT, "LSOAs": tables.INT},
+                    label=sentence)
     exports.downloads(f"gradient-{ind}-{place.id}", twin, sentence, [source], PAGE,
                       {"p": [place_id], "ind": ind, "grp": grouping, "ci": ci}, chart=chart)
 

@@ -10,7 +10,7 @@ from explorer.overview import headline, region_table
 from explorer.places import DEFAULT_REGION
 from explorer.profile import CORE20_DEFINITION, VINTAGES
 from loaders import snapshot
-from ui import exports
+from ui import exports, tables
 from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
@@ -76,9 +76,10 @@ with guard("The region overview"):
                           "lsoa_count": "LSOAs", "district_rank": "District rank (1 = most "
                           "deprived)"})
         with st.expander("Table of these figures", expanded=False):
-            st.dataframe(twin, hide_index=True, width="stretch", column_config={
-                "Core20 share": st.column_config.NumberColumn(format="percent"),
-                "IMD score": st.column_config.NumberColumn(format="%.1f")})
+            tables.show(twin, {"Core20 share": tables.PCT, "IMD score": tables.num(1),
+                               "District rank (1 = most deprived)": tables.RANK},
+                        label=f"Core20 share of districts and towns in {region.name}",
+                        caption="District rank: districts only (towns are not ranked).")
         exports.downloads(
             name=f"core20-{region.id}-iod{vintage}", chart=chart, table=twin,
             title=f"Core20 share of districts and towns in {region.name}, IoD{vintage}",

@@ -78,21 +78,21 @@ def wrap_words(text: str, width: int = AXIS_TITLE_CHARS) -> list[str] | str:
     return lines
 
 
-def wrap_titles(node: Any) -> Any:
+def wrap_titles(node: Any, width: int = AXIS_TITLE_CHARS) -> Any:
     """Every encoding channel's title in a spec wrapped by :func:`wrap_words`, so axis titles
     fit a phone-width chart instead of running past its edges."""
     if isinstance(node, dict):
         out = {}
         for k, v in node.items():
             if k == "encoding" and isinstance(v, dict):
-                out[k] = {ch: ({**d, "title": wrap_words(d["title"])}
+                out[k] = {ch: ({**d, "title": wrap_words(d["title"], width)}
                                if isinstance(d, dict) and isinstance(d.get("title"), str)
-                               else wrap_titles(d)) for ch, d in v.items()}
+                               else wrap_titles(d, width)) for ch, d in v.items()}
             else:
-                out[k] = wrap_titles(v)
+                out[k] = wrap_titles(v, width)
         return out
     if isinstance(node, list):
-        return [wrap_titles(v) for v in node]
+        return [wrap_titles(v, width) for v in node]
     return node
 
 
@@ -123,7 +123,8 @@ def screen_spec(chart: alt.TopLevelMixin | dict, presenting: bool = False,
     spec = copy.deepcopy(chart) if isinstance(chart, dict) else chart.to_dict()
     title, subtitle = title_parts(spec)
     spec.pop("title", None)
-    spec = wrap_titles(spec)
+    spec = wrap_titles(spec, round(AXIS_TITLE_CHARS / (PRESENT_CHART_SCALE if presenting
+                                                         else 1)))
     text = description or ". ".join(p.rstrip(".") for p in (title, subtitle) if p) + "."
     spec["description"] = text
     config = spec.setdefault("config", {})

@@ -23,6 +23,7 @@ from explorer.charts import decile_stack, pct
 from explorer.places import DEFAULT_COMPARISON, DEFAULT_REGION, Place, registry
 from explorer.profile import CORE20_DEFINITION, VINTAGES, Profile, profile
 from explorer.state import InvalidValue
+from ui import tables
 from ui.charts import show as show_chart
 from ui.state import publish, seed, widget_key
 from ui.widgets import place_label, vintage_picker
@@ -283,20 +284,26 @@ def draw_map(choice: MapChoice, view: pd.DataFrame, sel: str | None, alt: str) -
                     height=MAP_HEIGHT, alt=alt)
 
 
-def draw_legend(legend: maps.Legend) -> None:
-    """pydeck has no legend: swatches with counts of the areas on the map, drawn as HTML."""
+def legend_html(legend: maps.Legend) -> str:
+    """The legend as a list (a real ``<ul>``, so screen readers count its entries): swatch,
+    label and the number of areas of each class on the map, then the areas with no value."""
     items = [(e.colour, e.label, e.count) for e in legend.entries]
     items.append((legend.missing_colour, "No value", legend.missing))
     rows = "".join(
-        f"<span style='display:inline-flex;align-items:center;margin:2px 14px 2px 0;"
-        f"white-space:nowrap'><span style='display:inline-block;width:18px;height:14px;"
+        f"<li><span aria-hidden='true' style='display:inline-block;width:18px;height:14px;"
         f"background:{c};border:1px solid #666;margin-right:6px'></span>"
-        f"{html.escape(label)} <span style='color:#555;margin-left:4px'>({n:,})</span></span>"
+        f"{html.escape(label)}<span style='color:#555;margin-left:4px'>({n:,})</span></li>"
         for c, label, n in items)
-    st.html(f"<div data-testid='map-legend' role='list' aria-label='Map legend' "
-            f"style='font-size:0.95rem;line-height:1.5'><div style='font-weight:600;"
-            f"margin-bottom:2px'>{html.escape(legend.title)}</div>{rows}"
+    return (f"<div data-testid='map-legend' class='hee-legend' style='line-height:1.5'>"
+            f"<div id='hee-legend-title' style='font-weight:600;margin-bottom:2px'>"
+            f"{html.escape(legend.title)}</div>"
+            f"<ul aria-labelledby='hee-legend-title'>{rows}</ul>"
             f"<div style='color:#555;font-size:0.85rem'>{html.escape(legend.note)}</div></div>")
+
+
+def draw_legend(legend: maps.Legend) -> None:
+    """pydeck has no legend: swatches with counts of the areas on the map, drawn as HTML."""
+    st.html(legend_html(legend))
 
 
 # --------------------------------------------------------------------------------------
@@ -439,13 +446,31 @@ def table_twin(choice: MapChoice, view: pd.DataFrame, source: str, alt: str) -> 
                      help="Large tables are hidden until asked for: they add megabytes to "
                           "the page." if big else None)
     if show:
-        st.dataframe(table, hide_index=True, width="stretch", height=360)
+        tables.show(_shown(table, view, choice), _MAP_COLUMNS, label=title, max_height=380)
     name = f"map-{choice.indicator.id}-{choice.geo.id}-{choice.extent.id}"
     st.download_button(
         "Download CSV", lambda: exports.csv_with_provenance(
             table, title, [source], link, notes=[alt, choice.indicator.description]),
         f"{name}.csv", mime="text/csv", icon=":material/download:", key="map_csv",
         on_click="ignore")
+
+
+_MAP_COLUMNS = {"National class": tables.INT, "Decile in view": tables.INT,
+                "Population": tables.INT}
+
+
+def _shown(table: pd.DataFrame, view: pd.DataFrame, choice: MapChoice) -> pd.DataFrame:
+    """The value column as the legend and tooltip write it (the indicator's own precision,
+    from the same raw values); the CSV keeps the raw numbers."""
+    ind, geo = choice.indicator, choice.geo
+    value_col = table.columns[3]
+    if ind.is_flag(geo):
+        return table
+    shown = [None if pd.isna(v) else ind.format(v, geo) for v in view[f"v:{ind.id}"]]
+    out = table.assign(**{value_col: shown})
+    if value_col.endswith(" (%)") and any(str(v).endswith("%") for v in shown if v):
+        out = out.rename(columns={value_col: value_col[:-4]})
+    return out
 
 
 def current_state(choice: MapChoice, sel: str | None) -> dict[str, Any]:

@@ -169,6 +169,9 @@ def presentation_bar(page: str) -> None:
     """
     if not presenting():
         return
+    if starts_scenes(page):
+        go_to_scene(1)
+        return
     holder = st.empty()
     try:
         with holder.container():
@@ -181,15 +184,33 @@ def presentation_bar(page: str) -> None:
         go_to_scene(move)
 
 
+def starts_scenes(page: str) -> bool:
+    """``?present=1`` and nothing else (what a facilitator types or bookmarks) starts the
+    loaded scene list at scene 1. A link that also carries view settings (e.g. a shared
+    view in presentation mode) stays on its view; the Facilitator page has its own player."""
+    keys = set(st.query_params.keys())
+    return (keys == {"present"} and st.query_params.get("present") in ("1", "true")
+            and page != "facilitator" and len(deck()) > 0)
+
+
 def _bar(page: str) -> int | None:
     """Draw the bar; the scene number to move to, if a button was pressed."""
     number = scene_number()
     current = deck()
-    if number is None or page == "facilitator" or not len(current):
+    if page == "facilitator" or not len(current):
         _, right = st.columns([6, 1], vertical_alignment="center")
         with right:
             _exit_button()
         return None
+    if number is None:  # presenting a view outside the scene list: offer the scenes
+        left, _, right = st.columns([3, 3, 1.3], vertical_alignment="center")
+        with left:
+            start = st.button(f"Start the scenes: 1. {escape_markdown(current.scene(1).title)}",
+                              key="present_start", icon=":material/play_arrow:",
+                              shortcut=NEXT_KEY, help=f"{len(current)} scenes; → moves on")
+        with right:
+            _exit_button()
+        return 1 if start else None
     scene = current.scene(number)
     prev_col, title_col, next_col, exit_col = st.columns([1, 6, 1, 1.3],
                                                          vertical_alignment="center")

@@ -64,10 +64,15 @@ BASE_CSS = """
 .hee-table caption { caption-side: bottom; text-align: left; color: #444;
   font-size: 0.85rem; padding: 0.3rem 0.6rem; }
 .hee-table tbody tr:nth-child(even) { background: #fafbfc; }
+.hee-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }
 /* the map legend (ui.map_view.draw_legend) */
 .hee-legend ul { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; }
 .hee-legend li { display: inline-flex; align-items: center; margin: 2px 14px 2px 0;
   white-space: nowrap; }
+/* the copy button of a code box (the share link) is always shown, not only on hover */
+[data-testid="stCodeCopyButton"], [data-testid="stCode"] button { opacity: 1 !important;
+  visibility: visible !important; }
 /* QR code: never wider than its box */
 [data-testid="stPopoverBody"] img { max-width: 100%; height: auto; }
 """

@@ -22,7 +22,6 @@ from tests.e2e.conftest import (
     open_root_once,
     start_server,
     stop_server,
-    wait_for_script_idle,
 )
 
 MAX_HEIGHT = 7_000
@@ -59,22 +58,19 @@ def run(base: str, out: Path, only: set[str] | None = None) -> int:
                 name = pg.url_path or "overview"
                 if only and name not in only and state.name not in only:
                     continue
-                w, h = layout.VIEWPORTS[0]
-                context = browser.new_context(viewport={"width": w, "height": h})
-                page = context.new_page()
-                page.set_default_timeout(90_000)
-                page.goto(layout.url(base, pg, state))
-                wait_for_script_idle(page)
-                time.sleep(1.5)
-                wait_for_script_idle(page)
-                for size in layout.VIEWPORTS:
-                    page.set_viewport_size({"width": size[0], "height": size[1]})
-                    time.sleep(1.0)
-                    found = layout.layout_findings(page) + layout.text_findings(page)
-                    path = shoot(page, out, layout.slug(pg, state, size), size)
-                    problems += len(found)
-                    print(f"{path}" + "".join(f"\n    {f}" for f in found), flush=True)
-                context.close()
+                for sizes in layout.LOADS:
+                    context, page = layout.new_page(browser, base, sizes[0])
+                    page.goto(layout.url(base, pg, state))
+                    layout.settle(page, 1.5)
+                    for size in sizes:
+                        layout.resize(page, size)
+                        found = layout.layout_findings(page) + layout.text_findings(page)
+                        path = shoot(page, out, layout.slug(pg, state, size), size)
+                        problems += len(found)
+                        print(f"{path}" + "".join(f"\n    {f}" for f in found), flush=True)
+                    for f in page.problems:
+                        print(f"    {f}")
+                    context.close()
         finally:
             browser.close()
     print(f"{problems} finding(s); screenshots in {out}")

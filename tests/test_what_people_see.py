@@ -1,0 +1,142 @@
+"""What people see, without a browser: table formatting, the chart path, the stylesheet,
+the map legend, presentation start, and the upload form's column roles (issue 14)."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from explorer import upload
+from explorer.charts import core20_bar, pct
+from loaders import snapshot
+from ui import charts, tables, theme
+
+# ---- tables ---------------------------------------------------------------------------
+
+def test_cells_have_separators_one_precision_and_no_raw_missing_words():
+    df = pd.DataFrame({"Place": ["Blackpool", "Barrow-in-Furness (town)", None],
+                       "Residents": [139_305, 56_745, 1_977_903],
+                       "Core20 share": [0.5697, 0.566, float("nan")],
+                       "District rank": [1.0, None, pd.NA],
+                       "When": [pd.Timestamp("2026-12-01"), pd.NaT, None]})
+    shown = tables.formatted(df, {"Core20 share": tables.PCT, "District rank": tables.RANK})
+    assert shown["Residents"].tolist() == ["139,305", "56,745", "1,977,903"]
+    # the chart's precision (explorer.charts.pct), never 56.97% beside 56.6%
+    assert shown["Core20 share"].tolist()[:2] == [pct(0.5697), pct(0.566)] == ["57.0%", "56.6%"]
+    assert shown["District rank"].tolist() == ["1", tables.MISSING, tables.MISSING]
+    assert shown["Place"].tolist()[2] == tables.MISSING
+    html = tables.to_html(df, {"Core20 share": tables.PCT})
+    for word in ("None", "nan", "NaN", "NaT", "<NA>"):
+        assert word not in html.replace("no value", "")
+    assert "role='region' tabindex='0'" in html and "<th scope='col'" in html
+
+
+def test_numbers_at_the_columns_precision_and_text_escaped():
+    df = pd.DataFrame({"Score": [28.7713, 0.1], "Name": ["<b>x</b>", "a & b"]})
+    shown = tables.formatted(df, {"Score": tables.num(1)})
+    assert shown["Score"].tolist() == ["28.8", "0.1"]
+    html = tables.to_html(df)
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_unknown_column_kind_is_refused():
+    with pytest.raises(ValueError):
+        tables.Col("percentage")
+
+
+# ---- charts ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def overview_chart() -> alt.TopLevelMixin:
+    df = pd.DataFrame({"name": ["Blackpool", "Eden"], "label": ["Blackpool (district)",
+                       "Eden (former district, to March 2023)"], "kind": ["district", "district"],
+                       "core20_share": [0.563, 0.0], "population": [139_305, 52_564],
+                       "core20_population": [78_400, 0]})
+    return core20_bar(df, "Lancashire and South Cumbria with North Cumbria", 0.199, 2019)
+
+
+def test_chart_title_becomes_text_and_the_finding_its_alternative(overview_chart):
+    spec, title, subtitle, text = charts.screen_spec(overview_chart)
+    assert "title" not in spec  # drawn as wrapping text above the chart, never cut by Vega
+    assert title.startswith("Blackpool has the highest share") and "56.3%" in title
+    assert text.startswith(title) and "Dashed line: England" in text
+
+
+def test_category_labels_follow_the_box_and_axis_titles_wrap(overview_chart):
+    spec, *_ = charts.screen_spec(overview_chart)
+    ys = [layer["encoding"]["y"] for layer in spec["layer"]
+          if layer.get("encoding", {}).get("y", {}).get("type") == "nominal"]
+    assert ys and all("containerSize()" in y["axis"]["labelLimit"]["expr"] for y in ys)
+    x_titles = [layer["encoding"]["x"].get("title") for layer in spec["layer"]
+                if isinstance(layer.get("encoding", {}).get("x"), dict)]
+    assert ["Residents in the most deprived", "national quintile (%)"] in x_titles
+    assert spec["config"]["legend"]["orient"] == "bottom"
+
+
+def test_presentation_scales_every_chart_font_to_20px_or_more(overview_chart):
+    spec, *_ = charts.screen_spec(overview_chart, presenting=True)
+    sizes: list[float] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in charts.FONT_KEYS and isinstance(v, int | float):
+                    sizes.append(v)
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(spec)
+    assert sizes and min(sizes) >= 18 and max(sizes) >= 20
+    assert min(sizes) * 1.0 >= 13 * theme.PRESENT_CHART_SCALE - 1
+
+
+def test_overview_value_labels_sit_where_the_england_line_cannot_cross(overview_chart):
+    spec = overview_chart.to_dict()
+    texts = [layer for layer in spec["layer"] if layer["mark"].get("type") == "text"
+             and layer["encoding"].get("text", {}).get("field") == "share_label"]
+    assert texts and texts[0]["encoding"]["x"] == {"datum": 100}
+
+
+# ---- stylesheet -------------------------------------------------------------------------
+
+def test_presentation_type_is_large_and_headings_grow():
+    normal, present = theme.css(False), theme.css(True)
+    assert "html { font-size: 20px; }" in present and "font-size: 20px" not in normal
+    assert "[data-testid=\"stMain\"]:focus" in normal  # no focus frame in either mode
+    # headings at or above their normal size (Streamlit: h1 2.75rem, h3 1.75rem at 16 px)
+    assert ".stApp h1 { font-size: 3rem; }" in present
+    assert "@media (max-width: 640px)" in normal
+
+
+# ---- the map legend -----------------------------------------------------------------------
+
+def test_map_legend_is_a_list_with_items():
+    from explorer import maps
+    from ui.map_view import legend_html
+
+    legend = maps.Legend(title="IMD score", entries=(
+        maps.LegendEntry(cls=1, colour="#000000", label="1 (most deprived)", count=12),), missing=3,
+        missing_colour="#cccccc", note="National deciles")
+    html = legend_html(legend)
+    assert "<ul" in html and html.count("<li>") == 2 and "role='list'" not in html
+
+
+# ---- upload form roles ------------------------------------------------------------------
+
+def test_numerator_and_denominator_get_through_without_a_value_column():
+    geo = snapshot.table("geo_lsoa11")
+    codes = sorted(geo.loc[geo["lad19nm"] == "Blackpool", "lsoa11cd"])[:20]
+    data = ("lsoa,events,population\n" + "\n".join(f"{c},{i + 1},{100 + i}" for i, c in
+                                                 enumerate(codes)) + "\n").encode()
+    first = upload.check_upload(data, filename="x.csv")
+    # the guess puts "events" as the value; the form then chooses counts and "(none)"
+    result = upload.check_upload(data, filename="x.csv", code_col="lsoa", value_col=None,
+                                 numerator_col="events", denominator_col="population")
+    assert first.guessed["value"] == "events"
+    assert result.ok and result.indicator is not None, result.errors
+    assert result.indicator.has_counts
+    assert math.isclose(result.indicator.frame["value"].iloc[0], 1 / 100)
