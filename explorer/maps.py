@@ -48,7 +48,8 @@ DEFAULT_SCHEME = "national"
 PALETTE: tuple[str, ...] = (MISSING_COLOUR, *DECILE_COLOURS)
 PALETTE_RGB: tuple[tuple[int, int, int], ...] = tuple(tuple(hex_to_rgb(c)) for c in PALETTE)
 #: Assumed map size when fitting the view to an extent (the page's map column).
-MAP_WIDTH_PX = 900
+#: The map's width in a 1400-px window (the map column): "Zoom to" fits an area in it.
+MAP_WIDTH_PX = 640
 MAP_HEIGHT_PX = 620
 ENGLAND_BOUNDS = (-6.4, 49.9, 1.8, 55.8)
 #: Format of the static files; bump to regenerate them after a change to their layout.
@@ -143,6 +144,21 @@ def areas_in_view(geo_id: str, extent: Place) -> tuple[str, ...]:
             districts = set(share19.index[share19 >= INSIDE_SHARE])
             codes |= set(orphans.loc[orphans["lad19cd"].isin(districts), "code"])
     return tuple(sorted(codes))
+
+
+def partly_in_view(geo_id: str, extent: Place) -> tuple[tuple[str, float], ...]:
+    """Areas of the geography that reach into the extent but are not drawn (less than half
+    of their LSOAs inside), with the share inside: the map says which, so a region that is
+    part of a larger area (North Cumbria in its ICB) is not an unexplained blank."""
+    if england_like(extent):
+        return ()
+    geo = am.GEOGRAPHIES[geo_id]
+    inside = set(extent.lsoas(geo.vintage))
+    m = am.membership(geo_id)
+    share = m["lsoa"].isin(inside).groupby(m["area"].to_numpy()).mean()
+    drawn = set(areas_in_view(geo_id, extent))
+    part = share[(share > 0) & ~share.index.isin(list(drawn))].sort_values(ascending=False)
+    return tuple((str(c), float(s)) for c, s in part.items())
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,9 @@ def _one_place(ids: list[str]) -> list[str]:
 
 
 indicator_names = gradient_indicators()
+if "r" in st.query_params and "p" not in st.query_params:
+    st.query_params["p"] = st.query_params["r"]  # ?r=blackpool names the place too
+    del st.query_params["r"]
 seed(PAGE, validators={"p": _one_place, "ind": url_state.choice(indicator_names, "indicator"),
                        "grp": url_state.choice(GROUPINGS, "grouping"),
                        "ci": url_state.choice(("95", "99.8"), "confidence level")},
@@ -72,6 +75,11 @@ with guard("The deprivation gradient"):
                     help="Least deprived ÷ most deprived modelled value (OHID convention); "
                          f"{label} limits {g.rii_ci[0]:.2f} to {g.rii_ci[1]:.2f}. Below 1: "
                          "higher in the most deprived.")
+    if g.sii is not None:
+        st.caption("Read the two together: the SII is most deprived **minus** least deprived "
+                   "(positive: higher in the most deprived); the RII is least deprived "
+                   "**divided by** most deprived (OHID's convention), so the same gradient "
+                   "gives a positive SII and an RII below 1.")
     chart = gradient_chart(g.table, f"{g.name} by national deprivation {grouping} in "
                            f"{place.name}", grouping, confidence_label=label)
     show_chart(chart)
@@ -104,8 +112,9 @@ with guard("Life expectancy"):
     for col, row in zip(cols, le, strict=True):
         with col:
             if row.value is None:
-                st.metric(f"{row.sex}s", "no value")
-                st.caption(row.note)
+                st.markdown(f"**{row.sex}s**")
+                st.info(row.note or f"Life expectancy is not published for {place.name}.",
+                        icon=":material/info:")
                 continue
             st.metric(f"{row.sex}s, {row.period} ({row.geography})", f"{row.value:.1f} years",
                       delta=f"{row.gap:+.1f} vs England ({row.england:.1f})")

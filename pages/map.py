@@ -25,9 +25,10 @@ st.caption("Colour England's neighbourhoods, wards, districts or ICBs by depriva
 show_messages()
 
 with guard("The map"):
+    top = st.columns([1.3, 1, 2], gap="medium", vertical_alignment="bottom")
     map_col, side_col = st.columns([3, 1.2], gap="medium")
     with side_col:
-        choice = mv.controls()
+        choice = mv.controls(top=(top[0], top[1], top[2]))
     view = mv.view_frame(choice)
     mv.update_selection_from_map(choice)
     sel, sel_message = mv.valid_selection(choice, view)

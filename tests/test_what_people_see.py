@@ -140,3 +140,58 @@ def test_numerator_and_denominator_get_through_without_a_value_column():
     assert result.ok and result.indicator is not None, result.errors
     assert result.indicator.has_counts
     assert math.isclose(result.indicator.frame["value"].iloc[0], 1 / 100)
+
+
+# ---- smaller items ----------------------------------------------------------------------
+
+def test_notes_export_keeps_dates_readable_and_escapes_typed_text():
+    from explorer import notes
+
+    note = notes.Note(id="n1", scene=1, scene_title="Overview", link="/?r=x", kind="question",
+                      text="Is 2026-12-01 <b>late</b>?", created="2026-12-01 10:00")
+    text = notes.to_markdown([note], "Panel", "2026-12-01 11:00")
+    assert "Exported 2026-12-01 11:00" in text and "(2026-12-01 10:00)" in text
+    assert "\\<b\\>" in text  # what the user typed is still escaped
+
+
+def test_a_note_ending_in_a_full_stop_gets_no_second():
+    from ui.indicator_cards import sentence
+
+    assert sentence("Period: 2021; shown for Allerdale.") == "Period: 2021; shown for Allerdale."
+    assert sentence("Period: 2021") == "Period: 2021."
+
+
+def test_inequality_note_never_says_both_uses_groups_and_no_sii():
+    from explorer.inequalities import any_gradient
+    from explorer.places import registry
+
+    blackpool = registry().get("blackpool")
+    g = any_gradient("qof-copd", blackpool, "quintile", 0.95)
+    assert not ("uses the" in g.note and "no SII" in g.note), g.note
+    if g.sii is None:
+        assert "no SII" in g.note
+
+
+def test_zoom_to_fits_south_ribble_in_the_map_column():
+    from explorer import area_metrics as am
+    from explorer import maps
+    from explorer.places import registry
+
+    sr = registry().get("south-ribble")
+    geo = am.geography("district", 2019)
+    bounds = maps.view_bounds(geo.id, [sr.code])
+    view = maps.fit_view(bounds, max_zoom=13.0)
+    width_px = (bounds[2] - bounds[0]) / 360 * 512 * 2 ** view.zoom
+    assert width_px <= 655  # the map is 655 px wide at 1400 px (measured in Chromium)
+
+
+def test_areas_reaching_into_the_extent_are_named_not_left_blank():
+    from explorer import area_metrics as am
+    from explorer import maps
+    from explorer.places import registry
+
+    extent = registry().get("lsc-north-cumbria")
+    icbs = dict(maps.partly_in_view(am.geography("icb", 2019).id, extent))
+    districts = dict(maps.partly_in_view(am.geography("district", 2019).id, extent))
+    assert "E54000050" in icbs  # North East and North Cumbria ICB: North Cumbria only
+    assert "E07000163" in districts  # Craven: West Craven is in Pennine Lancashire's ICB

@@ -30,7 +30,9 @@ LABEL_SHARE = 0.4
 LABEL_MIN_PX = 90
 LABEL_MAX_PX = 320
 #: Axis titles longer than this are drawn on several lines.
-AXIS_TITLE_CHARS = 36
+AXIS_TITLE_CHARS = 30
+#: Boxes narrower than this get the phone form (legend columns).
+PHONE_PX = 600
 
 
 def _text(value: Any) -> str:
@@ -96,22 +98,41 @@ def wrap_titles(node: Any, width: int = AXIS_TITLE_CHARS) -> Any:
     return node
 
 
+def _narrow(phone: str, wide: str) -> dict:
+    """A Vega expression: ``phone`` in a box narrower than a phone breakpoint, else ``wide``."""
+    return {"expr": f"containerSize()[0] < {PHONE_PX} ? {phone} : {wide}"}
+
+
+def fit_encoding(enc: dict, top: int) -> dict:
+    """One layer's encoding made to fit its box: category labels on y limited to a share of
+    the box (the plot keeps its width on a phone), the x-axis title ending at the plot's right
+    edge (it runs left over the labels instead of past the chart's edge), and legends in two
+    columns on a phone (one row of ten deciles is wider than the screen). Vega expressions
+    follow the box the chart is drawn in."""
+    out = dict(enc)
+    y = out.get("y")
+    if isinstance(y, dict) and y.get("type") in ("nominal", "ordinal") \
+            and y.get("axis", {}) is not None:
+        limit = {"expr": f"clamp(containerSize()[0] * {LABEL_SHARE}, {LABEL_MIN_PX}, {top})"}
+        out["y"] = {**y, "axis": {**(y.get("axis") or {}), "labelLimit": limit}}
+    x = out.get("x")
+    if isinstance(x, dict) and "field" in x and x.get("axis", {}) is not None:
+        out["x"] = {**x, "axis": {"titleAnchor": "end", "titleAlign": "right",
+                                  **(x.get("axis") or {})}}
+    for channel in ("color", "shape", "fill"):
+        c = out.get(channel)
+        if isinstance(c, dict) and "field" in c and c.get("legend", {}) is not None:
+            legend = c.get("legend") or {}
+            if legend.get("orient", "bottom") in ("bottom", "top"):
+                out[channel] = {**c, "legend": {"columns": _narrow("2", "0"), **legend}}
+    return out
+
+
 def limit_labels(node: Any, top: int) -> Any:
-    """Category labels on y axes limited to a share of the chart's box, so the plot keeps
-    its width on a phone (a Vega expression: the limit follows the box when it resizes)."""
-    expr = {"expr": f"clamp(containerSize()[0] * {LABEL_SHARE}, {LABEL_MIN_PX}, {top})"}
+    """:func:`fit_encoding` applied to every encoding in a spec (layers, facets)."""
     if isinstance(node, dict):
-        out = {}
-        for k, v in node.items():
-            if k == "encoding" and isinstance(v, dict) and isinstance(v.get("y"), dict) \
-                    and v["y"].get("type") in ("nominal", "ordinal") \
-                    and v["y"].get("axis", {}) is not None:
-                y = dict(v["y"])
-                y["axis"] = {**(y.get("axis") or {}), "labelLimit": expr}
-                out[k] = {**v, "y": y}
-            else:
-                out[k] = limit_labels(v, top)
-        return out
+        return {k: (fit_encoding(v, top) if k == "encoding" and isinstance(v, dict)
+                    else limit_labels(v, top)) for k, v in node.items()}
     if isinstance(node, list):
         return [limit_labels(v, top) for v in node]
     return node
@@ -133,9 +154,6 @@ def screen_spec(chart: alt.TopLevelMixin | dict, presenting: bool = False,
     top = min(int(limit), LABEL_MAX_PX) if isinstance(limit, int | float) else LABEL_MAX_PX
     # legends under the chart: at the right they take a phone's whole plot width
     config.setdefault("legend", {}).setdefault("orient", "bottom")
-    # x-axis titles end at the plot's right edge and run left over the label column, so a
-    # narrow plot (a phone) does not push them past the chart's edge
-    config.setdefault("axisX", {}).update({"titleAnchor": "end", "titleAlign": "right"})
     spec = limit_labels(spec, top)
     if presenting:
         spec = scale_fonts(spec, PRESENT_CHART_SCALE)

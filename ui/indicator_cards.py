@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from explorer.compare import IndicatorRow, format_value
@@ -20,8 +21,15 @@ def indicator_line(r: IndicatorRow) -> None:
                                         f"{format_value(r.upper_ci, r.unit)})")
     value = format_value(r.value, r.unit) if r.value is not None else "no value"
     where = "" if r.geography_used in ("", r.place) else f" · shown for {r.geography_used}"
-    st.markdown(f"**{r.name}**: {value}{ci} · England {format_value(r.england_value, r.unit)} "
-                f"{badge(r.compared_to_england)}")
+    england = ("no England figure" if r.england_value is None or pd.isna(r.england_value)
+               else f"England {format_value(r.england_value, r.unit)}")
+    st.markdown(f"**{r.name}**: {value}{ci} · {england} {badge(r.compared_to_england)}")
     extra = f"; {r.note}" if r.note and (r.value is None or where) else ""
     small = " Small numbers: treat with caution." if r.small_number else ""
-    st.caption(f"Period: {r.period}{where}{extra}.{small}")
+    st.caption(sentence(f"Period: {r.period}{where}{extra}") + small)
+
+
+def sentence(text: str) -> str:
+    """Text ending in exactly one full stop (a note that ends in one gets no second)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -88,25 +88,59 @@ def seed_from_url() -> None:
     }, defaults=DEFAULTS)
 
 
-def controls() -> MapChoice:
-    """The pickers, stacked in the side column: level, vintage, extent, indicator, colours
-    (all bound to the URL), and the optional basemap."""
+def controls(top: tuple[Any, Any, Any] | None = None) -> MapChoice:
+    """The pickers: level, vintage and extent (in the three ``top`` containers when given:
+    a row above the map, where a long place name is not cut), then indicator, colours and
+    the optional basemap where this is called (all bound to the URL)."""
     notes: list[str] = []
-    level = st.radio("Geography", list(am.LEVELS), key=widget_key("lvl"),
+    here = st.container()
+    c_level, c_vintage, c_extent = top or (here, here, here)
+    with c_level:
+        level = _level_picker()
+    with c_vintage:
+        vintage = vintage_picker()
+    with c_extent:
+        extent_id = _extent_picker()
+    return _rest(level, vintage, extent_id, notes)
+
+
+def _level_picker() -> str:
+    return st.radio("Geography", list(am.LEVELS), key=widget_key("lvl"),
                      format_func=LEVEL_SHORT.get, horizontal=True,
                      help="LSOAs are neighbourhoods of about 1,500 residents. Ward boundaries "
                           "are bundled for the North West only.")
-    vintage = vintage_picker()
-    extent_id = st.selectbox("Area shown", _extent_options(), key=widget_key("r"),
-                             format_func=place_label,
-                             help="England, a region, an ICB, a district, a town or a ward. "
-                                  "Type to search.")
+
+
+def _extent_picker() -> str:
+    return st.selectbox("Area shown", _extent_options(), key=widget_key("r"),
+                        format_func=place_label,
+                        help="England, a region, an ICB, a district, a town or a ward. "
+                             "Type to search.")
+
+
+def _partly_shown_note(geo: Geography, extent: Place) -> str | None:
+    """Name the areas that reach into the extent but are not drawn (mostly outside it)."""
+    part = maps.partly_in_view(geo.id, extent)
+    if not part or geo.level not in ("icb", "district"):
+        return None
+    names = {p.code: p.name for p in registry().all() if p.kind in ("icb", "district",
+                                                                    "former district")}
+    listed = "; ".join(f"{names.get(c, c)} ({s:.0%} of its neighbourhoods)" for c, s in part[:4])
+    return (f"Only {geo.plural} mostly inside {extent.name} are drawn. Also reaching into it, "
+            f"but mostly outside, so not drawn: {listed}. Choose the North West or England "
+            "under Area shown to see them whole.")
+
+
+def _rest(level: str, vintage: int, extent_id: str, notes: list[str]) -> MapChoice:
     geo = am.geography(level, vintage)
     extent = registry().get(extent_id)
     if not maps.in_coverage(geo, extent):
         notes.append(f"Ward boundaries are bundled for the North West only, so the map shows "
                      f"the North West instead of {extent.name}.")
         extent = registry().get("north-west")
+    partly = _partly_shown_note(geo, extent)
+    if partly:
+        notes.append(partly)
     options = [i.id for i in am.available(geo)]
     if st.session_state.get(widget_key("ind")) not in options:
         missing = st.session_state.get(widget_key("ind"))
