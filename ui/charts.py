@@ -123,8 +123,11 @@ def fit_encoding(enc: dict, top: int) -> dict:
         c = out.get(channel)
         if isinstance(c, dict) and "field" in c and c.get("legend", {}) is not None:
             legend = c.get("legend") or {}
+            domain = (c.get("scale") or {}).get("domain") or c.get("sort") or []
+            long = isinstance(domain, list) and any(len(str(d)) > 12 for d in domain)
             if legend.get("orient", "bottom") in ("bottom", "top"):
-                out[channel] = {**c, "legend": {"columns": _narrow("2", "0"), **legend}}
+                out[channel] = {**c, "legend": {"columns": _narrow("1" if long else "2", "0"),
+                                                **legend}}
     return out
 
 

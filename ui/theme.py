@@ -108,7 +108,9 @@ header[data-testid="stHeader"], [data-testid="stToolbar"] {{ display: none !impo
 [data-testid="stWidgetLabel"] p, [data-testid="stMetricLabel"] p,
 [data-testid="stMetricDelta"] div, [data-testid="stExpander"] summary p,
 [data-testid="stBaseButton-secondary"] p, [data-testid="stBaseButton-tertiary"] p,
-.hee-table, .hee-table caption, .hee-chart-subtitle, .hee-legend {{ font-size: 1rem !important; }}
+.hee-table, .hee-table caption, .hee-chart-subtitle, .hee-legend, .hee-legend div,
+[data-testid="stSelectbox"] input, [data-testid="stSelectbox"] span,
+[data-testid="stMultiSelect"] span {{ font-size: 1rem !important; }}
 .stApp h1 {{ font-size: 3rem; }} .stApp h2 {{ font-size: 2.3rem; }}
 .stApp h3 {{ font-size: 1.9rem; }}
 .hee-chart-title {{ font-size: 1.3rem; }}

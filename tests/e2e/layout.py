@@ -129,6 +129,9 @@ async () => {
 
 def axe_findings(page) -> list[str]:
     """Critical and serious axe-core violations on the page as it is now."""
+    if not AXE_JS.is_file():
+        raise AssertionError(f"axe-core is not installed ({AXE_JS}): run `make axe` "
+                             "(npm ci), which `make test` does")
     if not page.evaluate("() => typeof axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     return list(page.evaluate(AXE_RUN))

@@ -51,3 +51,47 @@ def test_pages_come_from_the_navigation():
     pages = layout.registered_pages()
     assert pages[0].url_path == "" and {"map", "compare", "facilitator"} <= {
         p.url_path for p in pages}
+
+
+def _upload_csv(tmp_path) -> str:
+    from loaders import snapshot
+
+    geo = snapshot.table("geo_lsoa11")
+    codes = sorted(geo.loc[geo["lad19nm"].isin(["Blackpool", "Eden"]), "lsoa11cd"])
+    path = tmp_path / "screening_uptake.csv"
+    path.write_text("lsoa,events,population\n" + "\n".join(
+        f"{c},{20 + i % 30},{400 + i % 70}" for i, c in enumerate(codes)) + "\n")
+    return str(path)
+
+
+def test_an_upload_looks_right_on_the_facilitator_and_compare_pages(app_server, _browser,
+                                                                    tmp_path):
+    """The 'an upload' state: a numerator/denominator CSV through the form (the roles the
+    form guesses, with the value column set to none), then the pages that show it, reached
+    through the navigation (a reload would start a new session without the upload)."""
+    found: list[str] = []
+    context, page = layout.new_page(_browser, app_server, layout.VIEWPORTS[0])
+    try:
+        page.goto(f"{app_server}/facilitator")
+        layout.settle(page)
+        page.get_by_role("tab", name="Add your own data").click()
+        page.locator("input[type=file][accept*='.csv']").set_input_files(_upload_csv(tmp_path))
+        layout.settle(page)
+        page.get_by_role("button", name="Check the file").click()
+        page.get_by_text("Added to this session").wait_for()
+        layout.settle(page, 0.5)
+        found += ["facilitator: " + f for f in
+                  layout.layout_findings(page) + layout.text_findings(page)]
+        page.get_by_role("link", name="Compare places").click()
+        page.wait_for_url("**/compare**")
+        layout.settle(page, 1.5)
+        assert page.get_by_text("Screening uptake").first.is_visible()
+        for size in layout.VIEWPORTS[:2]:
+            layout.resize(page, size)
+            found += [f"compare @{size[0]}: " + f for f in
+                      layout.layout_findings(page) + layout.text_findings(page)]
+        found += ["compare axe " + f for f in layout.axe_findings(page)]
+        found += list(page.problems)
+    finally:
+        context.close()
+    assert not found, "\n".join(found)
