@@ -25,7 +25,7 @@ st.caption("Colour England's neighbourhoods, wards, districts or ICBs by depriva
 show_messages()
 
 with guard("The map"):
-    top = st.columns([1.3, 1, 2], gap="medium", vertical_alignment="bottom")
+    top = st.columns([1.7, 1, 1.8], gap="medium")
     map_col, side_col = st.columns([3, 1.2], gap="medium")
     with side_col:
         choice = mv.controls(top=(top[0], top[1], top[2]))

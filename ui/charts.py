@@ -33,6 +33,8 @@ LABEL_MAX_PX = 320
 AXIS_TITLE_CHARS = 30
 #: Boxes narrower than this get the phone form (legend columns).
 PHONE_PX = 600
+#: Boxes narrower than this (a phone, the map's side panel) get one legend column.
+NARROW_PX = 420
 
 
 def _text(value: Any) -> str:
@@ -126,8 +128,8 @@ def fit_encoding(enc: dict, top: int) -> dict:
             domain = (c.get("scale") or {}).get("domain") or c.get("sort") or []
             long = isinstance(domain, list) and any(len(str(d)) > 12 for d in domain)
             if legend.get("orient", "bottom") in ("bottom", "top"):
-                out[channel] = {**c, "legend": {"columns": _narrow("1" if long else "2", "0"),
-                                                **legend}}
+                cols = "1" if long else f"(containerSize()[0] < {NARROW_PX} ? 1 : 2)"
+                out[channel] = {**c, "legend": {"columns": _narrow(cols, "0"), **legend}}
     return out
 
 

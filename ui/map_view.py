@@ -157,6 +157,9 @@ def _rest(level: str, vintage: int, extent_id: str, notes: list[str]) -> MapChoi
     basemap = st.toggle("Street basemap (online)", key="map_basemap", value=False,
                         help="Draws an online street map under the areas (needs internet). "
                              "Off by default: the app works offline.")
+    if basemap:
+        st.caption("The street map comes from Carto over the internet: without a connection "
+                   "the areas are drawn on a blank background, as with the toggle off.")
     return MapChoice(geo, extent, am.get(ind_id), scheme, basemap, tuple(notes))
 
 
