@@ -21,7 +21,7 @@ import hashlib
 import html
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -835,3 +835,86 @@ def deck_json(layers: MapLayers, fill_prop: str, view: ViewState, trigger: str,
     deck = (CompactDeck(**common, map_provider="carto", map_style="light") if basemap
             else CompactDeck(**common, map_provider=None))
     return deck.to_json()
+
+
+# --------------------------------------------------------------------------------------
+# The user's own data on the map (kept in the session: sent inline, never written to disk)
+
+
+@dataclass(frozen=True)
+class UploadMap:
+    """An uploaded indicator drawn over the areas of a map: inline GeoJSON (each feature's
+    fill colour in ``properties.c``), its legend, and the bounds to fit."""
+
+    geojson: dict
+    legend: Legend
+    bounds: tuple[float, float, float, float] | None
+    matched: int
+
+
+def upload_map(geo_id: str, extent: Place, values: pd.Series, label: str,
+               fmt: Callable[[float], str], classes: int = 5) -> UploadMap:
+    """Colour the areas in view by the user's values, in fifths of the areas that have one
+    (quintiles in view; the user's data has no national classes). The geometry is the map's
+    own static file, so the shapes are exactly those of the other maps."""
+    from explorer.palette import QUINTILE_COLOURS
+
+    data = json.loads((static_geo.static_dir() / areas_file(geo_id, extent)).read_bytes())
+    values = pd.to_numeric(values, errors="coerce")
+    codes = [f["properties"]["id"] for f in data["features"]]
+    in_view = values.reindex(codes).dropna()
+    if len(in_view) >= classes and in_view.nunique() >= classes:
+        cls = pd.qcut(in_view.rank(method="first"), classes, labels=False) + 1
+    elif len(in_view):
+        cls = (in_view.rank(method="dense") - 1).clip(upper=classes - 1).astype(int) + 1
+    else:
+        cls = pd.Series(dtype=int)
+    colours = {i + 1: QUINTILE_COLOURS[i] for i in range(classes)}
+    features = []
+    for f in data["features"]:
+        code = f["properties"]["id"]
+        c = int(cls[code]) if code in cls.index else 0
+        colour = hex_to_rgb(colours[c]) + [230] if c else hex_to_rgb(MISSING_COLOUR) + [160]
+        v = in_view.get(code)
+        text = fmt(float(v)) if v is not None and not pd.isna(v) else "no value"
+        features.append({"type": "Feature", "geometry": f["geometry"], "properties": {
+            "id": code, "n": f["properties"].get("n", code), "s": text, "c": colour}})
+    entries = []
+    for k in range(1, classes + 1):
+        members = in_view[cls == k] if len(cls) else in_view.iloc[:0]
+        if len(members):
+            entries.append(LegendEntry(k, colours[k], f"{k}: {fmt(float(members.min()))} to "
+                                                      f"{fmt(float(members.max()))}",
+                                       int(len(members))))
+    legend = Legend(title=f"{label}: fifths of the areas in view", entries=tuple(entries),
+                    missing=len(codes) - len(in_view),
+                    note="1 = lowest values; your data, kept in this browser session only.")
+    bounds = None
+    if features:
+        xs, ys = [], []
+        for f in features:  # fit the areas that have a value (an upload of one town)
+            if f["properties"]["s"] == "no value":
+                continue
+            for poly in f["geometry"]["coordinates"]:
+                for ring in poly[:1]:
+                    xs += [p[0] for p in ring]
+                    ys += [p[1] for p in ring]
+        bounds = (min(xs), min(ys), max(xs), max(ys)) if xs else None
+    return UploadMap({"type": "FeatureCollection", "features": features}, legend, bounds,
+                     len(in_view))
+
+
+def upload_deck(um: UploadMap, extent_url: str | None) -> pdk.Deck:
+    """The deck of an upload map: the coloured areas and the extent outline, no basemap."""
+    view = fit_view(um.bounds or ENGLAND_BOUNDS)
+    layers = [pdk.Layer("GeoJsonLayer", id="user-areas", data=um.geojson, pickable=True,
+                        filled=True, stroked=False, get_fill_color="properties.c",
+                        auto_highlight=True, highlight_color=[255, 255, 255, 110])]
+    if extent_url:
+        layers.append(_outline("extent-outline", extent_url, [0, 0, 0, 255], 2.5))
+    return pdk.Deck(layers=layers, map_provider=None, views=[pdk.View("MapView",
+                                                                      controller=True)],
+                    initial_view_state=pdk.ViewState(longitude=view.longitude,
+                                                     latitude=view.latitude, zoom=view.zoom),
+                    tooltip={"html": "<b>{n}</b> {id}<br/>{s}",
+                             "style": {"fontSize": "14px"}})

@@ -51,6 +51,8 @@ with guard("The map"):
     source = am.source_caption(ind, geo)
     st.caption(f"{ind.description} {geo.note} {source}")
     mv.table_twin(choice, view, source, summary)
+    with guard("Your data on the map"):
+        mv.uploads_on_map(choice)
     mv.publish_state(choice, sel)
     with side_col:
         copy_link(mv.PAGE, mv.current_state(choice, sel))

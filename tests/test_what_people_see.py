@@ -197,3 +197,21 @@ def test_areas_reaching_into_the_extent_are_named_not_left_blank():
     districts = dict(maps.partly_in_view(am.geography("district", 2019).id, extent))
     assert "E54000050" in icbs  # North East and North Cumbria ICB: North Cumbria only
     assert "E07000163" in districts  # Craven: West Craven is in Pennine Lancashire's ICB
+
+
+def test_an_upload_reaches_the_map_in_fifths_of_the_areas_in_view():
+    from explorer import area_metrics as am
+    from explorer import maps
+    from explorer.places import registry
+
+    geo_lsoa = snapshot.table("geo_lsoa11")
+    codes = sorted(geo_lsoa.loc[geo_lsoa["lad19nm"] == "Blackpool", "lsoa11cd"])
+    values = pd.Series(range(len(codes)), index=codes, dtype=float)
+    um = maps.upload_map(am.geography("lsoa", 2019).id, registry().get("lsc-north-cumbria"),
+                         values, "Test", lambda v: f"{v:.0f}")
+    assert um.matched == len(codes) == sum(e.count for e in um.legend.entries)
+    assert [e.cls for e in um.legend.entries] == [1, 2, 3, 4, 5]
+    coloured = [f for f in um.geojson["features"] if f["properties"]["s"] != "no value"]
+    assert len(coloured) == len(codes) and all(len(f["properties"]["c"]) == 4 for f in coloured)
+    # fitted to the uploaded areas (Blackpool), not the whole sub-region
+    assert um.bounds is not None and um.bounds[3] < 54.0

@@ -331,10 +331,13 @@ def legend_html(legend: maps.Legend) -> str:
         f"background:{c};border:1px solid #666;margin-right:6px'></span>"
         f"{html.escape(label)}<span style='color:#555;margin-left:4px'>({n:,})</span></li>"
         for c, label, n in items)
+    import hashlib
+
+    uid = "hee-legend-" + hashlib.sha1(legend.title.encode()).hexdigest()[:8]
     return (f"<div data-testid='map-legend' class='hee-legend' style='line-height:1.5'>"
-            f"<div id='hee-legend-title' style='font-weight:600;margin-bottom:2px'>"
+            f"<div id='{uid}' style='font-weight:600;margin-bottom:2px'>"
             f"{html.escape(legend.title)}</div>"
-            f"<ul aria-labelledby='hee-legend-title'>{rows}</ul>"
+            f"<ul aria-labelledby='{uid}'>{rows}</ul>"
             f"<div style='color:#555;font-size:0.85rem'>{html.escape(legend.note)}</div></div>")
 
 
@@ -517,3 +520,48 @@ def current_state(choice: MapChoice, sel: str | None) -> dict[str, Any]:
 
 def publish_state(choice: MapChoice, sel: str | None) -> None:
     publish(current_state(choice, sel))
+
+
+# --------------------------------------------------------------------------------------
+# The user's own data (uploaded on the Facilitator page, kept in this session)
+
+
+def _upload_format(ind: Any) -> Any:
+    if ind.has_counts:
+        return lambda v: f"{v * 100:.1f}%"
+    unit = f" {ind.unit}" if ind.unit else ""
+    return lambda v: f"{v:,.3g}{unit}"
+
+
+def uploads_on_map(choice: MapChoice) -> None:
+    """Each upload whose areas are this map's areas, drawn on its own map below (its
+    colours are fifths of the areas in view: uploads have no national classes). Uploads of
+    another level say which level shows them."""
+    from ui.user_data import user_indicators
+
+    items = user_indicators()
+    if not items:
+        return
+    here = [u for u in items if (u.map_level, u.vintage) == (choice.geo.level,
+                                                             choice.geo.vintage)]
+    for u in items:
+        if u not in here:
+            st.caption(f"Your data “{u.name}” is by {LEVEL_SHORT.get(u.map_level, u.map_level)}"
+                       f" (IoD{u.vintage} areas): choose that geography and vintage to see it "
+                       "on the map.")
+    for u in here:
+        um = maps.upload_map(choice.geo.id, choice.extent, u.values(), u.name,
+                             _upload_format(u))
+        st.subheader(f"Your data: {u.name}")
+        if not um.matched:
+            st.info(f"None of the areas in your file lie in {choice.extent.name}.")
+            continue
+        base = st.get_option("server.baseUrlPath") or ""
+        outline = maps.extent_outline_file(choice.geo.id, choice.extent)
+        deck = maps.upload_deck(um, maps.static_geo.url(outline, base) if outline else None)
+        alt = (f"{u.name}: {um.matched:,} of the {choice.geo.plural} in {choice.extent.name} "
+               "have a value, coloured in fifths from lowest to highest.")
+        st.pydeck_chart(deck, height=480, key=f"user_map_{u.id}", alt=alt)
+        draw_legend(um.legend)
+        st.caption(f"{alt} Source: your file ({u.filename or 'uploaded'}), kept in this "
+                   "browser session only; boundaries as on the map above.")

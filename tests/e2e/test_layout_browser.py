@@ -64,7 +64,7 @@ def _upload_csv(tmp_path) -> str:
     return str(path)
 
 
-def test_an_upload_looks_right_on_the_facilitator_and_compare_pages(app_server, _browser,
+def test_an_upload_looks_right_on_the_facilitator_compare_and_map_pages(app_server, _browser,
                                                                     tmp_path):
     """The 'an upload' state: a numerator/denominator CSV through the form (the roles the
     form guesses, with the value column set to none), then the pages that show it, reached
@@ -91,6 +91,14 @@ def test_an_upload_looks_right_on_the_facilitator_and_compare_pages(app_server, 
             found += [f"compare @{size[0]}: " + f for f in
                       layout.layout_findings(page) + layout.text_findings(page)]
         found += ["compare axe " + f for f in layout.axe_findings(page)]
+        layout.resize(page, layout.VIEWPORTS[0])
+        page.get_by_role("link", name="Map").click()
+        page.wait_for_url("**/map**")
+        layout.settle(page, 2)
+        page.get_by_role("heading", name="Your data: Screening uptake").wait_for()
+        found += ["map: " + f for f in
+                  layout.layout_findings(page) + layout.text_findings(page)]
+        found += ["map axe " + f for f in layout.axe_findings(page)]
         found += list(page.problems)
     finally:
         context.close()
