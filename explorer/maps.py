@@ -644,6 +644,24 @@ def district_outline_file(geo_id: str, extent: Place) -> str | None:
     return static_geo.ensure(f"districts-{dgeo.id}-{how}-{extent.id}", key, build)
 
 
+def area_edges_file(geo_id: str, extent: Place) -> str | None:
+    """The white edges between the areas of a ward, district or ICB map, as a segments file
+    for a LineLayer that takes no part in picking. Drawn as the areas layer's own strokes,
+    they made every click re-render thousands of path vertices for picking: in software
+    WebGL a click on a region's wards took longer than a tap and selected nothing."""
+    geo = am.GEOGRAPHIES[geo_id]
+    if geo.is_lsoa:
+        return None
+    codes = [c for c in areas_in_view(geo_id, extent) if c in _boundary_codes(geo.boundary_table)]
+    if not codes:
+        return None
+    bt = snapshot.geo_table(geo.boundary_table).set_index("code")
+    key = [STATIC_FORMAT, "edges", geo_id, extent_key(extent),
+           *_table_hashes([geo.boundary_table])]
+    return static_geo.ensure(f"edges-{geo_id}-{extent.id}", key,
+                             lambda: outline_segments(bt.geometry.reindex(codes).to_numpy()))
+
+
 def ward_outline_file(geo_id: str, extent: Place) -> str | None:
     """Ward outlines over LSOAs for small extents (a town's wards over its LSOAs)."""
     geo = am.GEOGRAPHIES[geo_id]
@@ -776,6 +794,8 @@ class MapLayers:
     """Static file URLs of everything the map draws (``None`` = layer not shown)."""
 
     areas: str
+    #: white edges between the areas (a non-pickable LineLayer; see area_edges_file)
+    edges: str | None = None
     districts: str | None = None
     wards: str | None = None
     extent: str | None = None
@@ -814,6 +834,8 @@ def deck_json(layers: MapLayers, fill_prop: str, view: ViewState, trigger: str,
         update_triggers={"getFillColor": [trigger]},
     )
     deck_layers = [area]
+    if layers.edges:
+        deck_layers.append(_outline("area-edges", layers.edges, [255, 255, 255, 160], 0.6))
     if layers.wards:
         deck_layers.append(_outline("ward-outlines", layers.wards, [40, 40, 40, 200], 1.6))
     if layers.districts:

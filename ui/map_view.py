@@ -175,7 +175,6 @@ def view_frame(choice: MapChoice) -> pd.DataFrame:
 @st.cache_resource(max_entries=128, show_spinner=False)
 def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zoom: str,
           basemap: bool, base_url: str, _extent: Place) -> str:
-    geo = am.GEOGRAPHIES[geo_id]
     areas, meta = maps.areas_file_meta(geo_id, _extent, group)
     bounds = maps.view_bounds(geo_id, [zoom]) if zoom else meta.get("bounds")
     state = maps.fit_view(bounds or maps.ENGLAND_BOUNDS, max_zoom=13.0 if zoom else 12.0)
@@ -185,12 +184,13 @@ def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zo
 
     layers = maps.MapLayers(
         areas=url(areas),
+        edges=url(maps.area_edges_file(geo_id, _extent)),
         districts=url(maps.district_outline_file(geo_id, _extent)),
         wards=url(maps.ward_outline_file(geo_id, _extent)),
         extent=url(maps.extent_outline_file(geo_id, _extent)),
         selection=url(maps.selection_file(geo_id, sel)) if sel else None,
         layer_id=f"areas-{geo_id}-{_extent.id}",
-        stroked=not geo.is_lsoa,
+        stroked=False,  # edges come from the non-pickable edges layer
         light_outlines=maps.england_like(_extent),
     )
     return maps.deck_json(layers, fill_prop, state, trigger=f"{group}:{fill_prop}",
