@@ -157,6 +157,9 @@ def screen_spec(chart: alt.TopLevelMixin | dict, presenting: bool = False,
     axis = config.setdefault("axis", {})
     limit = axis.get("labelLimit")
     top = min(int(limit), LABEL_MAX_PX) if isinstance(limit, int | float) else LABEL_MAX_PX
+    # marks out of the accessibility tree: the chart's text alternative and its table twin
+    # say what it shows (facet charts otherwise get unlabelled role=img mark groups)
+    config.setdefault("mark", {}).setdefault("aria", False)
     # legends under the chart: at the right they take a phone's whole plot width
     config.setdefault("legend", {}).setdefault("orient", "bottom")
     spec = limit_labels(spec, top)

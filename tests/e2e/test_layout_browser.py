@@ -9,6 +9,8 @@ size would triple the time). Pages come from app.py's navigation (``layout.regis
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e import layout
@@ -77,6 +79,11 @@ def test_an_upload_looks_right_on_the_facilitator_compare_and_map_pages(app_serv
         page.get_by_role("tab", name="Add your own data").click()
         page.locator("input[type=file][accept*='.csv']").set_input_files(_upload_csv(tmp_path))
         layout.settle(page)
+        # as a person would: counts in "events" and "population", no value column
+        for label, option in (("Numerator (optional)", "events"), ("Value column", "(none)"),
+                              ("Denominator (optional)", "population")):
+            page.get_by_role("combobox", name=label, exact=True).click()
+            page.get_by_role("option", name=option, exact=True).click()
         page.get_by_role("button", name="Check the file").click()
         page.get_by_text("Added to this session").wait_for()
         layout.settle(page, 0.5)
@@ -85,7 +92,7 @@ def test_an_upload_looks_right_on_the_facilitator_compare_and_map_pages(app_serv
         page.get_by_role("link", name="Compare places").click()
         page.wait_for_url("**/compare**")
         layout.settle(page, 1.5)
-        assert page.get_by_text("Screening uptake").first.is_visible()
+        assert page.get_by_text(re.compile("screening uptake", re.I)).first.is_visible()
         for size in layout.VIEWPORTS[:2]:
             layout.resize(page, size)
             found += [f"compare @{size[0]}: " + f for f in
@@ -95,7 +102,8 @@ def test_an_upload_looks_right_on_the_facilitator_compare_and_map_pages(app_serv
         page.get_by_role("link", name="Map").click()
         page.wait_for_url("**/map**")
         layout.settle(page, 2)
-        page.get_by_role("heading", name="Your data: Screening uptake").wait_for()
+        page.get_by_role("heading", name=re.compile("Your data: screening uptake", re.I)
+                         ).wait_for()
         found += ["map: " + f for f in
                   layout.layout_findings(page) + layout.text_findings(page)]
         found += ["map axe " + f for f in layout.axe_findings(page)]
