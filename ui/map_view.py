@@ -331,13 +331,9 @@ def legend_html(legend: maps.Legend) -> str:
         f"background:{c};border:1px solid #666;margin-right:6px'></span>"
         f"{html.escape(label)}<span style='color:#555;margin-left:4px'>({n:,})</span></li>"
         for c, label, n in items)
-    import hashlib
-
-    uid = "hee-legend-" + hashlib.sha1(legend.title.encode()).hexdigest()[:8]
     return (f"<div data-testid='map-legend' class='hee-legend' style='line-height:1.5'>"
-            f"<div id='{uid}' style='font-weight:600;margin-bottom:2px'>"
-            f"{html.escape(legend.title)}</div>"
-            f"<ul aria-labelledby='{uid}'>{rows}</ul>"
+            f"<div style='font-weight:600;margin-bottom:2px'>{html.escape(legend.title)}</div>"
+            f"<ul aria-label='Map legend: {html.escape(legend.title, quote=True)}'>{rows}</ul>"
             f"<div style='color:#555;font-size:0.85rem'>{html.escape(legend.note)}</div></div>")
 
 
