@@ -90,8 +90,7 @@ def test_presentation_scales_every_chart_font_to_20px_or_more(overview_chart):
             for v in node:
                 walk(v)
     walk(spec)
-    assert sizes and min(sizes) >= 18 and max(sizes) >= 20
-    assert min(sizes) * 1.0 >= 13 * theme.PRESENT_CHART_SCALE - 1
+    assert sizes and min(sizes) >= 20  # every chart text at least 20 px on the projector
 
 
 def test_overview_value_labels_sit_where_the_england_line_cannot_cross(overview_chart):
