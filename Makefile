@@ -9,7 +9,8 @@ PIP    := $(PY) -m pip
 # quieter pip; a fresh machine reaches PyPI
 PIPFLAGS ?= --disable-pip-version-check -q
 
-.PHONY: run test data bench lint chromium nginx serve-cluster install install-dev clean
+.PHONY: run test data bench lint chromium nginx serve-cluster install install-dev clean \
+	screenshots axe
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,9 +56,26 @@ serve-cluster: install nginx
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
-test: install-dev chromium nginx
+# axe-core 4 for the accessibility checks of the browser tests (npm registry, pinned in
+# package-lock.json; node_modules/ is not committed). Debian: apt-get install npm.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@command -v npm >/dev/null || { \
+		if [ "$$(id -u)" = "0" ]; then (apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q npm) >/tmp/apt-npm.log 2>&1 || (tail -20 /tmp/apt-npm.log; exit 1); \
+		else echo "npm not found: the accessibility checks will fail (apt-get install npm)"; exit 1; fi; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+axe: node_modules/axe-core/axe.min.js
+
+test: install-dev chromium nginx axe
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+
+# A PNG of every page in every state at 1400x1000, 1920x1080 and 390x844 (screenshots/,
+# not committed), with the layout findings printed next to each file.
+screenshots: install-dev chromium
+	$(PY) -m tests.e2e.screenshots --out screenshots
 
 data: install-dev
 	$(PY) -m loaders.build

@@ -10,15 +10,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import timing
+from ui import theme, timing
 from ui.custom_place import load_from_url as load_custom_places_from_url
-from ui.frame import (
-    PRESENT_KEY,
-    apply_presentation_style,
-    presentation_mode,
-    run_page,
-    seed_presentation_mode,
-)
+from ui.frame import PRESENT_KEY, presentation_mode, run_page, seed_presentation_mode
 from ui.present import presentation_bar
 
 _run = timing.begin()  # HEE_TIMING_LOG: server-side run time (bench/bench_room.py)
@@ -28,7 +22,7 @@ _run = timing.begin()  # HEE_TIMING_LOG: server-side run time (bench/bench_room.
 ICON = Path(__file__).resolve().parent / "ui" / "assets" / "icon.png"
 
 st.set_page_config(page_title="Health Equity Explorer", page_icon=str(ICON),
-                   layout="wide", initial_sidebar_state="expanded")
+                   layout="wide", initial_sidebar_state="auto")  # collapsed on phones
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/bar_chart:",
@@ -56,7 +50,7 @@ PAGES = [
 seed_presentation_mode()
 load_custom_places_from_url()
 nav = st.navigation(PAGES, position="hidden" if presentation_mode() else "sidebar")
-apply_presentation_style()
+theme.apply(presentation_mode())
 with st.sidebar:
     st.toggle("Presentation mode", key=PRESENT_KEY,
               help="Large type, no sidebar: for screen-sharing. Add ?present=1 to a link.")

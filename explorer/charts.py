@@ -71,8 +71,11 @@ def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage
                  alt.Tooltip("core20_fmt:N", title="Residents in Core20"),
                  alt.Tooltip("population_fmt:N", title="Population")],
     )
-    labels = base.mark_text(align="left", dx=4, fontSize=FONT_SIZE - 1, color=NEUTRAL).encode(
-        text="share_label:N")
+    # values in a column just right of the longest bar and of the England line, so the
+    # dashed line never runs through them
+    label_x = min(100.0, max([*data["share"].dropna(), england_share * 100, 0.0]) + 2)
+    labels = base.mark_text(align="left", dx=2, fontSize=FONT_SIZE - 1, color=NEUTRAL).encode(
+        x=alt.datum(round(label_x, 1)), text="share_label:N")
     rule = alt.Chart(pd.DataFrame({"x": [england_share * 100],
                                    "t": [f"England {pct(england_share)}"]}))
     rule_line = rule.mark_rule(strokeDash=[6, 4], color="#000000", size=2).encode(x="x:Q")

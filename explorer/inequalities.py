@@ -86,10 +86,14 @@ def gradient(indicator_id: str, name: str, place: Place, deciles: pd.DataFrame,
     sii = rii = None
     sii_ci = rii_ci = None
     missing = sorted(set(table["group"]) - set(usable["group"]))
-    if missing:
+    enough = len(usable) >= 5
+    if missing:  # one sentence that never contradicts itself
         note = (f"No residents of {place.name} live in national {grouping}(s) "
-                f"{', '.join(map(str, missing))}; the SII uses the {len(usable)} groups present.")
-    if len(usable) >= 5:
+                f"{', '.join(map(str, missing))}; "
+                + (f"the SII uses the {len(usable)} groups present." if enough else
+                   f"with only {len(usable)} groups left, no SII is computed (it needs at "
+                   "least 5)."))
+    if enough:
         # the SE comes from the 95% Wilson limits, as phe_sii does with lower_cl/upper_cl
         lo95, hi95 = wilson_ci(usable["count"].to_numpy(), usable["denominator"].to_numpy())
         res = compute_sii(usable["denominator"].to_numpy(), usable["value"].to_numpy(),
@@ -97,9 +101,8 @@ def gradient(indicator_id: str, name: str, place: Place, deciles: pd.DataFrame,
                           transform=True, confidence=confidence, repetitions=SII_REPETITIONS)
         sii, rii = res.sii, res.rii
         sii_ci, rii_ci = res.sii_ci[confidence], res.rii_ci[confidence]
-    else:
-        note = (note + " " if note else "") + ("Fewer than 5 deprivation groups have "
-                                               "residents: no SII is computed.")
+    elif not missing:
+        note = "Fewer than 5 deprivation groups have residents: no SII is computed."
     return Gradient(indicator_id, name, place.name, grouping, table, _f(sii), _pair(sii_ci),
                     _f(rii), _pair(rii_ci), note.strip(), confidence)
 

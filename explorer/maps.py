@@ -21,7 +21,7 @@ import hashlib
 import html
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,7 +48,8 @@ DEFAULT_SCHEME = "national"
 PALETTE: tuple[str, ...] = (MISSING_COLOUR, *DECILE_COLOURS)
 PALETTE_RGB: tuple[tuple[int, int, int], ...] = tuple(tuple(hex_to_rgb(c)) for c in PALETTE)
 #: Assumed map size when fitting the view to an extent (the page's map column).
-MAP_WIDTH_PX = 900
+#: The map's width in a 1400-px window (the map column): "Zoom to" fits an area in it.
+MAP_WIDTH_PX = 640
 MAP_HEIGHT_PX = 620
 ENGLAND_BOUNDS = (-6.4, 49.9, 1.8, 55.8)
 #: Format of the static files; bump to regenerate them after a change to their layout.
@@ -143,6 +144,21 @@ def areas_in_view(geo_id: str, extent: Place) -> tuple[str, ...]:
             districts = set(share19.index[share19 >= INSIDE_SHARE])
             codes |= set(orphans.loc[orphans["lad19cd"].isin(districts), "code"])
     return tuple(sorted(codes))
+
+
+def partly_in_view(geo_id: str, extent: Place) -> tuple[tuple[str, float], ...]:
+    """Areas of the geography that reach into the extent but are not drawn (less than half
+    of their LSOAs inside), with the share inside: the map says which, so a region that is
+    part of a larger area (North Cumbria in its ICB) is not an unexplained blank."""
+    if england_like(extent):
+        return ()
+    geo = am.GEOGRAPHIES[geo_id]
+    inside = set(extent.lsoas(geo.vintage))
+    m = am.membership(geo_id)
+    share = m["lsoa"].isin(inside).groupby(m["area"].to_numpy()).mean()
+    drawn = set(areas_in_view(geo_id, extent))
+    part = share[(share > 0) & ~share.index.isin(list(drawn))].sort_values(ascending=False)
+    return tuple((str(c), float(s)) for c, s in part.items())
 
 
 @dataclass(frozen=True)
@@ -628,6 +644,24 @@ def district_outline_file(geo_id: str, extent: Place) -> str | None:
     return static_geo.ensure(f"districts-{dgeo.id}-{how}-{extent.id}", key, build)
 
 
+def area_edges_file(geo_id: str, extent: Place) -> str | None:
+    """The white edges between the areas of a ward, district or ICB map, as a segments file
+    for a LineLayer that takes no part in picking. Drawn as the areas layer's own strokes,
+    they made every click re-render thousands of path vertices for picking: in software
+    WebGL a click on a region's wards took longer than a tap and selected nothing."""
+    geo = am.GEOGRAPHIES[geo_id]
+    if geo.is_lsoa:
+        return None
+    codes = [c for c in areas_in_view(geo_id, extent) if c in _boundary_codes(geo.boundary_table)]
+    if not codes:
+        return None
+    bt = snapshot.geo_table(geo.boundary_table).set_index("code")
+    key = [STATIC_FORMAT, "edges", geo_id, extent_key(extent),
+           *_table_hashes([geo.boundary_table])]
+    return static_geo.ensure(f"edges-{geo_id}-{extent.id}", key,
+                             lambda: outline_segments(bt.geometry.reindex(codes).to_numpy()))
+
+
 def ward_outline_file(geo_id: str, extent: Place) -> str | None:
     """Ward outlines over LSOAs for small extents (a town's wards over its LSOAs)."""
     geo = am.GEOGRAPHIES[geo_id]
@@ -760,6 +794,8 @@ class MapLayers:
     """Static file URLs of everything the map draws (``None`` = layer not shown)."""
 
     areas: str
+    #: white edges between the areas (a non-pickable LineLayer; see area_edges_file)
+    edges: str | None = None
     districts: str | None = None
     wards: str | None = None
     extent: str | None = None
@@ -798,6 +834,8 @@ def deck_json(layers: MapLayers, fill_prop: str, view: ViewState, trigger: str,
         update_triggers={"getFillColor": [trigger]},
     )
     deck_layers = [area]
+    if layers.edges:
+        deck_layers.append(_outline("area-edges", layers.edges, [255, 255, 255, 160], 0.6))
     if layers.wards:
         deck_layers.append(_outline("ward-outlines", layers.wards, [40, 40, 40, 200], 1.6))
     if layers.districts:
@@ -819,3 +857,86 @@ def deck_json(layers: MapLayers, fill_prop: str, view: ViewState, trigger: str,
     deck = (CompactDeck(**common, map_provider="carto", map_style="light") if basemap
             else CompactDeck(**common, map_provider=None))
     return deck.to_json()
+
+
+# --------------------------------------------------------------------------------------
+# The user's own data on the map (kept in the session: sent inline, never written to disk)
+
+
+@dataclass(frozen=True)
+class UploadMap:
+    """An uploaded indicator drawn over the areas of a map: inline GeoJSON (each feature's
+    fill colour in ``properties.c``), its legend, and the bounds to fit."""
+
+    geojson: dict
+    legend: Legend
+    bounds: tuple[float, float, float, float] | None
+    matched: int
+
+
+def upload_map(geo_id: str, extent: Place, values: pd.Series, label: str,
+               fmt: Callable[[float], str], classes: int = 5) -> UploadMap:
+    """Colour the areas in view by the user's values, in fifths of the areas that have one
+    (quintiles in view; the user's data has no national classes). The geometry is the map's
+    own static file, so the shapes are exactly those of the other maps."""
+    from explorer.palette import QUINTILE_COLOURS
+
+    data = json.loads((static_geo.static_dir() / areas_file(geo_id, extent)).read_bytes())
+    values = pd.to_numeric(values, errors="coerce")
+    codes = [f["properties"]["id"] for f in data["features"]]
+    in_view = values.reindex(codes).dropna()
+    if len(in_view) >= classes and in_view.nunique() >= classes:
+        cls = pd.qcut(in_view.rank(method="first"), classes, labels=False) + 1
+    elif len(in_view):
+        cls = (in_view.rank(method="dense") - 1).clip(upper=classes - 1).astype(int) + 1
+    else:
+        cls = pd.Series(dtype=int)
+    colours = {i + 1: QUINTILE_COLOURS[i] for i in range(classes)}
+    features = []
+    for f in data["features"]:
+        code = f["properties"]["id"]
+        c = int(cls[code]) if code in cls.index else 0
+        colour = hex_to_rgb(colours[c]) + [230] if c else hex_to_rgb(MISSING_COLOUR) + [160]
+        v = in_view.get(code)
+        text = fmt(float(v)) if v is not None and not pd.isna(v) else "no value"
+        features.append({"type": "Feature", "geometry": f["geometry"], "properties": {
+            "id": code, "n": f["properties"].get("n", code), "s": text, "c": colour}})
+    entries = []
+    for k in range(1, classes + 1):
+        members = in_view[cls == k] if len(cls) else in_view.iloc[:0]
+        if len(members):
+            entries.append(LegendEntry(k, colours[k], f"{k}: {fmt(float(members.min()))} to "
+                                                      f"{fmt(float(members.max()))}",
+                                       int(len(members))))
+    legend = Legend(title=f"{label}: fifths of the areas in view", entries=tuple(entries),
+                    missing=len(codes) - len(in_view),
+                    note="1 = lowest values; your data, kept in this browser session only.")
+    bounds = None
+    if features:
+        xs, ys = [], []
+        for f in features:  # fit the areas that have a value (an upload of one town)
+            if f["properties"]["s"] == "no value":
+                continue
+            for poly in f["geometry"]["coordinates"]:
+                for ring in poly[:1]:
+                    xs += [p[0] for p in ring]
+                    ys += [p[1] for p in ring]
+        bounds = (min(xs), min(ys), max(xs), max(ys)) if xs else None
+    return UploadMap({"type": "FeatureCollection", "features": features}, legend, bounds,
+                     len(in_view))
+
+
+def upload_deck(um: UploadMap, extent_url: str | None) -> pdk.Deck:
+    """The deck of an upload map: the coloured areas and the extent outline, no basemap."""
+    view = fit_view(um.bounds or ENGLAND_BOUNDS)
+    layers = [pdk.Layer("GeoJsonLayer", id="user-areas", data=um.geojson, pickable=True,
+                        filled=True, stroked=False, get_fill_color="properties.c",
+                        auto_highlight=True, highlight_color=[255, 255, 255, 110])]
+    if extent_url:
+        layers.append(_outline("extent-outline", extent_url, [0, 0, 0, 255], 2.5))
+    return pdk.Deck(layers=layers, map_provider=None, views=[pdk.View("MapView",
+                                                                      controller=True)],
+                    initial_view_state=pdk.ViewState(longitude=view.longitude,
+                                                     latitude=view.latitude, zoom=view.zoom),
+                    tooltip={"html": "<b>{n}</b> {id}<br/>{s}",
+                             "style": {"fontSize": "14px"}})

@@ -42,6 +42,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~&$=\"'^])")
 #: text looks the same.
 WORD_JOINER = "\u2060"
 _ORDERED = re.compile(r"^(\s*\d+)\.", re.MULTILINE)
+#: A date or time stamp (digits, dashes, colons, a space or T, an optional zone): no markup.
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?(?: ?(?:UTC|Z))?")
 _AUTOLINK = re.compile(r"(?<=:)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 
 
@@ -168,9 +170,14 @@ def to_markdown(notes: Iterable[Note], title: str, generated: str, base: str = "
     def esc(text: str) -> str:
         return escape_markdown(text, plain_addresses=False)
 
+    def stamp(text: str) -> str:
+        """Dates and times as written ("2026-12-01 11:00", not "2026\\-12\\-01"): they
+        cannot hold markup; anything else (notes come back from browser storage) is escaped."""
+        return text if _STAMP.fullmatch(str(text)) else esc(text)
+
     notes = list(notes)
     lines = [f"# Panel notes: {esc(title)}", "",
-             f"Exported {esc(generated)} from the Health Equity Explorer. "
+             f"Exported {stamp(generated)} from the Health Equity Explorer. "
              f"{len(notes)} note(s).", ""]
     groups: dict[tuple[int, str, str], list[Note]] = {}
     for note in sorted(notes, key=lambda n: (n.scene, n.created)):
@@ -186,7 +193,7 @@ def to_markdown(notes: Iterable[Note], title: str, generated: str, base: str = "
         for note in items:
             body = esc(note.text).replace("  \n", "  \n  ")
             lines.append(f"- **{esc(note.kind_label)}** "
-                         f"({esc(note.created)}): {body}")
+                         f"({stamp(note.created)}): {body}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -457,9 +457,11 @@ def check_upload(data: bytes, *, name: str = "", filename: str = "",
         guess = guess_columns(df)
         result.guessed = guess
         code_col = code_col or guess["code"]
+        # counts chosen by the caller mean "no value column": never guess one beside them
+        counts_given = bool(numerator_col or denominator_col)
         numerator_col = numerator_col or (guess["numerator"] if not value_col else None)
         denominator_col = denominator_col or (guess["denominator"] if not value_col else None)
-        value_col = value_col or guess["value"]
+        value_col = value_col or (None if counts_given else guess["value"])
         _check_columns(df, code_col, value_col, numerator_col, denominator_col)
         assert code_col is not None
         codes = _codes(df, code_col, result)

@@ -20,7 +20,7 @@ from explorer.places import DEFAULT_COMPARISON, registry
 from explorer.profile import CORE20_DEFINITION, profile
 from explorer.upload import indicator_row
 from loaders import snapshot
-from ui import exports
+from ui import exports, tables
 from ui.custom_place import caption as custom_caption
 from ui.figure import show
 from ui.frame import guard, require_app_frame
@@ -132,16 +132,14 @@ with guard("The deprivation profile"):
                  {P: ids}, subheader=False)
 
 with guard("The domains"):
-    show(domain_figure(profiles, places), PAGE, {P: ids}, column_config={
-        "Score": st.column_config.NumberColumn(format="%.3f"),
-        "National percentile": st.column_config.NumberColumn(format="%.0f")})
+    show(domain_figure(profiles, places), PAGE, {P: ids}, columns={
+        "Score": tables.num(3), "National percentile": tables.num(0),
+        "District rank": tables.RANK})
 
 with guard("The indicators"):
     fig = indicator_figure(ind_rows, f"{conf_key}%", places)  # with recent-trend markers
-    show(fig, PAGE, state, expanded=True, column_config={
-        "Trend": st.column_config.LinkColumn("Trend", display_text="Open trend"),
-        "Count": st.column_config.NumberColumn(format="%.0f"),
-        "Denominator": st.column_config.NumberColumn(format="%.0f")})
+    show(fig, PAGE, state, expanded=True, columns={
+        "Trend": tables.link("Open trend"), "Count": tables.INT, "Denominator": tables.INT})
 
 with guard("What good looks like"):
     st.subheader("What does good look like?")

@@ -16,7 +16,7 @@ from explorer import notes as notes_model
 from explorer import state as url_state
 from explorer.notes import escape_markdown
 from explorer.places import DEFAULT_COMPARISON
-from ui import notes, present, share, user_data
+from ui import notes, present, share, tables, user_data
 from ui.frame import guard, require_app_frame
 from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
 
@@ -111,7 +111,8 @@ with guard("The scene player"):
         if go:
             present.go_to_scene(number)
     with side:
-        st.image(share.qr_png(link), caption="Scan to open this view", width="stretch")
+        st.image(share.qr_png(link), caption="Scan to open this view", width="stretch",
+                 alt=f"QR code of the link {link}")
         if room and share.is_local(room):
             st.caption("Phones cannot open this address: set the room address below.")
         q1, q2 = st.columns(2)
@@ -155,9 +156,9 @@ tab_list, tab_notes, tab_brief, tab_data, tab_room = st.tabs(
      "Room address"])
 
 with tab_list, guard("The scene list"):
-    st.dataframe(pd.DataFrame([{"Scene": i, "Title": s.title, "Page": s.page_title,
-                                "Link": s.link()} for i, s in enumerate(deck.scenes, 1)]),
-                 hide_index=True, width="stretch")
+    tables.show(pd.DataFrame([{"Scene": i, "Title": s.title, "Page": s.page_title,
+                               "Link": s.link()} for i, s in enumerate(deck.scenes, 1)]),
+                {"Scene": tables.INT}, label="Scene list", max_height=None)
     st.session_state["jump"] = number
     st.selectbox("Go to scene", range(1, len(deck) + 1), key="jump",
                  format_func=lambda i: f"{i}. {deck.scene(i).title}",
@@ -240,9 +241,10 @@ with tab_notes, guard("The notes export"):
         e2.download_button("Notes as CSV", notes_model.to_csv(all_notes, share.room_base()),
                            "panel-notes.csv", mime="text/csv", icon=":material/download:",
                            on_click="ignore")
-        st.dataframe(pd.DataFrame([{"Scene": n.scene, "Scene title": n.scene_title,
-                                    "Kind": n.kind_label, "Note": n.text, "When": n.created}
-                                   for n in all_notes]), hide_index=True, width="stretch")
+        tables.show(pd.DataFrame([{"Scene": n.scene, "Scene title": n.scene_title,
+                                   "Kind": n.kind_label, "Note": n.text, "When": n.created}
+                                  for n in all_notes]), {"Scene": tables.INT},
+                    label="All panel notes")
         sure = st.checkbox("I have exported the notes I need")
         if st.button("Clear all notes", icon=":material/delete_sweep:", disabled=not sure):
             notes.clear()

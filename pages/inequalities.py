@@ -12,7 +12,8 @@ from explorer.inequalities import (
     gradient_sentence,
     life_expectancy,
 )
-from ui import exports
+from ui import exports, tables
+from ui.charts import show as show_chart
 from ui.custom_place import caption as custom_caption
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
@@ -34,6 +35,9 @@ def _one_place(ids: list[str]) -> list[str]:
 
 
 indicator_names = gradient_indicators()
+if url_state.REGION in st.query_params and P not in st.query_params:
+    st.query_params[P] = st.query_params[url_state.REGION]  # ?r=blackpool names the place
+    del st.query_params[url_state.REGION]
 seed(PAGE, validators={P: _one_place, IND: url_state.choice(indicator_names, "indicator"),
                        GRP: url_state.allowed(GRP),
                        CI: url_state.allowed(CI, "confidence level")},
@@ -73,9 +77,14 @@ with guard("The deprivation gradient", essential=True):
                     help="Least deprived ÷ most deprived modelled value (OHID convention); "
                          f"{label} limits {g.rii_ci[0]:.2f} to {g.rii_ci[1]:.2f}. Below 1: "
                          "higher in the most deprived.")
+    if g.sii is not None:
+        st.caption("Read the two together: the SII is most deprived **minus** least deprived "
+                   "(positive: higher in the most deprived); the RII is least deprived "
+                   "**divided by** most deprived (OHID's convention), so the same gradient "
+                   "gives a positive SII and an RII below 1.")
     chart = gradient_chart(g.table, f"{g.name} by national deprivation {grouping} in "
                            f"{place.name}", grouping, confidence_label=label)
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart)
     if g.note:
         st.info(g.note)
     source = ("IoD2019 File 7/8 (MHCLG), Open Government Licence v3.0"
@@ -92,9 +101,10 @@ with guard("The deprivation gradient", essential=True):
                                    "value": "Value", "lower_ci": f"Lower {label}",
                                    "upper_ci": f"Upper {label}"})
     with st.expander("Table"):
-        st.dataframe(twin, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(format="percent")
-            for c in ("Value", f"Lower {label}", f"Upper {label}")})
+        tables.show(twin, {"Value": tables.PCT, f"Lower {label}": tables.PCT,
+                           f"Upper {label}": tables.PCT, "Count": tables.INT,
+                           "Denominator": tables.INT, "LSOAs": tables.INT},
+                    label=sentence)
     exports.downloads(f"gradient-{ind}-{place.id}", twin, sentence, [source], PAGE,
                       {P: [place_id], IND: ind, GRP: grouping, CI: ci}, chart=chart)
 
@@ -105,8 +115,9 @@ with guard("Life expectancy"):
     for col, row in zip(cols, le, strict=True):
         with col:
             if row.value is None:
-                st.metric(f"{row.sex}s", "no value")
-                st.caption(row.note)
+                st.markdown(f"**{row.sex}s**")
+                st.info(row.note or f"Life expectancy is not published for {place.name}.",
+                        icon=":material/info:")
                 continue
             st.metric(f"{row.sex}s, {row.period} ({row.geography})", f"{row.value:.1f} years",
                       delta=f"{row.gap:+.1f} vs England ({row.england:.1f})")

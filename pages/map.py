@@ -26,9 +26,10 @@ st.caption("Colour England's neighbourhoods, wards, districts or ICBs by depriva
 show_messages()
 
 with guard("The map"):
+    top = st.columns([1.7, 1, 1.8], gap="medium")
     map_col, side_col = st.columns([3, 1.2], gap="medium")
     with side_col:
-        choice = mv.controls()
+        choice = mv.controls(top=(top[0], top[1], top[2]))
         building = cpu.build_mode_toggle()
     view = mv.view_frame(choice)
     mv.update_selection_from_map(choice)
@@ -56,6 +57,8 @@ with guard("The map"):
     source = am.source_caption(ind, geo)
     st.caption(f"{ind.description} {geo.note} {source}")
     mv.table_twin(choice, view, source, summary)
+    with guard("Your data on the map"):
+        mv.uploads_on_map(choice)
     mv.publish_state(choice, sel)
     with side_col:
         copy_link(mv.PAGE, mv.current_state(choice, sel))

@@ -18,7 +18,8 @@ from explorer.overview import (
 from explorer.places import DEFAULT_REGION
 from explorer.profile import CORE20_DEFINITION, VINTAGES
 from loaders import snapshot
-from ui import exports
+from ui import exports, tables
+from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages
@@ -79,7 +80,7 @@ with guard("The region overview"):
     else:
         shown = table.head(MAX_BARS)
         chart = core20_bar(shown, region.name, england.core20_share, vintage)
-        st.altair_chart(chart, width="stretch")
+        show_chart(chart)
         note = (f" Showing the {MAX_BARS} places with the highest share of {len(table)}."
                 if len(table) > MAX_BARS else "")
         st.caption(f"Districts and towns (sets of wards or built-up areas; see Data and "
@@ -87,12 +88,11 @@ with guard("The region overview"):
                    f"{prof.population_source}. {source}")
         twin = table_twin(table)
         with st.expander("Table of these figures", expanded=False):
-            st.dataframe(twin, hide_index=True, width="stretch", column_config={
-                "Core20 share": st.column_config.NumberColumn(format="percent"),
-                "IMD score": st.column_config.NumberColumn(format="%.1f"),
-                RANK_COLUMN: st.column_config.TextColumn(
-                    help="MHCLG's rank of average score, 1 = most deprived; "
-                    f"{NO_RANK} = not ranked (see below)")})
+            tables.show(twin, {"Core20 share": tables.PCT, "IMD score": tables.num(1),
+                               RANK_COLUMN: tables.TEXT},
+                        label=f"Core20 share of districts and towns in {region.name}",
+                        caption=f"{RANK_COLUMN}: MHCLG's rank of average score, 1 = most "
+                                f"deprived; {NO_RANK} = not ranked (see below).")
             st.caption(rank_caption(table, vintage))
         exports.downloads(
             name=f"core20-{region.id}-iod{vintage}", chart=chart, table=twin,

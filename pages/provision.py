@@ -9,6 +9,7 @@ from explorer import provision as pv
 from explorer import state as url_state
 from explorer.provision_charts import MAX_POINTS, gap_lines, gradient_bars, quadrant_scatter
 from ui import exports
+from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
@@ -98,7 +99,7 @@ if g is not None:
 
         eng_line = None if pv.is_england(place) else g.england["payments_per_weighted_patient"]
         chart = gradient_bars(g.groups, g.title, grouping, eng_line)
-        st.altair_chart(chart, width="stretch")
+        show_chart(chart)
         st.caption(f"{year}. {pv.DEFINITION.format(grouping=grouping)} Source: {source}")
         twin = pv.table_for_display(g)
         with st.expander("Table: payments and need by group"):
@@ -125,7 +126,7 @@ if g is not None:
         tchart = None
         if trend["gap_per_weighted"].notna().sum() >= 2:
             tchart = gap_lines(trend, ttitle)
-            st.altair_chart(tchart, width="stretch")
+            show_chart(tchart)
         else:
             st.info(ttitle + ". Choose a larger place (its ICB or region) to see the trend.",
                     icon=":material/info:")
@@ -159,7 +160,7 @@ if g is not None:
             qtitle = pv.quadrant_title(q, place, year)
             qchart = quadrant_scatter(q, qtitle, q.attrs["need_median"], q.attrs["resource_median"],
                                   q.attrs["resource_range"])
-            st.altair_chart(qchart, width="stretch")
+            show_chart(qchart)
             counts = pv.quadrant_counts(q)
             drawn = ("cells counting the practices" if len(q) > MAX_POINTS
                      else "one point per practice")

@@ -8,6 +8,7 @@ from explorer import indicators, trends
 from explorer import state as url_state
 from explorer.places import registry
 from ui import exports
+from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
@@ -75,7 +76,7 @@ with guard("The trend"):
     frame = trends.trend_frame(places, ind, sex)
     title = trends.finding_title(frame, ind)
     chart = trends.trend_chart(frame, ind, title)
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart)
     st.caption(f"Points: the comparison with England in each period (shape and colour: "
                "▲ better, ● similar, ▼ worse, ■ not compared), as the Compare page shows it. "
                "Bars: 95% confidence intervals. A gap in a line is a period with no value. "

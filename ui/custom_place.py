@@ -20,6 +20,7 @@ from explorer import state as url_state
 from explorer.charts import pct
 from explorer.places import Place, registry
 from explorer.profile import CORE20_DEFINITION, profile
+from ui.charts import show as show_chart
 
 SESSION = "custom_places"
 DEFS = "custom_place_defs"
@@ -392,4 +393,4 @@ def outline(codes: list[str]) -> None:
                                           stroke="#1b3a66", strokeWidth=0.8).encode(
         tooltip=[alt.Tooltip("properties.name:N", title="LSOA 2011")]).properties(
         height=220, title=f"Your place so far: {len(cp.place.lsoa11)} LSOAs (2011)")
-    st.altair_chart(chart.project("mercator"), width="stretch")
+    show_chart(chart.project("mercator"))

@@ -8,27 +8,29 @@ from typing import Any
 
 import streamlit as st
 
+from explorer import text as plain_text
 from explorer.figure import Figure
-from ui import exports
+from ui import exports, tables
+from ui.charts import show as show_chart
 
 
 def show(fig: Figure, page: str, state: Mapping[str, Any], *, expanded: bool = False,
-         column_config: Mapping[str, Any] | None = None, subheader: bool = True) -> None:
-    """Heading, chart (its title states the finding), caption, table twin and CSV/PNG/SVG."""
+         columns: Mapping[str, tables.Col] | None = None, subheader: bool = True) -> None:
+    """Heading, chart (its title states the finding and is its text alternative), caption,
+    the table twin in the shared table format (``columns`` says how to show a column), and
+    CSV/PNG/SVG."""
     if subheader:
         st.subheader(fig.heading)
     if fig.chart is not None:
-        st.altair_chart(fig.chart, width="stretch")
+        show_chart(fig.chart)
     elif not fig.table.empty:
-        st.markdown(f"**{fig.title}**")
+        st.markdown(f"**{plain_text.escape_markdown(fig.title)}**")
     if fig.caption:
         st.caption(fig.caption)
     if expanded:
-        st.dataframe(fig.table, hide_index=True, width="stretch",
-                     column_config=dict(column_config or {}))
+        tables.show(fig.table, columns, label=fig.title)
     else:
         with st.expander("Table"):
-            st.dataframe(fig.table, hide_index=True, width="stretch",
-                         column_config=dict(column_config or {}))
+            tables.show(fig.table, columns, label=fig.title)
     exports.downloads(fig.file_name, fig.export, fig.title, list(fig.sources), page,
                       state, chart=fig.chart)

@@ -17,19 +17,6 @@ from loaders.schema import SnapshotError
 log = logging.getLogger("explorer")
 APP_FILE = Path(__file__).resolve().parents[1] / "app.py"
 
-PRESENT_CSS = """
-<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-header[data-testid="stHeader"], [data-testid="stToolbar"] {display: none !important;}
-.stApp {font-size: 1.25rem;}
-.stApp h1 {font-size: 2.6rem;} .stApp h2 {font-size: 2.0rem;} .stApp h3 {font-size: 1.6rem;}
-[data-testid="stMetricValue"] {font-size: 3rem;}
-[data-testid="stCaptionContainer"] {font-size: 1.0rem;}
-.block-container {padding-top: 1.2rem; max-width: 1800px;}
-</style>
-"""
-
-
 def require_app_frame() -> None:
     """Run the page inside app.py's navigation even on a fresh server's first request.
 
@@ -66,11 +53,6 @@ def seed_presentation_mode() -> None:
 def presentation_mode() -> bool:
     """Read-only: presentation mode from ``?present=1`` or the sidebar toggle."""
     return bool(st.session_state.get(PRESENT_KEY, False)) or present_in_link()
-
-
-def apply_presentation_style() -> None:
-    if presentation_mode():
-        st.markdown(PRESENT_CSS, unsafe_allow_html=True)
 
 
 def snapshot_message(exc: SnapshotError, what: str = "This view") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from explorer.compare import format_value
@@ -24,10 +25,17 @@ def indicator_line(r: PlaceValue, trend: tuple[str, str] | None = None) -> None:
                                         f"{r.interval_label})")
     value = format_value(r.value, r.unit) if r.value is not None else "no value"
     lent = f" · :material/call_split: taken from {r.lender}" if r.borrowed else ""
-    st.markdown(f"**{r.label}**: {value}{ci} · England {format_value(r.england_value, r.unit)} "
-                f"{badge(r.compared_to_england)}")
+    england = ("no England figure" if r.england_value is None or pd.isna(r.england_value)
+               else f"England {format_value(r.england_value, r.unit)}")
+    st.markdown(f"**{r.label}**: {value}{ci} · {england} {badge(r.compared_to_england)}")
     extra = f"; {r.note}" if r.note and (r.value is None or r.borrowed) else ""
     small = " Small numbers: treat with caution." if r.small_number else ""
     ages = f" Ages {r.age_group}." if r.age_group else ""
     recent = f" Recent trend: {trend[0].lower()} · [see the trend]({trend[1]})" if trend else ""
-    st.caption(f"Period: {r.period}{lent}{extra}.{ages}{small}{recent}")
+    st.caption(sentence(f"Period: {r.period}{lent}{extra}") + ages + small + recent)
+
+
+def sentence(text: str) -> str:
+    """Text ending in exactly one full stop (a note that ends in one gets no second)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."

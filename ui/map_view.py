@@ -23,6 +23,8 @@ from explorer.charts import decile_stack, pct
 from explorer.places import DEFAULT_COMPARISON, DEFAULT_REGION, Place, registry
 from explorer.profile import CORE20_DEFINITION, VINTAGES, Profile, profile
 from explorer.state import InvalidValue
+from ui import tables
+from ui.charts import show as show_chart
 from ui.state import needs_seed, publish, seed, widget_key
 from ui.widgets import place_label, resolve, vintage_picker
 
@@ -89,25 +91,59 @@ def seed_from_url() -> None:
     }, defaults=DEFAULTS)
 
 
-def controls() -> MapChoice:
-    """The pickers, stacked in the side column: level, vintage, extent, indicator, colours
-    (all bound to the URL), and the optional basemap."""
+def controls(top: tuple[Any, Any, Any] | None = None) -> MapChoice:
+    """The pickers: level, vintage and extent (in the three ``top`` containers when given:
+    a row above the map, where a long place name is not cut), then indicator, colours and
+    the optional basemap where this is called (all bound to the URL)."""
     notes: list[str] = []
-    level = st.radio("Geography", list(am.LEVELS), key=widget_key(LEVEL),
+    here = st.container()
+    c_level, c_vintage, c_extent = top or (here, here, here)
+    with c_level:
+        level = _level_picker()
+    with c_vintage:
+        vintage = vintage_picker()
+    with c_extent:
+        extent_id = _extent_picker()
+    return _rest(level, vintage, extent_id, notes)
+
+
+def _level_picker() -> str:
+    return st.radio("Geography", list(am.LEVELS), key=widget_key(LEVEL),
                      format_func=LEVEL_SHORT.get, horizontal=True,
                      help="LSOAs are neighbourhoods of about 1,500 residents. Ward boundaries "
                           "are bundled for the North West only.")
-    vintage = vintage_picker()
-    extent_id = st.selectbox("Area shown", _extent_options(), key=widget_key(REGION),
-                             format_func=place_label,
-                             help="England, a region, an ICB, a district, a town or a ward. "
-                                  "Type to search.")
+
+
+def _extent_picker() -> str:
+    return st.selectbox("Area shown", _extent_options(), key=widget_key(REGION),
+                        format_func=place_label,
+                        help="England, a region, an ICB, a district, a town or a ward. "
+                             "Type to search.")
+
+
+def _partly_shown_note(geo: Geography, extent: Place) -> str | None:
+    """Name the areas that reach into the extent but are not drawn (mostly outside it)."""
+    part = maps.partly_in_view(geo.id, extent)
+    if not part or geo.level not in ("icb", "district"):
+        return None
+    names = {p.code: p.name for p in registry().all() if p.kind in ("icb", "district",
+                                                                    "former district")}
+    listed = "; ".join(f"{names.get(c, c)} ({s:.0%} of its neighbourhoods)" for c, s in part[:4])
+    return (f"Only {geo.plural} mostly inside {extent.name} are drawn. Also reaching into it, "
+            f"but mostly outside, so not drawn: {listed}. Choose the North West or England "
+            "under Area shown to see them whole.")
+
+
+def _rest(level: str, vintage: int, extent_id: str, notes: list[str]) -> MapChoice:
     geo = am.geography(level, vintage)
     extent = resolve(extent_id)
     if not maps.in_coverage(geo, extent):
         notes.append(f"Ward boundaries are bundled for the North West only, so the map shows "
                      f"the North West instead of {extent.name}.")
         extent = registry().get("north-west")
+    partly = _partly_shown_note(geo, extent)
+    if partly:
+        notes.append(partly)
     options = [i.id for i in am.available(geo)]
     if st.session_state.get(widget_key(INDICATOR)) not in options:
         missing = st.session_state.get(widget_key(INDICATOR))
@@ -124,6 +160,9 @@ def controls() -> MapChoice:
     basemap = st.toggle("Street basemap (online)", key="map_basemap", value=False,
                         help="Draws an online street map under the areas (needs internet). "
                              "Off by default: the app works offline.")
+    if basemap:
+        st.caption("The street map comes from Carto over the internet: without a connection "
+                   "the areas are drawn on a blank background, as with the toggle off.")
     return MapChoice(geo, extent, am.get(ind_id), scheme, basemap, tuple(notes))
 
 
@@ -139,7 +178,6 @@ def view_frame(choice: MapChoice) -> pd.DataFrame:
 @st.cache_resource(max_entries=128, show_spinner=False)
 def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zoom: str,
           basemap: bool, base_url: str, _extent: Place) -> str:
-    geo = am.GEOGRAPHIES[geo_id]
     areas, meta = maps.areas_file_meta(geo_id, _extent, group)
     bounds = maps.view_bounds(geo_id, [zoom]) if zoom else meta.get("bounds")
     state = maps.fit_view(bounds or maps.ENGLAND_BOUNDS, max_zoom=13.0 if zoom else 12.0)
@@ -149,12 +187,13 @@ def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zo
 
     layers = maps.MapLayers(
         areas=url(areas),
+        edges=url(maps.area_edges_file(geo_id, _extent)),
         districts=url(maps.district_outline_file(geo_id, _extent)),
         wards=url(maps.ward_outline_file(geo_id, _extent)),
         extent=url(maps.extent_outline_file(geo_id, _extent)),
         selection=url(maps.selection_file(geo_id, sel)) if sel else None,
         layer_id=f"areas-{geo_id}-{_extent.id}",
-        stroked=not geo.is_lsoa,
+        stroked=False,  # edges come from the non-pickable edges layer
         light_outlines=maps.england_like(_extent),
     )
     return maps.deck_json(layers, fill_prop, state, trigger=f"{group}:{fill_prop}",
@@ -285,20 +324,25 @@ def draw_map(choice: MapChoice, view: pd.DataFrame, sel: str | None, alt: str) -
                     height=MAP_HEIGHT, alt=alt)
 
 
-def draw_legend(legend: maps.Legend) -> None:
-    """pydeck has no legend: swatches with counts of the areas on the map, drawn as HTML."""
+def legend_html(legend: maps.Legend) -> str:
+    """The legend as a list (a real ``<ul>``, so screen readers count its entries): swatch,
+    label and the number of areas of each class on the map, then the areas with no value."""
     items = [(e.colour, e.label, e.count) for e in legend.entries]
     items.append((legend.missing_colour, "No value", legend.missing))
     rows = "".join(
-        f"<span style='display:inline-flex;align-items:center;margin:2px 14px 2px 0;"
-        f"white-space:nowrap'><span style='display:inline-block;width:18px;height:14px;"
+        f"<li><span aria-hidden='true' style='display:inline-block;width:18px;height:14px;"
         f"background:{c};border:1px solid #666;margin-right:6px'></span>"
-        f"{html.escape(label)} <span style='color:#555;margin-left:4px'>({n:,})</span></span>"
+        f"{html.escape(label)}<span style='color:#555;margin-left:4px'>({n:,})</span></li>"
         for c, label, n in items)
-    st.html(f"<div data-testid='map-legend' role='list' aria-label='Map legend' "
-            f"style='font-size:0.95rem;line-height:1.5'><div style='font-weight:600;"
-            f"margin-bottom:2px'>{html.escape(legend.title)}</div>{rows}"
+    return (f"<div data-testid='map-legend' class='hee-legend' style='line-height:1.5'>"
+            f"<div style='font-weight:600;margin-bottom:2px'>{html.escape(legend.title)}</div>"
+            f"<ul aria-label='Map legend: {html.escape(legend.title, quote=True)}'>{rows}</ul>"
             f"<div style='color:#555;font-size:0.85rem'>{html.escape(legend.note)}</div></div>")
+
+
+def draw_legend(legend: maps.Legend) -> None:
+    """pydeck has no legend: swatches with counts of the areas on the map, drawn as HTML."""
+    st.html(legend_html(legend))
 
 
 # --------------------------------------------------------------------------------------
@@ -398,8 +442,8 @@ def side_panel(choice: MapChoice, view: pd.DataFrame, sel: str | None) -> None:
         c2.metric("District rank", f"{prof.district_rank} of {prof.district_rank_of}",
                   help="1 = most deprived district by average score.")
     if prof.lsoa_count > 1:
-        st.altair_chart(decile_stack(_profile_rows(prof), choice.geo.vintage,
-                                     "Residents by national IMD decile"), width="stretch")
+        show_chart(decile_stack(_profile_rows(prof), choice.geo.vintage,
+                               "Residents by national IMD decile"))
     if not row["has_geometry"]:
         st.warning("This area has no boundary in the bundled data, so it is not drawn.")
     target = compare_target(choice, place, view, sel)
@@ -443,7 +487,7 @@ def table_twin(choice: MapChoice, view: pd.DataFrame, source: str, alt: str) -> 
                      help="Large tables are hidden until asked for: they add megabytes to "
                           "the page." if big else None)
     if show:
-        st.dataframe(table, hide_index=True, width="stretch", height=360)
+        tables.show(_shown(table, view, choice), _MAP_COLUMNS, label=title, max_height=380)
     name = f"map-{choice.indicator.id}-{choice.geo.id}-{choice.extent.id}"
     st.download_button(
         "Download CSV", lambda: exports.csv_with_provenance(
@@ -453,6 +497,24 @@ def table_twin(choice: MapChoice, view: pd.DataFrame, source: str, alt: str) -> 
         on_click="ignore")
 
 
+_MAP_COLUMNS = {"National class": tables.INT, "Decile in view": tables.INT,
+                "Population": tables.INT}
+
+
+def _shown(table: pd.DataFrame, view: pd.DataFrame, choice: MapChoice) -> pd.DataFrame:
+    """The value column as the legend and tooltip write it (the indicator's own precision,
+    from the same raw values); the CSV keeps the raw numbers."""
+    ind, geo = choice.indicator, choice.geo
+    value_col = table.columns[3]
+    if ind.is_flag(geo):
+        return table
+    shown = [None if pd.isna(v) else ind.format(v, geo) for v in view[f"v:{ind.id}"]]
+    out = table.assign(**{value_col: shown})
+    if value_col.endswith(" (%)") and any(str(v).endswith("%") for v in shown if v):
+        out = out.rename(columns={value_col: value_col[:-4]})
+    return out
+
+
 def current_state(choice: MapChoice, sel: str | None) -> dict[str, Any]:
     return {LEVEL: choice.geo.level, VINTAGE: choice.geo.vintage, REGION: choice.extent.id,
             INDICATOR: choice.indicator.id, CLASSES: choice.scheme, SELECTION: sel or ""}
@@ -460,3 +522,48 @@ def current_state(choice: MapChoice, sel: str | None) -> dict[str, Any]:
 
 def publish_state(choice: MapChoice, sel: str | None) -> None:
     publish(current_state(choice, sel))
+
+
+# --------------------------------------------------------------------------------------
+# The user's own data (uploaded on the Facilitator page, kept in this session)
+
+
+def _upload_format(ind: Any) -> Any:
+    if ind.has_counts:
+        return lambda v: f"{v * 100:.1f}%"
+    unit = f" {ind.unit}" if ind.unit else ""
+    return lambda v: f"{v:,.3g}{unit}"
+
+
+def uploads_on_map(choice: MapChoice) -> None:
+    """Each upload whose areas are this map's areas, drawn on its own map below (its
+    colours are fifths of the areas in view: uploads have no national classes). Uploads of
+    another level say which level shows them."""
+    from ui.user_data import user_indicators
+
+    items = user_indicators()
+    if not items:
+        return
+    here = [u for u in items if (u.map_level, u.vintage) == (choice.geo.level,
+                                                             choice.geo.vintage)]
+    for u in items:
+        if u not in here:
+            st.caption(f"Your data “{u.name}” is by {LEVEL_SHORT.get(u.map_level, u.map_level)}"
+                       f" (IoD{u.vintage} areas): choose that geography and vintage to see it "
+                       "on the map.")
+    for u in here:
+        um = maps.upload_map(choice.geo.id, choice.extent, u.values(), u.name,
+                             _upload_format(u))
+        st.subheader(f"Your data: {u.name}")
+        if not um.matched:
+            st.info(f"None of the areas in your file lie in {choice.extent.name}.")
+            continue
+        base = st.get_option("server.baseUrlPath") or ""
+        outline = maps.extent_outline_file(choice.geo.id, choice.extent)
+        deck = maps.upload_deck(um, maps.static_geo.url(outline, base) if outline else None)
+        alt = (f"{u.name}: {um.matched:,} of the {choice.geo.plural} in {choice.extent.name} "
+               "have a value, coloured in fifths from lowest to highest.")
+        st.pydeck_chart(deck, height=480, key=f"user_map_{u.id}", alt=alt)
+        draw_legend(um.legend)
+        st.caption(f"{alt} Source: your file ({u.filename or 'uploaded'}), kept in this "
+                   "browser session only; boundaries as on the map above.")

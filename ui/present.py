@@ -31,13 +31,26 @@ PREVIOUS_KEY = "Left"
 
 #: Streamlit's keyboard shortcuts only fire when focus is inside the app's main area; after
 #: a page load or switch it is on <body>, so ← → would do nothing until a click. This moves
-#: focus to the main area (never away from a field the user is typing in).
+#: focus into the main area (never away from a field the user is typing in) onto a 1-pixel
+#: target of its own: focusing the whole main area made Chromium draw a grey focus frame
+#: around the shared screen.
 _FOCUS_JS = """
-export default function() {
+export default function(component) {
   const active = document.activeElement;
-  if (active && active !== document.body) { return; }
   const main = document.querySelector('[data-testid="stMain"]');
-  if (main) { main.focus({ preventScroll: true }); }
+  if (active && active !== document.body && active !== main) { return; }
+  const root = component && component.parentElement;
+  if (!root) { return; }
+  let target = root.querySelector('[data-hee-focus]');
+  if (!target) {
+    target = document.createElement('span');
+    target.setAttribute('data-hee-focus', '');
+    target.tabIndex = -1;
+    target.style.cssText = 'position:absolute;width:1px;height:1px;overflow:hidden;' +
+      'outline:none;opacity:0;pointer-events:none';
+    root.appendChild(target);
+  }
+  target.focus({ preventScroll: true });
 }
 """
 _focus_main = st.components.v2.component("hee_keyboard_focus", js=_FOCUS_JS)
@@ -156,6 +169,9 @@ def presentation_bar(page: str) -> None:
     """
     if not presenting():
         return
+    if starts_scenes(page):
+        go_to_scene(1)
+        return
     holder = st.empty()
     try:
         with holder.container():
@@ -168,15 +184,33 @@ def presentation_bar(page: str) -> None:
         go_to_scene(move)
 
 
+def starts_scenes(page: str) -> bool:
+    """``?present=1`` and nothing else (what a facilitator types or bookmarks) starts the
+    loaded scene list at scene 1. A link that also carries view settings (e.g. a shared
+    view in presentation mode) stays on its view; the Facilitator page has its own player."""
+    keys = set(st.query_params.keys())
+    return (keys == {"present"} and st.query_params.get("present") in ("1", "true")
+            and page != "facilitator" and len(deck()) > 0)
+
+
 def _bar(page: str) -> int | None:
     """Draw the bar; the scene number to move to, if a button was pressed."""
     number = scene_number()
     current = deck()
-    if number is None or page == "facilitator" or not len(current):
+    if page == "facilitator" or not len(current):
         _, right = st.columns([6, 1], vertical_alignment="center")
         with right:
             _exit_button()
         return None
+    if number is None:  # presenting a view outside the scene list: offer the scenes
+        left, _, right = st.columns([3, 3, 1.3], vertical_alignment="center")
+        with left:
+            start = st.button(f"Start the scenes: 1. {escape_markdown(current.scene(1).title)}",
+                              key="present_start", icon=":material/play_arrow:",
+                              shortcut=NEXT_KEY, help=f"{len(current)} scenes; → moves on")
+        with right:
+            _exit_button()
+        return 1 if start else None
     scene = current.scene(number)
     prev_col, title_col, next_col, exit_col = st.columns([1, 6, 1, 1.3],
                                                          vertical_alignment="center")

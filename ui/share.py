@@ -90,13 +90,13 @@ def copy_link(page: str, state: Mapping[str, Any], *, label: str = "Share this v
     """
     link = full_link(page, state)
     with st.popover(label, icon=":material/link:", key=key):
-        st.caption("Copy this link with the button at the right of the box. It reopens this "
-                   "view with the same settings.")
+        st.caption("Select the link below to copy it, or use the copy button at the top "
+                   "right of the box. It reopens this view with the same settings.")
         st.code(link, language=None, wrap_lines=True)
         base = room_base()
         if base and is_local(base):
             st.caption("This address only works on this computer. To share it with others, "
                        "set the app's public address on the Facilitator page.")
         st.image(qr_png(link, scale=5), caption="Scan to open this view on a phone",
-                 width=180)
+                 width=180, alt=f"QR code of the link {link}")
     return link

@@ -78,7 +78,9 @@ def upload_panel() -> None:
     if not columns:
         _show(first.errors, "error")
         return
-    guessed = first.guessed
+    guessed = dict(first.guessed)
+    if guessed.get("numerator") and guessed.get("denominator"):
+        guessed["value"] = None  # counts found: a rate with its interval, not a value column
     none = "(none)"
 
     def pick(label: str, role: str, options: list[str], help_text: str) -> str | None:

@@ -117,7 +117,7 @@ def test_notes_survive_a_reload_and_show_as_typed(app_server: str, browser_page)
     page.get_by_label("Note", exact=True).fill(typed)
     page.get_by_role("button", name=re.compile("Add note")).click()
     main = page.locator('[data-testid="stMain"]')
-    main.get_by_text(typed, exact=True).wait_for()
+    main.get_by_text(typed, exact=True).first.wait_for()  # the note, and its row in the table
     # the browser copy is written at the end of the run that added the note
     page.wait_for_function("(localStorage.getItem('hee-panel-notes-v1') || '')"
                            ".includes('not bold')")
@@ -125,7 +125,7 @@ def test_notes_survive_a_reload_and_show_as_typed(app_server: str, browser_page)
     page.reload()
     page.get_by_role("heading", name="Facilitator").wait_for()
     main = page.locator('[data-testid="stMain"]')
-    main.get_by_text(typed, exact=True).wait_for()
+    main.get_by_text(typed, exact=True).first.wait_for()
     # typed text is shown as text: no element, link or image was made from it
     assert main.locator("b", has_text="not bold").count() == 0
     assert main.locator('a[href*="example"]').count() == 0

@@ -84,3 +84,26 @@ def test_clicking_an_area_selects_it(app_server, browser_page):
         pytest.fail("clicking the map never selected an area")
     page.get_by_role("button", name="Zoom to").wait_for()
     assert_no_console_errors(page)
+
+
+@pytest.mark.parametrize("extent", ["lsc-north-cumbria", "north-west", "pennine-lancashire"])
+def test_clicking_a_ward_selects_it_in_large_extents(app_server, browser_page, extent):
+    """Issue 14: at ward level in the default region, the North West or Pennine Lancashire a
+    click selected nothing (the areas' own strokes made the click's picking pass longer than
+    a tap in software WebGL); the edges are now a separate layer that takes no part."""
+    page = browser_page
+    page.goto(f"{app_server}/map?lvl=ward&r={extent}")
+    wait_for_map(page)
+    wait_for_script_idle(page)
+    box = page.locator(f"{DECK} canvas").first.bounding_box()
+    assert box is not None
+    for fx, fy in ((0.6, 0.72), (0.45, 0.5), (0.5, 0.5), (0.55, 0.4)):
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        try:
+            page.wait_for_url("**sel=E05*", timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    else:
+        pytest.fail(f"clicking the ward map of {extent} never selected a ward")
+    page.get_by_role("button", name="Zoom to").wait_for()

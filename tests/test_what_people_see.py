@@ -1,0 +1,216 @@
+"""What people see, without a browser: table formatting, the chart path, the stylesheet,
+the map legend, presentation start, and the upload form's column roles (issue 14)."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from explorer import upload
+from explorer.charts import core20_bar, pct
+from loaders import snapshot
+from ui import charts, tables, theme
+
+# ---- tables ---------------------------------------------------------------------------
+
+def test_cells_have_separators_one_precision_and_no_raw_missing_words():
+    df = pd.DataFrame({"Place": ["Blackpool", "Barrow-in-Furness (town)", None],
+                       "Residents": [139_305, 56_745, 1_977_903],
+                       "Core20 share": [0.5697, 0.566, float("nan")],
+                       "District rank": [1.0, None, pd.NA],
+                       "When": [pd.Timestamp("2026-12-01"), pd.NaT, None]})
+    shown = tables.formatted(df, {"Core20 share": tables.PCT, "District rank": tables.RANK})
+    assert shown["Residents"].tolist() == ["139,305", "56,745", "1,977,903"]
+    # the chart's precision (explorer.charts.pct), never 56.97% beside 56.6%
+    assert shown["Core20 share"].tolist()[:2] == [pct(0.5697), pct(0.566)] == ["57.0%", "56.6%"]
+    assert shown["District rank"].tolist() == ["1", tables.MISSING, tables.MISSING]
+    assert shown["Place"].tolist()[2] == tables.MISSING
+    html = tables.to_html(df, {"Core20 share": tables.PCT})
+    for word in ("None", "nan", "NaN", "NaT", "<NA>"):
+        assert word not in html.replace("no value", "")
+    assert "role='region' tabindex='0'" in html and "<th scope='col'" in html
+
+
+def test_numbers_at_the_columns_precision_and_text_escaped():
+    df = pd.DataFrame({"Score": [28.7713, 0.1], "Name": ["<b>x</b>", "a & b"]})
+    shown = tables.formatted(df, {"Score": tables.num(1)})
+    assert shown["Score"].tolist() == ["28.8", "0.1"]
+    html = tables.to_html(df)
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_unknown_column_kind_is_refused():
+    with pytest.raises(ValueError):
+        tables.Col("percentage")
+
+
+# ---- charts ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def overview_chart() -> alt.TopLevelMixin:
+    df = pd.DataFrame({"name": ["Blackpool", "Eden"], "label": ["Blackpool (district)",
+                       "Eden (former district, to March 2023)"], "kind": ["district", "district"],
+                       "core20_share": [0.563, 0.0], "population": [139_305, 52_564],
+                       "core20_population": [78_400, 0]})
+    return core20_bar(df, "Lancashire and South Cumbria with North Cumbria", 0.199, 2019)
+
+
+def test_chart_title_becomes_text_and_the_finding_its_alternative(overview_chart):
+    spec, title, subtitle, text = charts.screen_spec(overview_chart)
+    assert "title" not in spec  # drawn as wrapping text above the chart, never cut by Vega
+    assert title.startswith("Blackpool has the highest share") and "56.3%" in title
+    assert text.startswith(title) and "Dashed line: England" in text
+
+
+def test_category_labels_follow_the_box_and_axis_titles_wrap(overview_chart):
+    spec, *_ = charts.screen_spec(overview_chart)
+    ys = [layer["encoding"]["y"] for layer in spec["layer"]
+          if layer.get("encoding", {}).get("y", {}).get("type") == "nominal"]
+    assert ys and all("containerSize()" in y["axis"]["labelLimit"]["expr"] for y in ys)
+    x_titles = [layer["encoding"]["x"].get("title") for layer in spec["layer"]
+                if isinstance(layer.get("encoding", {}).get("x"), dict)]
+    assert ["Residents in the most deprived", "national quintile (%)"] in x_titles
+    assert spec["config"]["legend"]["orient"] == "bottom"
+
+
+def test_presentation_scales_every_chart_font_to_20px_or_more(overview_chart):
+    spec, *_ = charts.screen_spec(overview_chart, presenting=True)
+    sizes: list[float] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in charts.FONT_KEYS and isinstance(v, int | float):
+                    sizes.append(v)
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(spec)
+    assert sizes and min(sizes) >= 20  # every chart text at least 20 px on the projector
+
+
+def test_overview_value_labels_sit_where_the_england_line_cannot_cross(overview_chart):
+    spec = overview_chart.to_dict()
+    texts = [layer for layer in spec["layer"] if layer["mark"].get("type") == "text"
+             and layer["encoding"].get("text", {}).get("field") == "share_label"]
+    label_x = texts[0]["encoding"]["x"]["datum"]
+    # a column right of the longest bar (56.3%) and of the England line (19.9%)
+    assert texts and 56.3 < label_x <= 60
+
+
+# ---- stylesheet -------------------------------------------------------------------------
+
+def test_presentation_type_is_large_and_headings_grow():
+    normal, present = theme.css(False), theme.css(True)
+    assert "html { font-size: 20px; }" in present and "font-size: 20px" not in normal
+    assert "[data-testid=\"stMain\"]:focus" in normal  # no focus frame in either mode
+    # headings at or above their normal size (Streamlit: h1 2.75rem, h3 1.75rem at 16 px)
+    assert ".stApp h1 { font-size: 3rem; }" in present
+    assert "@media (max-width: 640px)" in normal
+
+
+# ---- the map legend -----------------------------------------------------------------------
+
+def test_map_legend_is_a_list_with_items():
+    from explorer import maps
+    from ui.map_view import legend_html
+
+    legend = maps.Legend(title="IMD score", entries=(
+        maps.LegendEntry(cls=1, colour="#000000", label="1 (most deprived)", count=12),), missing=3,
+        missing_colour="#cccccc", note="National deciles")
+    html = legend_html(legend)
+    assert "<ul" in html and html.count("<li>") == 2 and "role='list'" not in html
+
+
+# ---- upload form roles ------------------------------------------------------------------
+
+def test_numerator_and_denominator_get_through_without_a_value_column():
+    geo = snapshot.table("geo_lsoa11")
+    codes = sorted(geo.loc[geo["lad19nm"] == "Blackpool", "lsoa11cd"])[:20]
+    data = ("lsoa,events,population\n" + "\n".join(f"{c},{i + 1},{100 + i}" for i, c in
+                                                 enumerate(codes)) + "\n").encode()
+    first = upload.check_upload(data, filename="x.csv")
+    # the guess puts "events" as the value; the form then chooses counts and "(none)"
+    result = upload.check_upload(data, filename="x.csv", code_col="lsoa", value_col=None,
+                                 numerator_col="events", denominator_col="population")
+    assert first.guessed["value"] == "events"
+    assert result.ok and result.indicator is not None, result.errors
+    assert result.indicator.has_counts
+    assert math.isclose(result.indicator.frame["value"].iloc[0], 1 / 100)
+
+
+# ---- smaller items ----------------------------------------------------------------------
+
+def test_notes_export_keeps_dates_readable_and_escapes_typed_text():
+    from explorer import notes
+
+    note = notes.Note(id="n1", scene=1, scene_title="Overview", link="/?r=x", kind="question",
+                      text="Is 2026-12-01 <b>late</b>?", created="2026-12-01 10:00")
+    text = notes.to_markdown([note], "Panel", "2026-12-01 11:00")
+    assert "Exported 2026-12-01 11:00" in text and "(2026-12-01 10:00)" in text
+    assert "\\<b\\>" in text  # what the user typed is still escaped
+
+
+def test_a_note_ending_in_a_full_stop_gets_no_second():
+    from ui.indicator_cards import sentence
+
+    assert sentence("Period: 2021; shown for Allerdale.") == "Period: 2021; shown for Allerdale."
+    assert sentence("Period: 2021") == "Period: 2021."
+
+
+def test_inequality_note_never_says_both_uses_groups_and_no_sii():
+    from explorer.inequalities import any_gradient
+    from explorer.places import registry
+
+    blackpool = registry().get("blackpool")
+    g = any_gradient("qof-copd", blackpool, "quintile", 0.95)
+    assert not ("uses the" in g.note and "no SII" in g.note), g.note
+    if g.sii is None:
+        assert "no SII" in g.note
+
+
+def test_zoom_to_fits_south_ribble_in_the_map_column():
+    from explorer import area_metrics as am
+    from explorer import maps
+    from explorer.places import registry
+
+    sr = registry().get("south-ribble")
+    geo = am.geography("district", 2019)
+    bounds = maps.view_bounds(geo.id, [sr.code])
+    view = maps.fit_view(bounds, max_zoom=13.0)
+    width_px = (bounds[2] - bounds[0]) / 360 * 512 * 2 ** view.zoom
+    assert width_px <= 655  # the map is 655 px wide at 1400 px (measured in Chromium)
+
+
+def test_areas_reaching_into_the_extent_are_named_not_left_blank():
+    from explorer import area_metrics as am
+    from explorer import maps
+    from explorer.places import registry
+
+    extent = registry().get("lsc-north-cumbria")
+    icbs = dict(maps.partly_in_view(am.geography("icb", 2019).id, extent))
+    districts = dict(maps.partly_in_view(am.geography("district", 2019).id, extent))
+    assert "E54000050" in icbs  # North East and North Cumbria ICB: North Cumbria only
+    assert "E07000163" in districts  # Craven: West Craven is in Pennine Lancashire's ICB
+
+
+def test_an_upload_reaches_the_map_in_fifths_of_the_areas_in_view():
+    from explorer import area_metrics as am
+    from explorer import maps
+    from explorer.places import registry
+
+    geo_lsoa = snapshot.table("geo_lsoa11")
+    codes = sorted(geo_lsoa.loc[geo_lsoa["lad19nm"] == "Blackpool", "lsoa11cd"])
+    values = pd.Series(range(len(codes)), index=codes, dtype=float)
+    um = maps.upload_map(am.geography("lsoa", 2019).id, registry().get("lsc-north-cumbria"),
+                         values, "Test", lambda v: f"{v:.0f}")
+    assert um.matched == len(codes) == sum(e.count for e in um.legend.entries)
+    assert [e.cls for e in um.legend.entries] == [1, 2, 3, 4, 5]
+    coloured = [f for f in um.geojson["features"] if f["properties"]["s"] != "no value"]
+    assert len(coloured) == len(codes) and all(len(f["properties"]["c"]) == 4 for f in coloured)
+    # fitted to the uploaded areas (Blackpool), not the whole sub-region
+    assert um.bounds is not None and um.bounds[3] < 54.0

@@ -1,0 +1,191 @@
+"""The one way a chart reaches the screen: :func:`show`.
+
+Chart builders (``explorer/charts.py``) return Altair charts with a finding title; exports
+keep them exactly as built. On screen, :func:`show` adds what a browser needs:
+
+* the **title and subtitle as text above the chart** (Vega cuts a long title with "…" at the
+  chart's width; HTML text wraps at any width and follows the presentation type size);
+* a **text alternative that states the finding**: Vega's ``description`` (the SVG's
+  ``aria-label``) and Streamlit's ``alt``, both the title and subtitle unless given;
+* axis labels limited by the **width of the chart's box** (a fixed 320 px label column leaves
+  no plot on a phone);
+* in presentation mode, **chart text scaled** to at least 20 px.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import altair as alt
+import streamlit as st
+
+from explorer.exports import chart_dict
+from ui import present
+from ui.theme import PRESENT_CHART_SCALE
+
+#: Keys whose numbers are font sizes anywhere in a Vega-Lite spec.
+FONT_KEYS = frozenset({"fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize"})
+#: Axis labels may take at most this share of the chart's box, never less than the minimum.
+LABEL_SHARE = 0.4
+LABEL_MIN_PX = 90
+LABEL_MAX_PX = 320
+#: Axis titles longer than this are drawn on several lines.
+AXIS_TITLE_CHARS = 30
+#: Boxes narrower than this get the phone form (legend columns).
+PHONE_PX = 600
+#: Boxes narrower than this (a phone, the map's side panel) get one legend column.
+NARROW_PX = 420
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value if v)
+    return "" if value is None else str(value)
+
+
+def title_parts(spec: dict) -> tuple[str, str]:
+    """(title, subtitle) of a spec's top-level title, as plain text."""
+    title = spec.get("title")
+    if isinstance(title, dict):
+        return _text(title.get("text")), _text(title.get("subtitle"))
+    return _text(title), ""
+
+
+def scale_fonts(node: Any, factor: float) -> Any:
+    """Every font size in a spec multiplied by ``factor`` (rounded), steps too so rows grow
+    with their labels."""
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            number = isinstance(v, int | float) and not isinstance(v, bool)
+            if number and (k in FONT_KEYS or k == "step"):
+                out[k] = round(v * factor)
+            else:
+                out[k] = scale_fonts(v, factor)
+        return out
+    if isinstance(node, list):
+        return [scale_fonts(v, factor) for v in node]
+    return node
+
+
+def wrap_words(text: str, width: int = AXIS_TITLE_CHARS) -> list[str] | str:
+    """A long axis or legend title as lines of at most ``width`` characters (Vega-Lite draws
+    a list as lines); short titles unchanged."""
+    if len(text) <= width:
+        return text
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def wrap_titles(node: Any, width: int = AXIS_TITLE_CHARS) -> Any:
+    """Every encoding channel's title in a spec wrapped by :func:`wrap_words`, so axis titles
+    fit a phone-width chart instead of running past its edges."""
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k == "encoding" and isinstance(v, dict):
+                out[k] = {ch: ({**d, "title": wrap_words(d["title"], width)}
+                               if isinstance(d, dict) and isinstance(d.get("title"), str)
+                               else wrap_titles(d, width)) for ch, d in v.items()}
+            else:
+                out[k] = wrap_titles(v, width)
+        return out
+    if isinstance(node, list):
+        return [wrap_titles(v, width) for v in node]
+    return node
+
+
+def _narrow(phone: str, wide: str) -> dict:
+    """A Vega expression: ``phone`` in a box narrower than a phone breakpoint, else ``wide``."""
+    return {"expr": f"containerSize()[0] < {PHONE_PX} ? {phone} : {wide}"}
+
+
+def fit_encoding(enc: dict, top: int) -> dict:
+    """One layer's encoding made to fit its box: category labels on y limited to a share of
+    the box (the plot keeps its width on a phone), the x-axis title ending at the plot's right
+    edge (it runs left over the labels instead of past the chart's edge), and legends in two
+    columns on a phone (one row of ten deciles is wider than the screen). Vega expressions
+    follow the box the chart is drawn in."""
+    out = dict(enc)
+    y = out.get("y")
+    if isinstance(y, dict) and y.get("type") in ("nominal", "ordinal") \
+            and y.get("axis", {}) is not None:
+        limit = {"expr": f"clamp(containerSize()[0] * {LABEL_SHARE}, {LABEL_MIN_PX}, {top})"}
+        out["y"] = {**y, "axis": {**(y.get("axis") or {}), "labelLimit": limit}}
+    x = out.get("x")
+    if isinstance(x, dict) and "field" in x and x.get("axis", {}) is not None:
+        out["x"] = {**x, "axis": {"titleAnchor": "end", "titleAlign": "right",
+                                  **(x.get("axis") or {})}}
+    for channel in ("color", "shape", "fill"):
+        c = out.get(channel)
+        if isinstance(c, dict) and "field" in c and c.get("legend", {}) is not None:
+            legend = c.get("legend") or {}
+            domain = (c.get("scale") or {}).get("domain") or c.get("sort") or []
+            long = isinstance(domain, list) and any(len(str(d)) > 12 for d in domain)
+            if legend.get("orient", "bottom") in ("bottom", "top"):
+                cols = "1" if long else f"(containerSize()[0] < {NARROW_PX} ? 1 : 2)"
+                out[channel] = {**c, "legend": {"columns": _narrow(cols, "0"), **legend}}
+    return out
+
+
+def limit_labels(node: Any, top: int) -> Any:
+    """:func:`fit_encoding` applied to every encoding in a spec (layers, facets)."""
+    if isinstance(node, dict):
+        return {k: (fit_encoding(v, top) if k == "encoding" and isinstance(v, dict)
+                    else limit_labels(v, top)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [limit_labels(v, top) for v in node]
+    return node
+
+
+def screen_spec(chart: alt.TopLevelMixin | dict, presenting: bool = False,
+                description: str | None = None) -> tuple[dict, str, str, str]:
+    """The spec as drawn on screen, with (title, subtitle, description). Pure, for tests."""
+    # converted under Streamlit's Altair lock with the default transformer (no mixed data
+    # between sessions' threads; see explorer.exports.chart_dict)
+    spec = copy.deepcopy(chart) if isinstance(chart, dict) else chart_dict(chart)
+    title, subtitle = title_parts(spec)
+    spec.pop("title", None)
+    spec = wrap_titles(spec, round(AXIS_TITLE_CHARS / (PRESENT_CHART_SCALE if presenting
+                                                         else 1)))
+    text = description or ". ".join(p.rstrip(".") for p in (title, subtitle) if p) + "."
+    spec["description"] = text
+    config = spec.setdefault("config", {})
+    axis = config.setdefault("axis", {})
+    limit = axis.get("labelLimit")
+    top = min(int(limit), LABEL_MAX_PX) if isinstance(limit, int | float) else LABEL_MAX_PX
+    # marks out of the accessibility tree: the chart's text alternative and its table twin
+    # say what it shows (facet charts otherwise get unlabelled role=img mark groups)
+    config.setdefault("mark", {}).setdefault("aria", False)
+    # legends under the chart: at the right they take a phone's whole plot width
+    config.setdefault("legend", {}).setdefault("orient", "bottom")
+    spec = limit_labels(spec, top)
+    if presenting:
+        spec = scale_fonts(spec, PRESENT_CHART_SCALE)
+    return spec, title, subtitle, text
+
+
+def show(chart: alt.TopLevelMixin, description: str | None = None, **kwargs: Any) -> None:
+    """Draw a chart with its title as text, its finding as the text alternative, and the
+    presentation type size when presenting. Extra keyword arguments go to Streamlit."""
+    spec, title, subtitle, text = screen_spec(chart, present.presenting(), description)
+    if title:
+        st.markdown(f"<p class='hee-chart-title'>"
+                    f"{_escape(title)}</p>" + (f"<p class='hee-chart-subtitle'>"
+                                               f"{_escape(subtitle)}</p>" if subtitle else ""),
+                    unsafe_allow_html=True)
+    kwargs.setdefault("width", "stretch")
+    spec.pop("description", None)  # Streamlit's alt becomes the description (aria-label)
+    st.vega_lite_chart(spec, alt=text, **kwargs)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text).replace("$", "&#36;")

@@ -1,0 +1,180 @@
+"""Table twins as people read them: one formatter for every table on screen.
+
+* integers with thousands separators (1,977,903), decimals at a fixed precision per column;
+* percentages from fractions at the precision the charts use (``explorer.charts.pct``, one
+  decimal), so a table never says 56.97% beside its chart's 57.0%;
+* a missing value is an em dash (read out as "no value"), never None, nan or NaT;
+* cells wrap rather than being cut; the table scrolls sideways and down inside its own box
+  (a phone never scrolls the page sideways), with the header row kept in view;
+* every cell is plain text (user strings are escaped, never HTML).
+
+``columns`` maps a frame column to a :class:`Col`; columns not named are shown as text, or
+as numbers when numeric. The CSV downloads keep the raw values; this is presentation only.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+MISSING = "—"
+MISSING_HTML = (f"<span aria-hidden='true'>{MISSING}</span>"
+                "<span class='hee-sr-only'>no value</span>")
+KINDS = ("text", "int", "num", "pct", "rank", "link")
+#: Above this many rows the HTML would weigh megabytes: the caller should page or summarise.
+MAX_ROWS = 3_000
+
+
+@dataclass(frozen=True)
+class Col:
+    """How one column is shown: ``kind`` text | int | num | pct (a fraction) | rank | link
+    (an in-app path such as ``/trends?p=…``, drawn as a link reading ``label`` or "Open")."""
+
+    kind: str = "text"
+    digits: int = 1
+    label: str | None = None
+    text: str = "Open"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}; one of {KINDS}")
+
+
+INT = Col("int")
+PCT = Col("pct")
+RANK = Col("rank")
+TEXT = Col("text")
+
+
+def link(text: str = "Open") -> Col:
+    """An in-app link column (only paths on this app: ``/page?…``, never another host)."""
+    return Col("link", 0, None, text)
+
+
+def num(digits: int = 1, label: str | None = None) -> Col:
+    return Col("num", digits, label)
+
+
+def is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        return bool(pd.isna(value)) if not isinstance(value, str | bytes) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def format_cell(value: Any, col: Col = TEXT) -> str:
+    """One value as shown (plain text, not yet escaped); missing -> :data:`MISSING`."""
+    if is_missing(value):
+        return MISSING
+    if isinstance(value, str) and col.kind == "text":
+        text = value.strip()
+        return text if text and text.lower() not in ("none", "nan", "nat") else MISSING
+    try:
+        if col.kind in ("int", "rank"):
+            return f"{round(float(value)):,}"
+        if col.kind == "num":
+            return f"{float(value):,.{col.digits}f}"
+        if col.kind == "pct":
+            return f"{float(value) * 100:.{col.digits}f}%"
+    except (TypeError, ValueError):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    return str(value)
+
+
+def infer(series: pd.Series) -> Col:
+    """A column not described by the caller: integers with separators, other numbers at one
+    decimal, everything else as text."""
+    if pd.api.types.is_bool_dtype(series):
+        return TEXT
+    if pd.api.types.is_integer_dtype(series):
+        return INT
+    if pd.api.types.is_float_dtype(series):
+        values = series.dropna()
+        if len(values) and (values == values.round()).all():
+            return INT
+        return num(1)
+    return TEXT
+
+
+def columns_of(df: pd.DataFrame, columns: Mapping[str, Col] | None = None) -> dict[str, Col]:
+    given = dict(columns or {})
+    return {c: given.get(c) or infer(df[c]) for c in df.columns}
+
+
+def formatted(df: pd.DataFrame, columns: Mapping[str, Col] | None = None) -> pd.DataFrame:
+    """The frame as the strings shown on screen (headers renamed by ``Col.label``)."""
+    cols = columns_of(df, columns)
+    out = pd.DataFrame({(cols[c].label or c): [format_cell(v, cols[c]) for v in df[c]]
+                        for c in df.columns}, index=range(len(df)))
+    return out
+
+
+def _link(path: str, text: str) -> str:
+    """An anchor for an in-app path; anything else (another host, a script) as plain text."""
+    if not path.startswith("/") or path.startswith("//") or any(ch.isspace() for ch in path):
+        return html.escape(path)
+    return (f"<a href='{html.escape(path, quote=True)}' target='_self'>"
+            f"{html.escape(text)}</a>")
+
+
+def to_html(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
+            caption: str | None = None, label: str = "Table", max_height: int | None = 420,
+            ) -> str:
+    """An accessible HTML table in a box that scrolls inside itself."""
+    cols = columns_of(df, columns)
+    names = list(df.columns)
+    numeric = {c: cols[c].kind not in ("text", "link") for c in names}
+    head = "".join(f"<th scope='col' class='{'num' if numeric[c] else ''}'>"
+                   f"{html.escape(str(cols[c].label or c))}</th>" for c in names)
+    rows = []
+    values = [df[c].tolist() for c in names]
+    for i in range(min(len(df), MAX_ROWS)):
+        cells = []
+        for j, c in enumerate(names):
+            text = format_cell(values[j][i], cols[c])
+            cls = ("num " if numeric[c] else "") + ("missing" if text == MISSING else "")
+            if text == MISSING:
+                body = MISSING_HTML
+            elif cols[c].kind == "link":
+                body = _link(text, cols[c].text)
+            else:  # whitespace collapsed: a blank line would end the HTML block
+                body = html.escape(" ".join(text.split()))
+            cells.append(f"<td class='{cls.strip()}'>{body}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    more = (f" Showing the first {MAX_ROWS:,} of {len(df):,} rows; the CSV has them all."
+            if len(df) > MAX_ROWS else "")
+    cap = (caption or "") + more
+    style = f" style='max-height:{max_height}px'" if max_height else ""
+    return (f"<div class='hee-table-wrap' role='region' tabindex='0' "
+            f"aria-label='{html.escape(label, quote=True)}'{style}>"
+            f"<table class='hee-table'>"
+            + (f"<caption>{html.escape(cap)}</caption>" if cap.strip() else "")
+            + f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def show(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
+         caption: str | None = None, label: str = "Table", max_height: int | None = 420,
+         ) -> None:
+    """Draw a table twin with the shared formatting (see the module docstring)."""
+    if df.empty:
+        st.caption("No rows to show.")
+        return
+    st.markdown(to_html(df, columns, caption=caption, label=label, max_height=max_height),
+                unsafe_allow_html=True)
+
+
+def same_columns(names: Sequence[str], col: Col) -> dict[str, Col]:
+    """The same formatting for several columns (e.g. every decile column)."""
+    return dict.fromkeys(names, col)
