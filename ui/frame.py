@@ -17,6 +17,7 @@ from loaders.schema import SnapshotError
 log = logging.getLogger("explorer")
 APP_FILE = Path(__file__).resolve().parents[1] / "app.py"
 
+
 def require_app_frame() -> None:
     """Run the page inside app.py's navigation even on a fresh server's first request.
 
