@@ -23,7 +23,7 @@ def downloads(name: str, table: pd.DataFrame, title: str, sources: list[str], pa
         "CSV", exports.csv_with_provenance(table, title, sources, link), f"{name}.csv",
         mime="text/csv", icon=":material/download:", key=f"dl-csv-{name}", on_click="ignore")
     if chart is not None:
-        spec = chart.to_json()
+        spec = chart.to_json(validate=False)  # validated when st.altair_chart drew it
         # rendered only when clicked (vl-convert takes ~0.5 s per image)
         cols[1].download_button("PNG", functools.partial(_png, spec, footer), f"{name}.png",
                                 mime="image/png", icon=":material/image:",
