@@ -114,12 +114,12 @@ def decile_stack(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMi
 
 
 def domain_dots(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMixin:
-    """One dot per place on a common axis per domain (population-weighted domain score,
-    shown as its national percentile rank so domains share one axis)."""
+    """One dot per place on a common axis per domain (the place's average domain score,
+    MHCLG's where published, shown as its national percentile so domains share one axis)."""
     order = list(dict.fromkeys(rows["place"]))
     chart = alt.Chart(rows).mark_point(filled=True, size=260, opacity=0.95).encode(
         y=alt.Y("domain:N", sort=list(dict.fromkeys(rows["domain"])), title=None),
-        x=alt.X("percentile:Q", title=wrap("National position of the population-weighted "
+        x=alt.X("percentile:Q", title=wrap("National position of the place's average "
                                            "score (0 = least deprived LSOA, 100 = most "
                                            "deprived)", AXIS_CHARS),
                 scale=alt.Scale(domain=[0, 100])),
