@@ -189,11 +189,12 @@ def parts(raw: Path) -> list[Part]:
     lookup = geography.build_lsoa11_lsoa21(raw)
     shares = age_shares(census_table.frame, lookup.frame)
     lsoa, report = attribute(prev[prev_cols], patients, shares)
-    # Estimated counts and age-group denominators are kept to 0.1 of a patient (ample for
-    # an estimate, and it lets Parquet dictionary-encode them); England is summed from the
-    # stored LSOA values so "a place's numerator is the sum over its LSOAs" holds exactly.
+    # Estimated counts are kept to 0.1 of a patient and age-group denominators to whole
+    # patients (ample for estimates, and it lets Parquet dictionary-encode them); England is
+    # summed from the stored LSOA values so "a place's numerator is the sum over its LSOAs"
+    # holds exactly.
     lsoa["count"] = lsoa["count"].round(1)
-    lsoa["denominator"] = lsoa["denominator"].round(1)
+    lsoa["denominator"] = lsoa["denominator"].round(0)
     eng = lsoa.groupby(["indicator_id", "age"], as_index=False)[["count", "denominator"]].sum()
     eng["area_code"] = ENGLAND
     eng["area_type"] = "england"
@@ -225,8 +226,9 @@ def parts(raw: Path) -> list[Part]:
         url=QOF_URL,
         inputs=(prev_path, pat_path, *census_table.source.inputs, *lookup.source.inputs),
         notes="Register estimate per LSOA = sum over practices of practice prevalence x "
-        "patients of the practice living in the LSOA; denominator = those patients (all "
-        "ages). England = sum over English LSOAs. Prevalence fractions from "
+        "patients of the practice living in the LSOA (x the LSOA's age share for "
+        "age-restricted registers); denominator = those patients (x the age share). "
+        "England = sum over English LSOAs. Prevalence fractions from "
         "nhsx/p24-pvt-diabetes-inequal @ 90bb52b7 (data/qof.parquet, converted to CSV); "
         f"patient counts: {PATIENTS_URL}. Attribution by registration. Age-restricted "
         "registers (6+, 15+, 17+, 18+): count and denominator are the LSOA's patients "
