@@ -1,10 +1,10 @@
-"""Fingertips-style "compared with benchmark" categories and small-number flags.
+"""Fingertips-style "compared with benchmark" categories.
 
 The rule is the one Fingertips uses for its RAG/BOB colours: an area is "similar" to the
 benchmark (usually England) when the benchmark lies inside the area's confidence interval
 (inclusive); otherwise it is better/worse when the indicator has a polarity, or
 lower/higher when it does not. Which interval (95% or 99.8%) is used is decided by the
-limits the caller passes in; :func:`compare_at_levels` computes both.
+limits the caller passes in (the place-value engine passes the limits it shows).
 """
 
 from __future__ import annotations
