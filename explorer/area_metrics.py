@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from explorer.profile import lsoa_frame
+from explorer.profile import OFFICIAL_LEVELS, lsoa_frame, official_summaries
 from loaders import snapshot
 from loaders.deprivation import DOMAINS
 
@@ -329,12 +329,29 @@ _SHORT: dict[str, str] = {
 }
 
 
+#: Geographies whose areas MHCLG summarises: (vintage, level) of explorer.profile's tables.
+_OFFICIAL_GEOS: dict[str, tuple[int, str]] = {
+    "district19": (2019, "district"), "district25": (2025, "district"), "icb25": (2025, "icb")}
+
+
+def _official_scores(geo: Geography) -> pd.DataFrame | None:
+    """MHCLG's area summaries for the geography (the profile's own table), or None."""
+    key = _OFFICIAL_GEOS.get(geo.id)
+    return None if key is None else official_summaries(*key)
+
+
+def is_official(geo: Geography) -> bool:
+    """Whether the level's aggregate scores are MHCLG's published average scores."""
+    return geo.id in _OFFICIAL_GEOS
+
+
 @functools.cache
 def area_values(geo_id: str) -> pd.DataFrame:
     """IoD values of every English area of a geography (index: area code; read-only).
 
     Columns: ``population``, ``n_lsoa``, ``<D>_score`` and ``<D>_decile`` for each domain
-    (aggregates: population-weighted score and its decile among the level's areas), and
+    (aggregates: MHCLG's published average score where MHCLG summarises the level — districts,
+    2024 ICBs — else the population-weighted score; and its decile among the level's areas), and
     ``core20`` (LSOA: 1/0; aggregates: share of residents in Core20 LSOAs).
     """
     geo = GEOGRAPHIES[geo_id]
@@ -354,7 +371,11 @@ def area_values(geo_id: str) -> pd.DataFrame:
     out = pd.DataFrame(index=scores.index)
     out["population"] = pop.groupby(level=0).sum()
     out["n_lsoa"] = pop.groupby(level=0).size().astype("float64")
+    official = _official_scores(geo)
     for d in DOMAINS:
+        if official is not None:  # MHCLG's published average score replaces the computed one
+            pub = official[f"{d.lower()}_average_score"].astype("float64")
+            scores[f"{d}_score"] = pub.reindex(scores.index).fillna(scores[f"{d}_score"])
         out[f"{d}_score"] = scores[f"{d}_score"]
         out[f"{d}_decile"] = national_deciles(out[f"{d}_score"], "low_is_good")
     core_pop = (rows["core20"] * pop).groupby(level=0).sum()
@@ -395,8 +416,9 @@ def _iod_indicators() -> list[AreaIndicator]:
             id=f"{d.lower()}_score", label=f"{name} score", group="Deprivation (IoD)",
             unit=_DOMAIN_UNIT[d], polarity="low_is_good", values=_col(f"{d}_score"),
             classes=_domain_classes(d), fmt=_DOMAIN_FMT[d], series=d,
-            description=f"{full}: score (higher = more deprived). Areas larger than an LSOA: "
-            "population-weighted average of their LSOA scores.",
+            description=f"{full}: score (higher = more deprived). Districts and 2024 ICBs: "
+            "MHCLG's published average score; other areas larger than an LSOA (wards, 2022 "
+            "ICBs): population-weighted average of their LSOA scores.",
             tables=("iod2019_lsoa11", "iod2025_lsoa21"), class_method="official_decile"))
         out.append(AreaIndicator(
             id=f"{d.lower()}_decile", label=f"{name} decile", group="Deprivation (IoD)",
@@ -483,6 +505,8 @@ def value_label(ind: AreaIndicator, geo: Geography) -> str:
     if geo.is_lsoa or ind.id == "population":
         return ind.label
     if ind.id.endswith("_score"):
+        if is_official(geo):
+            return f"{ind.label} (MHCLG average score)"
         return f"{ind.label} (population-weighted average)"
     if ind.id.endswith("_decile"):
         return f"{ind.label} among English {geo.plural}"
@@ -499,6 +523,8 @@ def source_caption(ind: AreaIndicator, geo: Geography) -> str:
     else:
         names = [t for t in names if "2019" not in t] or names
     parts = [snapshot.caption(t) for t in names]
+    if is_official(geo) and ind.id.endswith(("_score", "_decile")):
+        parts.append(snapshot.caption(OFFICIAL_LEVELS[_OFFICIAL_GEOS[geo.id]].table))
     parts.append("Boundaries: " + snapshot.caption(geo.boundary_table).removeprefix("Source: "))
     return " ".join(dict.fromkeys(parts))
 

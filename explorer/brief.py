@@ -27,6 +27,7 @@ import pandas as pd
 from explorer import exports
 from explorer.figure import Figure
 from explorer.places import Place
+from explorer.profile import Profile
 
 MAX_PLACES = 4
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -184,14 +185,17 @@ def render(sections: Sequence[BriefSection], data: dict, link: str, generated: s
     eng = data["england"]
     parts += ["<h2>The numbers</h2>", "<h3>Deprivation profile (IoD2019)</h3>",
               _table(["Place", "Residents", "Residents in Core20", "Core20 share",
-                      "IMD score (population-weighted)", "District rank (1 = most deprived)"],
+                      "IMD score", "IMD score source", "District rank (1 = most deprived)"],
                      [[pr.name, _num(pr.population), _num(pr.core20_population),
                        _pct(pr.core20_share), _num(pr.imd_score, "{:.1f}"),
+                       _score_source(pr),
                        f"{pr.district_rank} of {pr.district_rank_of}" if pr.district_rank
                        else "–"] for pr in [*data["profiles"], eng]],
                      numeric=(1, 2, 3, 4)),
               f'<p class="small">{_e(eng.core20_definition)}. Populations: '
               f"{_e(eng.population_source)}.</p>",
+              *[f'<p class="small">{_e(pr.name)}: {_e(pr.imd_score_method)}.</p>'
+                for pr in [*data["profiles"], eng] if pr.imd_score_method],
               f"<h3>Indicators compared with England ({_e(data['label'])} where computed)"
               "</h3>", *_indicator_table(data),
               "<h2>Places</h2>",
@@ -209,6 +213,13 @@ def render(sections: Sequence[BriefSection], data: dict, link: str, generated: s
               f'interactive charts: <a href="{_e(link)}">{_e(link)}</a></p>',
               "</body>", "</html>"]
     return "\n".join(parts) + "\n"
+
+
+def _score_source(pr: Profile) -> str:
+    """Short label of where the IMD score comes from (the profile's own method label)."""
+    if pr.imd_score_source == "official":
+        return "MHCLG, as published"
+    return "computed (population-weighted)"
 
 
 def _indicator_table(data: dict) -> list[str]:

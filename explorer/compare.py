@@ -11,7 +11,7 @@ import pandas as pd
 
 from explorer import indicators
 from explorer.places import Place, registry
-from explorer.profile import Profile, lsoa_frame, profile
+from explorer.profile import Profile, lsoa_frame, official_summaries, profile
 from explorer.values import CONTAINING, OWN, PlaceValue
 from loaders.deprivation import DOMAINS
 
@@ -43,31 +43,24 @@ def national_percentile(score: float | None, vintage: int, domain: str) -> float
 
 @functools.cache
 def district_domain_ranks(vintage: int) -> pd.DataFrame:
-    """Rank of every district on each population-weighted domain score (1 = most deprived)."""
-    from loaders import snapshot
-
-    df = lsoa_frame(vintage)
-    if vintage == 2019:
-        lad = snapshot.table("geo_lsoa11").set_index("lsoa11cd")["lad19cd"]
-    else:
-        lad = snapshot.table("geo_lsoa21").set_index("lsoa21cd")["lad24cd"]
-    pop = df["pop_total"].astype(float)
-    out = {}
-    for d in DOMAINS:
-        s = (df[f"{d}_score"] * pop).groupby(lad).sum() / pop.groupby(lad).sum()
-        out[d] = s.rank(ascending=False, method="min").astype(int)
-    return pd.DataFrame(out)
+    """MHCLG's rank of average score on each domain for every district MHCLG summarises
+    (1 = most deprived; IoD2019: LAD 2019, IoD2025: LAD 2024), as published — the same
+    figures the profile, Overview and Map show."""
+    t = official_summaries(vintage, "district")
+    assert t is not None
+    return pd.DataFrame({d: t[f"{d.lower()}_rank_of_average_score"].astype(int)
+                         for d in DOMAINS})
 
 
 def domain_rows(profiles: list[Profile], places: list[Place]) -> pd.DataFrame:
     rows = []
-    for pr, place in zip(profiles, places, strict=True):
+    for pr, _place in zip(profiles, places, strict=True):
         ranks = district_domain_ranks(pr.vintage)
         for d, label in DOMAINS.items():
             score = pr.domain_scores.get(d)
             rank = None
-            if place.kind in ("district", "former district") and place.code in ranks.index:
-                rank = int(ranks.loc[place.code, d])
+            if pr.district_rank is not None and pr.official_area_code in ranks.index:
+                rank = int(ranks.loc[pr.official_area_code, d])
             rows.append({"place": pr.name, "domain": label, "domain_key": d, "score": score,
                          "percentile": national_percentile(score, pr.vintage, d),
                          "district_rank": rank, "districts": len(ranks)})

@@ -40,14 +40,6 @@ def clinical_areas() -> tuple[Area, ...]:
     return tuple(area(k) for k in CLINICAL_KEYS)
 
 
-def __getattr__(name: str) -> object:
-    if name == "CLINICAL_AREAS":  # the former constant, now read from the registry
-        return clinical_areas()
-    if name == "PLUS_INDICATORS":
-        return area("plus").indicator_ids
-    raise AttributeError(name)
-
-
 @dataclass
 class Card:
     place: Place

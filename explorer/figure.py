@@ -142,7 +142,7 @@ def decile_figure(profiles: Sequence[Profile], vintage: int) -> Figure:
 
 
 def domain_figure(profiles: Sequence[Profile], places: Sequence[Place]) -> Figure:
-    """Population-weighted domain scores at their national percentile."""
+    """Each place's average domain scores at their national percentile."""
     from explorer.charts import domain_dots
     from explorer.compare import domain_finding, domain_rows
     from loaders import snapshot
@@ -150,9 +150,12 @@ def domain_figure(profiles: Sequence[Profile], places: Sequence[Place]) -> Figur
     rows = domain_rows(list(profiles), list(places))
     title = domain_finding(rows)
     src = snapshot.caption("iod2019_lsoa11")
-    caption = ("Population-weighted domain score of each place, placed at its national "
-               "percentile among LSOA scores. District ranks (1 = most deprived of 317) in "
-               f"the table. {src}")
+    how = "; ".join(
+        f"{pr.name}: " + ("MHCLG's published average" if pr.domain_scores_source == "official"
+                          else "population-weighted, computed") for pr in profiles)
+    caption = ("Average domain score of each place, placed at its national percentile "
+               f"among LSOA scores ({how}). District ranks are MHCLG's rank of average "
+               f"score (1 = most deprived of 317) in the table. {src}")
     twin = rows.rename(columns={"place": "Place", "domain": "Domain", "score": "Score",
                                 "percentile": "National percentile",
                                 "district_rank": "District rank"}).drop(

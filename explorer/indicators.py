@@ -61,25 +61,6 @@ from explorer.values import (
 _LEVELS = LEVELS
 
 
-def marmot_principles() -> dict[int, str]:
-    """Marmot principle number -> its wording (from ``data/indicators.yaml``)."""
-    return dict(registry().marmot_principles)
-
-
-def core20plus5_areas() -> dict[str, str]:
-    """CORE20PLUS5 area key -> its description (from ``data/indicators.yaml``)."""
-    return dict(registry().core20plus5_areas)
-
-
-def __getattr__(name: str) -> object:
-    # read-only views for callers of the former module-level dicts
-    if name == "MARMOT_PRINCIPLES":
-        return marmot_principles()
-    if name == "CORE20PLUS5_AREAS":
-        return core20plus5_areas()
-    raise AttributeError(name)
-
-
 def clear_cache() -> None:
     """Forget cached frames (tests that swap the snapshot folder)."""
     registry.cache_clear()
@@ -93,8 +74,8 @@ __all__ = [
     "INDICATORS_FILE", "LEVELS", "METHODS", "POLARITIES", "SEX_ORDER", "STORE_TABLE",
     "UNITS", "VALUE_TYPES", "IndicatorMeta", "IndicatorRegistryError", "PlaceValue",
     "Registry", "UnknownIndicatorError", "by_deprivation_decile", "caption",
-    "clear_cache", "core20plus5_areas", "indicator_for_place", "indicators_for_place",
-    "latest_period", "load_registry", "marmot_principles", "meta", "periods", "registry",
+    "clear_cache", "indicator_for_place", "indicators_for_place",
+    "latest_period", "load_registry", "meta", "periods", "registry",
     "sexes", "town_flags", "validate_against_store", "values", "_load_yaml", "_lsoa_set",
     "_LEVELS",
 ]

@@ -84,12 +84,6 @@ class IndicatorMeta:
         """A one-line source caption for charts and exports."""
         return f"Source: {self.publisher} ({self.vintage}). {self.licence}. {self.url}"
 
-    @property
-    def marmot_label(self) -> str | None:
-        if self.marmot_principle is None:
-            return None
-        return registry().marmot_principles.get(self.marmot_principle)
-
 
 _META_FIELDS = {f.name for f in fields(IndicatorMeta)}
 _OPTIONAL = {"tags": (), "age_group": None}

@@ -31,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -131,12 +131,17 @@ class PlaceValue:
         return f"{level} ({self.interval_method})" if self.interval_method else level
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        # shallow: every field is a scalar or a tuple of scalars, and dataclasses.asdict's
+        # recursive deep copy was most of the Compare table's build time
+        out = {f: getattr(self, f) for f in _FIELD_NAMES}
         out["note"] = self.geography_note
         out["borrowed"] = self.borrowed
         out["interval"] = self.interval_label
         out["label"] = self.label
         return out
+
+
+_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(PlaceValue))
 
 
 def _f(x: Any) -> float | None:

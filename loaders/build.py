@@ -27,10 +27,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "loaders.geography",
     "loaders.census",
     "loaders.boundaries",
-    "loaders.fingertips",
-    "loaders.qof",
-    "loaders.dwp",
-    "loaders.hoc",
+    "loaders.fingertips",  # with the rows of loaders.qof, loaders.dwp and loaders.hoc
     "loaders.towns",
     "loaders.nhs_payments",
 )
@@ -122,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=(),
                         help="rebuild only these source modules, keep the other tables")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.only) - {m.rsplit(".", 1)[-1] for m in SOURCE_MODULES})
+    if unknown:
+        parser.error(f"unknown source module(s): {', '.join(unknown)} (the rows of qof, dwp "
+                     "and hoc are part of indicator_values: use --only fingertips)")
     try:
         manifest = build(raw=args.raw, out=args.out, only=tuple(args.only))
     except RawDataError as exc:

@@ -35,7 +35,6 @@ import pandas as pd
 from loaders.fingertips import ENGLAND, Part, finalise, fy_label
 from loaders.manifest import OGL, Source
 from loaders.schema import RawDataError, read_csv, require_codes, require_file
-from loaders.table import Table
 
 STATXPLORE_URL = "https://stat-xplore.dwp.gov.uk/"
 CILIF_URL = ("https://www.gov.uk/government/collections/"
@@ -362,11 +361,3 @@ def parts(raw: Path) -> list[Part]:
         Part("dwp_statxplore", finalise(counts, FOLDER), sx_src),
     ]
 
-
-def build(raw: Path) -> list[Table]:
-    """No table of its own: the rows join ``indicator_values`` (built by loaders.fingertips)."""
-    for p in (raw / FOLDER).glob("*.csv"):
-        require_file(p)
-    print("    dwp: rows are part of indicator_values; rebuild with --only fingertips",
-          file=sys.stderr)
-    return []

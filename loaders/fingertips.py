@@ -162,10 +162,6 @@ def normalise_compared(series: pd.Series, source: Path | str) -> pd.Series:
     return out
 
 
-def empty_frame() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
-
-
 def finalise(df: pd.DataFrame, source: Path | str) -> pd.DataFrame:
     """Check one part against the store schema and fix the dtypes; fail naming the source.
 

@@ -12,15 +12,13 @@ and builds no table of its own.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
 
 from loaders.fingertips import Part, finalise
 from loaders.manifest import OGL, Source
-from loaders.schema import RawDataError, read_csv, require_codes, require_file, require_unique
-from loaders.table import Table
+from loaders.schema import RawDataError, read_csv, require_codes, require_unique
 
 HOC_URL = ("https://commonslibrary.parliament.uk/constituency-data-how-healthy-is-your-area/")
 PERIOD = "2018/19"
@@ -78,10 +76,3 @@ def parts(raw: Path) -> list[Part]:
     )
     return [Part("hoc_msoa_prevalence", finalise(out, path), source)]
 
-
-def build(raw: Path) -> list[Table]:
-    """No table of its own: the rows join ``indicator_values`` (built by loaders.fingertips)."""
-    require_file(_path(raw))
-    print("    hoc: rows are part of indicator_values; rebuild with --only fingertips",
-          file=sys.stderr)
-    return []

@@ -6,9 +6,26 @@ over the LSOAs its patients live in, using NHS Digital's "Patients registered at
 practice" (July 2022, practice x LSOA):
 
     LSOA register estimate  = sum over practices of (practice prevalence x patients of that
-                              practice living in the LSOA)
-    LSOA denominator        = registered patients (all ages) living in the LSOA, at practices
-                              with a valid prevalence for the register
+                              practice living in the LSOA) x age share
+    LSOA denominator        = registered patients living in the LSOA, at practices with a
+                              valid prevalence for the register, x age share
+
+where "age share" is the share of the LSOA's Census 2021 usual residents in the register's
+own age group (1 for all-age registers). QOF's prevalences are on register-specific list
+sizes (17+ for diabetes, 18+ for depression, obesity, CKD and epilepsy, 15+ for smoking, 6+
+for asthma), but the raw QOF file carries only the prevalence fractions (no list sizes by
+age) and "Patients registered at a GP practice" by LSOA has no ages; so each LSOA's
+registered patients are apportioned to the age group by its residents' ages:
+
+* Census 2021 TS007A five-year bands (LSOA 2021), moved to LSOA 2011 through the ONS
+  LSOA 2011 -> 2021 lookup (an LSOA 2021 with several 2011 parents lends each an equal share
+  of its residents);
+* ages inside a five-year band are taken as evenly spread (17+ = 3/5 of 15-19 plus 20+,
+  18+ = 2/5 of 15-19 plus 20+, 6+ = 4/5 of 5-9 plus 10+).
+
+Checked against published figures: England's apportioned 17+ list is within 1% of QOF's
+published 17+ list (49.96 million), and Blackpool's residents' 17+ share (81.5%) is within
+half a point of the published 17+ list of Blackpool's practices over their patients (81.9%).
 
 Both are stored per LSOA (area_type "lsoa"; the value column is left empty there, being
 count / denominator x 100) so any place sums numerators and denominators and gets a Wilson
@@ -17,17 +34,14 @@ CI; England is the sum over every English LSOA, computed the same way.
 Caveats (repeated in data/indicators.yaml):
 * attribution is by registration, not residence-based recording; patients of practices
   without a QOF 2021/22 record are left out of numerator and denominator alike;
-* QOF prevalence uses register-specific list sizes (e.g. 17+ for diabetes, 18+ for
-  depression and obesity, 16+ for epilepsy); the practice's own ratio is applied to its
-  all-age patients because the age-specific lists are not available by LSOA. The value is
-  therefore a patient-weighted mean of practice prevalences on QOF's own bases, the
-  "count" is an estimate (not a register size), and the Wilson CI (all-age n) is slightly
-  narrower than one on the register's own base;
+* for age-restricted registers, count and denominator are estimates of the patients in the
+  register's age group (the residents' age mix standing in for the patients'), not
+  published register and list sizes;
 * a practice whose prevalence is missing or above 100% for a register is excluded from that
   register only (reported in the build output).
 
-This module contributes rows to ``indicator_values`` (assembled by :mod:`loaders.fingertips`)
-and builds no table of its own.
+This module contributes rows to ``indicator_values`` (assembled by :mod:`loaders.fingertips`,
+so it is not a build module of its own: rebuild with ``--only fingertips``).
 """
 
 from __future__ import annotations
@@ -40,7 +54,6 @@ import pandas as pd
 from loaders.fingertips import ENGLAND, Part, finalise
 from loaders.manifest import OGL, Source
 from loaders.schema import RawDataError, read_csv, require_columns, require_file
-from loaders.table import Table
 
 QOF_URL = ("https://digital.nhs.uk/data-and-information/publications/statistical/"
            "quality-and-outcomes-framework-achievement-prevalence-and-exceptions-data/2021-22")
@@ -69,6 +82,11 @@ REGISTERS: dict[str, tuple[str, str]] = {
     "EP": ("qof-ep", "18+ yrs"),
 }
 N_PRACTICES = 6_470
+#: Census five-year bands from 20-24 upward, for AGE_BANDS.
+_FROM_20: tuple[str, ...] = (
+    "pop_20_24", "pop_25_29", "pop_30_34", "pop_35_39", "pop_40_44", "pop_45_49",
+    "pop_50_54", "pop_55_59", "pop_60_64", "pop_65_69", "pop_70_74", "pop_75_79",
+    "pop_80_84", "pop_85_plus")
 
 
 def _inputs(raw: Path) -> tuple[Path, Path]:
@@ -77,11 +95,43 @@ def _inputs(raw: Path) -> tuple[Path, Path]:
             folder / "gp_reg_patients_by_practice_lsoa11_jul2022.parquet")
 
 
-def attribute(prev: pd.DataFrame, patients: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+#: Age group -> weights of the Census five-year bands inside it (bands evenly spread).
+AGE_BANDS: dict[str, dict[str, float]] = {
+    "6+ yrs": {"pop_5_9": 0.8, "pop_10_14": 1.0, "pop_15_19": 1.0, **dict.fromkeys(_FROM_20, 1.0)},
+    "15+ yrs": {"pop_15_19": 1.0, **dict.fromkeys(_FROM_20, 1.0)},
+    "17+ yrs": {"pop_15_19": 0.6, **dict.fromkeys(_FROM_20, 1.0)},
+    "18+ yrs": {"pop_15_19": 0.4, **dict.fromkeys(_FROM_20, 1.0)},
+}
+
+
+def age_shares(census: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
+    """Share of each LSOA 2011's Census 2021 residents in each QOF age group.
+
+    ``census``: lsoa21cd, pop_total and the five-year ``pop_*`` bands (census2021_age_lsoa21);
+    ``lookup``: lsoa11cd, lsoa21cd (lsoa11_lsoa21). An LSOA 2021 with k 2011 parents gives
+    each 1/k of its residents. Index: lsoa11cd; one column per age group of AGE_BANDS.
+    """
+    c = census.set_index("lsoa21cd")
+    groups = pd.DataFrame({"total": c["pop_total"].astype("float64")})
+    for age, weights in AGE_BANDS.items():
+        groups[age] = sum(c[b].astype("float64") * w for b, w in weights.items())
+    lk = lookup[["lsoa11cd", "lsoa21cd"]]
+    k = lk.groupby("lsoa21cd")["lsoa11cd"].transform("size").astype("float64")
+    rows = groups.reindex(lk["lsoa21cd"].to_numpy()).div(k.to_numpy(), axis=0)
+    summed = rows.groupby(lk["lsoa11cd"].to_numpy()).sum()
+    out = summed[list(AGE_BANDS)].div(summed["total"].where(summed["total"] > 0), axis=0)
+    out.index.name = "lsoa11cd"
+    return out
+
+
+def attribute(prev: pd.DataFrame, patients: pd.DataFrame,
+              shares: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
     """LSOA (2011, England) numerator and denominator per register; returns (frame, report).
 
     ``prev``: OrganisationCode + '<REG>-prevalance' fractions; ``patients``:
-    OrganisationCode, LSOA11CD, Patient. Pure function so tests can check the arithmetic.
+    OrganisationCode, LSOA11CD, Patient; ``shares``: :func:`age_shares` (None: every LSOA's
+    patients count in full, as if all registers were all-age). An LSOA without a Census
+    share takes England's. Pure function so tests can check the arithmetic.
     """
     pat = patients[patients["LSOA11CD"].astype(str).str.startswith("E01")]
     known = pat["OrganisationCode"].isin(prev["OrganisationCode"])
@@ -102,6 +152,11 @@ def attribute(prev: pd.DataFrame, patients: pd.DataFrame) -> tuple[pd.DataFrame,
             report["excluded_practice_registers"][reg] = sorted(map(str, bad))
         num = (p.where(ok, 0.0) * merged["Patient"]).groupby(merged["LSOA11CD"]).sum()
         den = merged["Patient"].where(ok, 0).groupby(merged["LSOA11CD"]).sum()
+        if shares is not None and age in shares.columns:
+            share = shares[age].reindex(num.index)
+            report["lsoas_without_age_share"] = int(share.isna().sum())
+            share = share.fillna(float(shares[age].mean()))
+            num, den = num * share, den * share
         frames.append(pd.DataFrame({"indicator_id": ind, "area_code": num.index.astype(str),
                                     "age": age, "count": num.to_numpy(),
                                     "denominator": den.to_numpy(dtype="float64")}))
@@ -128,11 +183,18 @@ def parts(raw: Path) -> list[Part]:
     if (patients["Patient"] < 0).any():
         raise RawDataError(f"{pat_path}: negative patient counts")
 
-    lsoa, report = attribute(prev[prev_cols], patients)
-    # Estimated counts are kept to 0.1 of a patient (ample for an estimate, and it lets
-    # Parquet dictionary-encode them); England is summed from the stored LSOA values so
-    # the invariant "a place's numerator is the sum over its LSOAs" holds exactly.
+    from loaders import census, geography  # the Census ages and the 2011 -> 2021 lookup
+
+    census_table = census.build(raw)[0]
+    lookup = geography.build_lsoa11_lsoa21(raw)
+    shares = age_shares(census_table.frame, lookup.frame)
+    lsoa, report = attribute(prev[prev_cols], patients, shares)
+    # Estimated counts are kept to 0.1 of a patient and age-group denominators to whole
+    # patients (ample for estimates, and it lets Parquet dictionary-encode them); England is
+    # summed from the stored LSOA values so "a place's numerator is the sum over its LSOAs"
+    # holds exactly.
     lsoa["count"] = lsoa["count"].round(1)
+    lsoa["denominator"] = lsoa["denominator"].round(0)
     eng = lsoa.groupby(["indicator_id", "age"], as_index=False)[["count", "denominator"]].sum()
     eng["area_code"] = ENGLAND
     eng["area_type"] = "england"
@@ -162,30 +224,20 @@ def parts(raw: Path) -> list[Part]:
         attribution="Contains public sector information from NHS Digital (NHS England) "
         "licensed under the Open Government Licence v3.0.",
         url=QOF_URL,
-        inputs=(prev_path, pat_path),
+        inputs=(prev_path, pat_path, *census_table.source.inputs, *lookup.source.inputs),
         notes="Register estimate per LSOA = sum over practices of practice prevalence x "
-        "patients of the practice living in the LSOA; denominator = those patients (all "
-        "ages). England = sum over English LSOAs. Prevalence fractions from "
+        "patients of the practice living in the LSOA (x the LSOA's age share for "
+        "age-restricted registers); denominator = those patients (x the age share). "
+        "England = sum over English LSOAs. Prevalence fractions from "
         "nhsx/p24-pvt-diabetes-inequal @ 90bb52b7 (data/qof.parquet, converted to CSV); "
-        f"patient counts: {PATIENTS_URL}. Attribution by registration; register-specific "
-        "QOF denominators (17+/18+ lists) applied to all-age patients.",
+        f"patient counts: {PATIENTS_URL}. Attribution by registration. Age-restricted "
+        "registers (6+, 15+, 17+, 18+): count and denominator are the LSOA's patients "
+        "apportioned to the age group by its Census 2021 residents' ages (TS007A five-year "
+        "bands, evenly spread within a band; LSOA 2021 -> 2011 by the ONS lookup).",
         extra={"attribution_report": {**{k: v for k, v in report.items()
                                           if k != "excluded_practice_registers"},
                                       "excluded_practice_registers":
                                           report["excluded_practice_registers"]}},
     )
     return [Part("qof_2122_lsoa_attributed", finalise(df, prev_path), source)]
-
-
-def build(raw: Path) -> list[Table]:
-    """No table of its own: the rows join ``indicator_values`` (built by loaders.fingertips).
-
-    Checks the inputs so ``--only qof`` still validates them, and says where the rows went.
-    """
-    prev_path, pat_path = _inputs(raw)
-    require_file(prev_path)
-    require_file(pat_path)
-    print("    qof: rows are part of indicator_values; rebuild with --only fingertips",
-          file=sys.stderr)
-    return []
 

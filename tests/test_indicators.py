@@ -36,7 +36,7 @@ def test_registry_fields_are_complete():
         assert m.core20plus5 in (*ind.CORE20PLUS5, None)
         assert m.url.startswith("https://")
         assert m.licence and m.publisher and m.vintage and m.caveats
-    assert ind.MARMOT_PRINCIPLES[1] == "Give every child the best start in life"
+    assert ind.registry().marmot_principles[1] == "Give every child the best start in life"
     assert ind.meta("qof-mh").core20plus5 == "smi"
     assert ind.meta("93085").core20plus5 == "maternity"
     assert ind.meta("93861").marmot_principle == 8

@@ -1,6 +1,6 @@
 """Health loaders: the indicator store's contract and published facts it must reproduce.
 
-Runs on the real snapshot (``python -m loaders.build --only fingertips qof dwp hoc towns``);
+Runs on the real snapshot (``python -m loaders.build --only fingertips towns``);
 the few raw-file checks skip when the raw folder is absent.
 """
 
@@ -12,7 +12,7 @@ import pytest
 from loaders import snapshot
 from loaders.dwp import read_statxplore
 from loaders.fingertips import AREA_TYPES, COLUMNS, COMPARISONS, KEY, SEXES, parse_period
-from loaders.qof import REGISTERS, attribute
+from loaders.qof import REGISTERS, age_shares, attribute
 
 N_LSOA11 = 32_844
 N_MSOA11 = 6_791
@@ -219,6 +219,76 @@ def test_qof_attribution_arithmetic():
     assert ld.loc["E01000001", "denominator"] == 100
     assert report["patients_at_practices_without_qof"] == 7
     assert report["excluded_practice_registers"] == {"LD": ["P2"]}
+
+
+def test_qof_age_shares_apportion_census_bands_to_lsoa11():
+    bands = ["pop_0_4", "pop_5_9", "pop_10_14", "pop_15_19", "pop_20_24", "pop_25_29",
+             "pop_30_34", "pop_35_39", "pop_40_44", "pop_45_49", "pop_50_54", "pop_55_59",
+             "pop_60_64", "pop_65_69", "pop_70_74", "pop_75_79", "pop_80_84", "pop_85_plus"]
+    census = pd.DataFrame({"lsoa21cd": ["A", "B"], **{b: [0, 0] for b in bands}})
+    census.loc[0, ["pop_0_4", "pop_15_19", "pop_20_24"]] = [50, 50, 100]   # A: 200 people
+    census.loc[1, ["pop_5_9", "pop_30_34"]] = [100, 100]                   # B: 200 people
+    census["pop_total"] = census[bands].sum(axis=1)
+    # LSOA 2011 "x" is split into A and B; "y" and "z" merged into B
+    lookup = pd.DataFrame({"lsoa11cd": ["x", "x", "y", "z"], "lsoa21cd": ["A", "B", "B", "B"]})
+    sh = age_shares(census, lookup)
+    # x: all of A (200) + a third of B (66.7); 17+ = 0.6*50 + 100 + 33.3
+    assert sh.loc["x", "17+ yrs"] == pytest.approx((30 + 100 + 100 / 3) / (200 + 200 / 3))
+    assert sh.loc["y", "18+ yrs"] == pytest.approx(0.5)
+    assert sh.loc["y", "6+ yrs"] == pytest.approx((80 + 100) / 200)
+    pats = pd.DataFrame({"OrganisationCode": ["P1"], "LSOA11CD": ["E01000001"],
+                         "Patient": [1000]})
+    prev = pd.DataFrame({"OrganisationCode": ["P1"],
+                         **{f"{r}-prevalance": [0.1] for r in REGISTERS}})
+    shares = pd.DataFrame({"17+ yrs": [0.8], "18+ yrs": [0.75], "15+ yrs": [0.85],
+                           "6+ yrs": [0.9]}, index=pd.Index(["E01000001"], name="lsoa11cd"))
+    df = attribute(prev, pats, shares)[0].set_index("indicator_id")
+    assert df.loc["qof-dm", "denominator"] == pytest.approx(800)
+    assert df.loc["qof-dm", "count"] == pytest.approx(80)
+    assert df.loc["qof-hyp", "denominator"] == 1000  # all-age registers untouched
+
+
+def _published_241(raw_dir, area: str) -> tuple[float, float]:
+    """QOF diabetes 17+ (Fingertips 241) 2021/22 register and 17+ list, from the raw file."""
+    h = pd.read_csv(raw_dir / "fingertipsnext_seed_nw" / "healthdata.csv",
+                    encoding="utf-8-sig")
+    r = h[(h["IndicatorId"] == 241) & (h["Year"] == 2021) & (h["AreaCode"] == area)].iloc[0]
+    return float(r["Count"]), float(r["Denominator"])
+
+
+def test_qof_age_restricted_denominators_are_the_age_group_lists(raw_dir):
+    """Diabetes is on the 17+ list: England's apportioned list and register are within 1% of
+    QOF's published 17+ figures, and Blackpool's 17+ share of its resident patients matches
+    the published 17+ share of Blackpool's practices."""
+    from explorer.values import indicator_for_place
+
+    count, den = _published_241(raw_dir, "E92000001")
+    assert (count, den) == (3_625_401, 49_956_777)
+    eng = snapshot.table("indicator_values")
+    eng = eng[(eng["indicator_id"] == "qof-dm") & (eng["area_type"] == "england")].iloc[0]
+    assert eng["age"] == "17+ yrs"
+    assert eng["denominator"] == pytest.approx(den, rel=0.01)  # all ages would be 61.7M
+    assert eng["count"] == pytest.approx(count, rel=0.01)      # all ages would be 4.5M
+
+    v = indicator_for_place("blackpool", "qof-dm")
+    assert v.age_group == "17+" and v.value == pytest.approx(v.count / v.denominator * 100)
+    # all-age patients living in Blackpool's LSOAs at practices with a QOF diabetes figure
+    raw = raw_dir / "gp_practice_qof_2122_nhsx"
+    pats = pd.read_parquet(raw / "gp_reg_patients_by_practice_lsoa11_jul2022.parquet")
+    prev = pd.read_csv(raw / "qof_2122_practice_prevalence.csv",
+                       usecols=["OrganisationCode", "DM-prevalance"]).dropna()
+    g11 = snapshot.table("geo_lsoa11")
+    bp = set(g11.loc[g11["lad19cd"] == "E06000009", "lsoa11cd"])
+    all_ages = pats[pats["LSOA11CD"].isin(bp)
+                    & pats["OrganisationCode"].isin(prev["OrganisationCode"])]["Patient"].sum()
+    assert all_ages == 155_027 and v.denominator == pytest.approx(126_300, abs=300)
+    # the published 17+ list of Blackpool's practices (sub-ICB 00R) over their patients
+    m = pd.read_csv(raw_dir / "gp_practice_reference"
+                    / "qof2324_practice_pcn_subicb_icb_mapping.csv")
+    practices = set(m.loc[m["SUB_ICB_ODS_CODE"] == "00R", "PRACTICE_CODE"])
+    _, bp_den = _published_241(raw_dir, "E06000009")
+    published_share = bp_den / pats[pats["OrganisationCode"].isin(practices)]["Patient"].sum()
+    assert published_share == pytest.approx(v.denominator / all_ages, abs=0.01)
 
 
 def test_read_statxplore_skips_title_block_and_flags(tmp_path):

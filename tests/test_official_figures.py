@@ -232,3 +232,50 @@ def test_a_single_lsoa_carries_its_own_published_score_and_rank(raw_dir):
     pr = profile(p, 2019)
     assert pr.imd_score_source == "official" and pr.imd_rank == int(row["IMD19"]) == 2
     assert pr.imd_rank_of == 32_844 and "File 7" in pr.imd_score_method
+
+
+# ------------------------------------------------- one score and rank on every page (issue 9)
+
+_RAW_DOMAIN = {"IMD": "imd", "Income": "income", "Employment": "employment",
+               "Education": "education_skills_and_training",
+               "Health": "health_deprivation_and_disability", "Crime": "crime",
+               "Housing": "barriers_to_housing_and_services", "Environment": "living_environment"}
+
+
+def test_nw_districts_compare_map_and_profile_show_the_same_official_score_and_rank(raw_dir):
+    """Compare's domain ranks, the map's district colouring values and the profile (Overview,
+    CLI) all carry MHCLG's published File 10 figures for every North West district."""
+    from explorer import area_metrics as am
+    from explorer import compare
+
+    raw = {r["ltla24_code"]: r for r in
+           _rows(raw_dir / "humaniverse-IMD" / "iod2025_lad24_summaries.csv")}
+    g21 = snapshot.table("geo_lsoa21")
+    nw24 = set(g21.loc[g21["rgnnm"] == "North West", "lad24cd"])
+    assert len(nw24) == 35 and nw24 <= set(raw)  # the North West's LAD 2024 districts
+    nw = [p for kind in ("district", "former district") for p in registry().all(kind)
+          if "E12000002" in p.parents or p.code in nw24]
+    assert {p.code for p in nw} >= nw24
+    for vintage in (2019, 2025):
+        geo = am.geography("district", vintage)
+        values = am.area_values(geo.id)
+        assert am.value_label(am.get("imd_score"), geo) == "IMD score (MHCLG average score)"
+        for p in nw:
+            pr = profile(p, vintage)
+            if pr.imd_score_source != "official":
+                continue
+            rows = compare.domain_rows([pr], [p]).set_index("domain_key")
+            assert rows.loc["IMD", "district_rank"] == pr.district_rank, p.name
+            for d in _RAW_DOMAIN:
+                assert values.loc[pr.code, f"{d}_score"] == pr.domain_scores[d], (p.name, d)
+                assert rows.loc[d, "score"] == pr.domain_scores[d]
+            if vintage == 2025:  # independently: the raw file
+                r = raw[pr.code]
+                for d, col in _RAW_DOMAIN.items():
+                    assert rows.loc[d, "district_rank"] == int(r[f"{col}_rank_of_average_score"])
+                    assert rows.loc[d, "score"] == float(r[f"{col}_average_score"])
+    # ICBs on the 2025 map: File 13's average score
+    icb = {r["icb24_code"]: float(r["imd_average_score"])
+           for r in _rows(raw_dir / "humaniverse-IMD" / "iod2025_icb24_summaries.csv")}
+    v = am.area_values("icb25")["IMD_score"]
+    assert {c: v[c] for c in icb} == icb

@@ -22,12 +22,7 @@ from .compare import (
     WORSE,
     Comparison,
     Polarity,
-    compare_at_levels,
-    compare_frame,
-    compare_many,
     compare_to_benchmark,
-    polarity_from_fingertips,
-    small_number_flag,
 )
 from .proportions import WILSON_METHOD, proportion_with_ci, wilson_ci
 from .rates import (
@@ -78,19 +73,14 @@ __all__ = [
     "SIIResult",
     "ValueType",
     "byars_ci",
-    "compare_at_levels",
-    "compare_frame",
-    "compare_many",
     "compare_to_benchmark",
     "compute_sii",
     "confidence_label",
     "dsr_with_ci",
     "phe_sii",
-    "polarity_from_fingertips",
     "proportion_with_ci",
     "rate_method",
     "rate_with_ci",
     "relative_rank",
-    "small_number_flag",
     "wilson_ci",
 ]
