@@ -66,15 +66,16 @@ _AREA_SHORT = {"core20": "Core20", "plus": "PLUS", "maternity": "Maternity",
 def _group(m: indicators.IndicatorMeta, grouping: str) -> tuple[int, str, str]:
     """(order, short label for the grid, full label for the legend)."""
     if grouping == "core20plus5":
-        areas = list(indicators.CORE20PLUS5_AREAS)
+        described = indicators.registry().core20plus5_areas
+        areas = list(described)
         if m.core20plus5 in areas:
             key = m.core20plus5
-            return (areas.index(key), _AREA_SHORT.get(key, key),
-                    indicators.CORE20PLUS5_AREAS[key])
+            return (areas.index(key), _AREA_SHORT.get(key, key), described[key])
         return len(areas), "Other", "Not assigned to a CORE20PLUS5 area"
     if m.marmot_principle is not None:
         return (m.marmot_principle, f"P{m.marmot_principle}",
-                f"P{m.marmot_principle}: {m.marmot_label}")
+                f"P{m.marmot_principle}: "
+                f"{indicators.registry().marmot_principles.get(m.marmot_principle)}")
     return 99, "Other", "Not assigned to a Marmot principle"
 
 

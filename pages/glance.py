@@ -16,6 +16,8 @@ from ui.state import publish, seed, show_messages, widget_key
 require_app_frame()
 
 PAGE = "glance"
+V, VIEW, FLT, SORT = url_state.VINTAGE, url_state.VIEW, url_state.FILTER, url_state.SORT
+P, IND, SEX = url_state.PLACES, url_state.INDICATOR, url_state.SEX
 DISTRICT_SETS = {2019: "39 districts (2019)", 2025: "35 districts (2024)"}
 #: Text colour on each comparison colour (contrast at least 4.5:1).
 INK = {"worse": "#ffffff", "higher": "#ffffff"}
@@ -43,32 +45,32 @@ def _styles(table: pd.DataFrame, cells: pd.DataFrame, places: list[str]) -> pd.D
     return css
 
 
-seed(PAGE, validators={"v": url_state.choice(DISTRICT_SETS, "district set"),
-                       "view": url_state.choice(glance.GROUPINGS, "grouping"),
-                       "flt": url_state.choice(glance.FILTERS, "filter"),
-                       "sort": str},
-     defaults={"v": 2019, "view": "marmot", "flt": "all", "sort": "indicator"})
+seed(PAGE, validators={V: url_state.choice(DISTRICT_SETS, "district set"),
+                       VIEW: url_state.choice(glance.GROUPINGS, "grouping"),
+                       FLT: url_state.choice(glance.FILTERS, "filter"),
+                       SORT: str},
+     defaults={V: 2019, VIEW: "marmot", FLT: "all", SORT: "indicator"})
 st.title("The North West at a glance")
 show_messages()
 
 with guard("The overview"):
     top = st.columns([3, 3, 4])
-    vintage = top[0].segmented_control("Districts", list(DISTRICT_SETS), key=widget_key("v"),
+    vintage = top[0].segmented_control("Districts", list(DISTRICT_SETS), key=widget_key(V),
                                        format_func=DISTRICT_SETS.get) or 2019
     grouping = top[1].segmented_control("Group rows by", list(glance.GROUPINGS),
-                                        key=widget_key("view"),
+                                        key=widget_key(VIEW),
                                         format_func=glance.GROUPINGS.get) or "marmot"
-    how = top[2].segmented_control("Show", list(glance.FILTERS), key=widget_key("flt"),
+    how = top[2].segmented_control("Show", list(glance.FILTERS), key=widget_key(FLT),
                                    format_func=glance.FILTERS.get) or "all"
     districts = glance.nw_districts(2019 if vintage == 2019 else 2024)
     sort_opts = {"indicator": "Indicator name"} | {p.id: f"Value in {p.name}"
                                                    for p in districts}
-    if st.session_state.get(widget_key("sort")) not in sort_opts:
-        st.session_state[widget_key("sort")] = "indicator"
+    if st.session_state.get(widget_key(SORT)) not in sort_opts:
+        st.session_state[widget_key(SORT)] = "indicator"
     second = st.columns([3, 3, 4])
-    sort = second[0].selectbox("Sort rows by", list(sort_opts), key=widget_key("sort"),
+    sort = second[0].selectbox("Sort rows by", list(sort_opts), key=widget_key(SORT),
                             format_func=sort_opts.get)
-    state = {"v": vintage, "view": grouping, "flt": how, "sort": sort}
+    state = {V: vintage, VIEW: grouping, FLT: how, SORT: sort}
     publish(state)
     with second[1]:
         copy_link(PAGE, state)
@@ -116,13 +118,13 @@ with guard("The overview"):
             r = table.iloc[int(row)]
             pid = next(p.id for p in districts if p.name == col)
             st.switch_page("pages/trends.py", query_params={
-                "p": pid, "ind": r["indicator_id"], "sex": r["sex"]})
+                P: pid, IND: r["indicator_id"], SEX: r["sex"]})
 
     twin = cells[["group_full", "row", "indicator_id", "sex", "place", "period", "value", "unit",
                   "england_value", "compared_to_england", "geography_used", "recent_trend",
                   "recent_trend_reason"]].rename(columns={
                       "group_full": "Group", "row": "Indicator", "indicator_id": "Indicator id",
-                      "sex": "Sex", "place": "District", "period": "Period", "value": "Value",
+                      SEX: "Sex", "place": "District", "period": "Period", "value": "Value",
                       "unit": "Unit", "england_value": "England",
                       "compared_to_england": "Compared with England",
                       "geography_used": "Value shown for",

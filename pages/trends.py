@@ -17,6 +17,7 @@ from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
 require_app_frame()
 
 PAGE = "trends"
+P, IND, SEX = url_state.PLACES, url_state.INDICATOR, url_state.SEX
 DEFAULT_PLACES = ["blackpool", "eden"]
 DEFAULT_INDICATOR = "91547"
 
@@ -42,9 +43,9 @@ def _valid_places(ids: list[str]) -> list[str]:
 
 names = _indicator_names()
 st.session_state.pop("_trends_bad", None)
-seed(PAGE, validators={"p": _valid_places, "ind": url_state.choice(names, "indicator"),
-                       "sex": url_state.choice(indicators.SEX_ORDER, "sex")},
-     defaults={"p": DEFAULT_PLACES, "ind": DEFAULT_INDICATOR, "sex": None})
+seed(PAGE, validators={P: _valid_places, IND: url_state.choice(names, "indicator"),
+                       SEX: url_state.choice(indicators.SEX_ORDER, "sex")},
+     defaults={P: DEFAULT_PLACES, IND: DEFAULT_INDICATOR, SEX: None})
 
 st.title("Trends")
 show_messages()
@@ -56,15 +57,15 @@ with guard("The trend"):
     ids = top[0].multiselect(
         "Places (one to four; England is always shown)",
         place_options(PLACE_KINDS) + list(st.session_state.get("custom_places", {})),
-        key=widget_key("p"), format_func=place_label, max_selections=4)
-    ind = top[1].selectbox("Indicator", list(names), key=widget_key("ind"),
+        key=widget_key(P), format_func=place_label, max_selections=4)
+    ind = top[1].selectbox("Indicator", list(names), key=widget_key(IND),
                            format_func=names.get)
     sexes = indicators.sexes(ind)
-    if st.session_state.get(widget_key("sex")) not in sexes:
-        st.session_state[widget_key("sex")] = sexes[0] if sexes else None
-    sex = top[2].selectbox("Sex", sexes, key=widget_key("sex")) if len(sexes) > 1 \
+    if st.session_state.get(widget_key(SEX)) not in sexes:
+        st.session_state[widget_key(SEX)] = sexes[0] if sexes else None
+    sex = top[2].selectbox("Sex", sexes, key=widget_key(SEX)) if len(sexes) > 1 \
         else (sexes[0] if sexes else None)
-    state = {"p": ids, "ind": ind, "sex": sex if len(sexes) > 1 else None}
+    state = {P: ids, IND: ind, SEX: sex if len(sexes) > 1 else None}
     publish(state)
     with top[3]:
         copy_link(PAGE, state)

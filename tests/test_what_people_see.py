@@ -72,7 +72,10 @@ def test_category_labels_follow_the_box_and_axis_titles_wrap(overview_chart):
     assert ys and all("containerSize()" in y["axis"]["labelLimit"]["expr"] for y in ys)
     x_titles = [layer["encoding"]["x"].get("title") for layer in spec["layer"]
                 if isinstance(layer.get("encoding", {}).get("x"), dict)]
-    assert ["Residents in the most deprived", "national quintile (%)"] in x_titles
+    wrapped = [t for t in x_titles if isinstance(t, list)]
+    full = "Residents in the most deprived national quintile (%)"
+    assert [" ".join(t) for t in wrapped] == [full]
+    assert all(len(line) <= charts.AXIS_TITLE_CHARS for line in wrapped[0])
     assert spec["config"]["legend"]["orient"] == "bottom"
 
 

@@ -189,7 +189,8 @@ def starts_scenes(page: str) -> bool:
     loaded scene list at scene 1. A link that also carries view settings (e.g. a shared
     view in presentation mode) stays on its view; the Facilitator page has its own player."""
     keys = set(st.query_params.keys())
-    return (keys == {"present"} and st.query_params.get("present") in ("1", "true")
+    return (keys == {url_state.PRESENT}
+            and url_state.flag(st.query_params.get(url_state.PRESENT)) is True
             and page != "facilitator" and len(deck()) > 0)
 
 
