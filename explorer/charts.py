@@ -105,7 +105,11 @@ def decile_stack(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMi
                 scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("decile:O", title=["National IMD decile", "(1 = most deprived)"],
                         scale=alt.Scale(domain=list(range(1, 11)), range=list(DECILE_COLOURS)),
-                        legend=alt.Legend(orient="bottom", direction="horizontal", columns=5)),
+                        legend=alt.Legend(orient="bottom", direction="horizontal",
+                                          # five a row where they fit; two in a narrow box
+                                          # (a phone, the map's side panel)
+                                          columns=alt.ExprRef("containerSize()[0] < 420 "
+                                                              "? 2 : 5"))),
         order=alt.Order("decile:O"),
         tooltip=[alt.Tooltip("place:N", title="Place"),
                  alt.Tooltip("decile_label:N", title="Decile"),

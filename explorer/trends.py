@@ -413,7 +413,9 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
               axis=alt.Axis(labelAngle=-40 if len(order) > 6 else 0, labelLimit=160))
     y = alt.Y("value:Q", title=f"{m.short_name or m.name} ({unit})",
               scale=alt.Scale(zero=False))
-    colour = alt.Color("place:N", title="Place", sort=names,
+    # no place legend: each line is named at its end (two legends side by side were wider
+    # than a phone in presentation type)
+    colour = alt.Color("place:N", title="Place", sort=names, legend=None,
                        scale=alt.Scale(domain=names, range=colours))
     base = alt.Chart(data).encode(x=x)
     valid = base.transform_filter("isValid(datum.value)")

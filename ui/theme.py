@@ -36,21 +36,26 @@ BASE_CSS = """
 [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
 [data-testid="stMetricValue"] > div { white-space: normal !important; overflow-wrap: anywhere; }
 [data-testid="stPopover"] button p, [data-testid="stPopoverButton"] p {
-  white-space: nowrap; overflow: visible; text-overflow: clip;
+  white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere;
 }
-[data-testid="stPopover"] button { width: auto; max-width: none; }
+[data-testid="stPopover"] button { width: auto; max-width: 100%; height: auto; }
 /* multiselect: chips wrap onto new lines instead of scrolling out of sight */
 [data-testid="stMultiSelect"] .react-aria-ComboBox > div { max-height: none !important;
   height: auto !important; }
 [data-testid="stMultiSelectTagsContainer"] { flex-wrap: wrap !important;
-  overflow: visible !important; }
-[data-testid="stMultiSelectTagsContainer"] > span { display: flex; flex-wrap: wrap; gap: 2px; }
+  overflow: visible !important; min-width: 0 !important; }
+[data-testid="stMultiSelectTagsContainer"] > span { display: flex; flex-wrap: wrap; gap: 2px;
+  max-width: 100%; min-width: 0; }
+/* captions: Streamlit fades them with opacity, which also fades their links below 4.5:1
+   (axe color-contrast); a solid grey instead keeps text and links readable */
+[data-testid="stCaptionContainer"] { opacity: 1 !important; color: #4d535b; }
+[data-testid="stCaptionContainer"] p { color: inherit; }
 /* chart titles drawn as text above the chart by ui.charts (they wrap, Vega truncates) */
 .hee-chart-title { font-weight: 700; font-size: 1.1rem; margin: 0.2rem 0 0.1rem 0;
   line-height: 1.35; }
 .hee-chart-subtitle { color: #444; font-size: 0.9rem; margin: 0 0 0.3rem 0; }
 /* tables of ui.tables: scroll inside themselves, never cut a cell */
-.hee-table-wrap { overflow: auto; max-width: 100%; border: 1px solid #d5d9e0;
+.hee-table-wrap { overflow: auto; max-width: 100%; position: relative; border: 1px solid #d5d9e0;
   border-radius: 0.4rem; }
 .hee-table-wrap:focus-visible { outline: 2px solid #1c4e80; }
 .hee-table { border-collapse: collapse; width: 100%; font-size: 0.9rem;
