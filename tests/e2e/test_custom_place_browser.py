@@ -28,6 +28,9 @@ def _lsoa_count(page) -> int:
 def _metrics(page) -> list[str]:
     page.get_by_role("heading", name=re.compile("Residents in England's most deprived")
                      ).wait_for()
+    # England's is the last metric of the row: the heading can be drawn before the metrics
+    # (a fresh session decodes the custom place from the link first)
+    page.locator("[data-testid='stMetric']", has_text="England").last.wait_for()
     wait_for_script_idle(page)
     return [m.inner_text() for m in page.locator("[data-testid='stMetric']").all()]
 
