@@ -53,7 +53,7 @@ if "_trends_bad" in st.session_state:
     st.warning(st.session_state["_trends_bad"], icon=":material/travel_explore:")
 
 with guard("The trend"):
-    top = st.columns([4, 4, 2, 1])
+    top = st.columns([4, 3, 2, 1.5])
     ids = top[0].multiselect(
         "Places (one to four; England is always shown)",
         place_options(PLACE_KINDS) + list(st.session_state.get("custom_places", {})),

@@ -36,7 +36,8 @@ BASE_CSS = """
 [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
 [data-testid="stMetricValue"] > div { white-space: normal !important; overflow-wrap: anywhere; }
 [data-testid="stPopover"] button p, [data-testid="stPopoverButton"] p {
-  white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere;
+  white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: break-word;
+  word-break: normal;
 }
 [data-testid="stPopover"] button { width: auto; max-width: 100%; height: auto; }
 /* multiselect: chips wrap onto new lines instead of scrolling out of sight */
