@@ -34,7 +34,8 @@ from loaders import snapshot
 STORE_TABLE = "indicator_values"
 
 
-def _f(x: Any) -> float | None:
+def as_float(x: Any) -> float | None:
+    """A stored cell as a float; None for missing, NaN or non-numeric."""
     if x is None:
         return None
     try:
@@ -332,7 +333,7 @@ class Slice:
         self.compared: list = rows["compared_to_england"].tolist()
         self.any_msoa = "msoa" in self.area_type
         eng = self.first.get(ENGLAND)
-        self.england = _f(self.value[eng]) if eng is not None else None
+        self.england = as_float(self.value[eng]) if eng is not None else None
         self._levels: str | None = None
 
     def rows_of(self, code: Any) -> list[int]:

@@ -144,14 +144,7 @@ class PlaceValue:
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(PlaceValue))
 
 
-def _f(x: Any) -> float | None:
-    if x is None:
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(v) else v
+_f = store.as_float  # one definition of "a number or nothing"
 
 
 def _s(x: Any) -> str | None:
