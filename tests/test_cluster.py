@@ -57,7 +57,9 @@ def _route_to(cluster: Cluster, index: int) -> str:
 def _idle_after(page, action) -> None:
     runs, done = page.evaluate("() => [window.__room.runs, window.__room.done]")
     action()
-    page.wait_for_function(STARTED_JS, arg=max(runs, done), timeout=20_000)
+    # a cold process (fresh clone: first visit of a page, static map files written) can take
+    # a while to start the run under a loaded CI machine: allow a minute, not 20 s
+    page.wait_for_function(STARTED_JS, arg=max(runs, done), timeout=60_000)
     page.wait_for_function(IDLE_JS, arg=done, timeout=90_000)
     assert page.locator('[data-testid="stException"]').count() == 0
 
