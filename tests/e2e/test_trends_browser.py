@@ -40,6 +40,7 @@ def test_glance_renders_the_grid(app_server, browser_page):
     wait_for_script_idle(page, timeout=180_000)
     page.get_by_role("heading", name="The North West at a glance").wait_for()
     page.get_by_text("district values are worse than England").first.wait_for()
-    assert page.locator("[data-testid='stDataFrame']").count() >= 1
+    # the grid is drawn after the title
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
     assert_no_console_errors(page)
