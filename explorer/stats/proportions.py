@@ -7,10 +7,12 @@ the figures match the reference implementation; this module only adds vectorisat
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from PHStatsMethods import wilson_lower, wilson_upper
 
 from ._common import (
     FloatOrArray,
@@ -27,8 +29,16 @@ __all__ = ["WILSON_METHOD", "proportion_with_ci", "wilson_ci"]
 #: Method label written to output frames (matches PHStatsMethods / PHEindicatormethods).
 WILSON_METHOD = "Wilson"
 
-_wilson_lower_vec = np.vectorize(wilson_lower, otypes=[np.float64])
-_wilson_upper_vec = np.vectorize(wilson_upper, otypes=[np.float64])
+
+
+@functools.cache
+def _wilson_vec() -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    """PHStatsMethods' Wilson limits, vectorised; imported on first use because
+    PHStatsMethods imports scipy.stats (~65 MB a server holds only once it computes one)."""
+    from PHStatsMethods import wilson_lower, wilson_upper
+
+    return (np.vectorize(wilson_lower, otypes=[np.float64]),
+            np.vectorize(wilson_upper, otypes=[np.float64]))
 
 
 def _valid_proportion_mask(
@@ -65,8 +75,9 @@ def wilson_ci(
         pairs = np.column_stack([num[valid], den[valid]])
         uniq, inverse = np.unique(pairs, axis=0, return_inverse=True)
         inverse = inverse.reshape(-1)
-        lo = _wilson_lower_vec(uniq[:, 0], uniq[:, 1], conf)
-        hi = _wilson_upper_vec(uniq[:, 0], uniq[:, 1], conf)
+        lower_vec, upper_vec = _wilson_vec()
+        lo = lower_vec(uniq[:, 0], uniq[:, 1], conf)
+        hi = upper_vec(uniq[:, 0], uniq[:, 1], conf)
         lower[valid] = lo[inverse]
         upper[valid] = hi[inverse]
     return to_output(lower, scalar), to_output(upper, scalar)

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from PHStatsMethods import byars_lower, byars_upper, exact_upper, ph_dsr
 
 from ._common import (
     FloatOrArray,
@@ -53,6 +52,9 @@ def _count_limits(count: float, confidence: float) -> tuple[float, float]:
     lower limit (chi-square with 0 d.f.); the exact-method values are 0 and
     ``exact_upper(0)``, which is what R's ``phe_rate`` returns, so handle zero here.
     """
+    # imported here: PHStatsMethods imports scipy.stats (~65 MB), needed only once computing
+    from PHStatsMethods import byars_lower, byars_upper, exact_upper
+
     if count == 0:
         return 0.0, float(exact_upper(0, confidence))
     return float(byars_lower(count, confidence)), float(byars_upper(count, confidence))
@@ -177,6 +179,8 @@ def dsr_with_ci(
     parts: list[pd.DataFrame] = []
     if len(good):
         lower_col, upper_col = _ph_ci_col(conf, "lower"), _ph_ci_col(conf, "upper")
+        from PHStatsMethods import ph_dsr  # on first use (scipy.stats: see _count_limits)
+
         res = ph_dsr(
             good,
             num_col,

@@ -34,8 +34,7 @@ from typing import Final, Literal, TypeAlias
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.special import expit, logit
-from scipy.stats import norm
+from scipy.special import expit, logit, ndtri
 
 from ._common import Numeric, as_float_array, normalise_confidences
 
@@ -64,7 +63,7 @@ _VALUE_TYPE_NAMES: Final = {0: "normal", 1: "rate", 2: "proportion"}
 _VALUE_TYPE_ALIASES: Final = {"normal": 0, "other": 0, "rate": 1, "proportion": 2}
 _TRANSFORM_NAMES: Final = {1: "log", 2: "logit"}
 # phe_sii always derives the SE from 95% limits, whatever confidence is requested for the SII.
-_Z95: Final = float(norm.ppf(0.975))
+_Z95: Final = float(ndtri(0.975))  # = scipy.stats.norm.ppf, without importing scipy.stats
 
 
 class SIIDataWarning(UserWarning):
