@@ -17,13 +17,22 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+#: A file touched when the caches are warm (e.g. ``deploy/cluster.py`` waits for it, so a
+#: test or a proxy health check knows the process is ready, not only listening).
+READY_ENV = "HEE_READY_FILE"
+
+
 def _warm_then_trim() -> None:
+    import os
+
     from ui import memory
     from ui.warmup import warm
 
     warm()
     memory.trim()  # what loading freed goes back to the OS: the idle server stays small
     memory.start_trimmer()
+    if os.environ.get(READY_ENV):
+        Path(os.environ[READY_ENV]).touch()
 
 
 def main() -> int:

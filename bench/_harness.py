@@ -8,56 +8,31 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from deploy.process import free_port, start_app, stop
 
 REPO = Path(__file__).resolve().parents[1]
 TIMING_TOOL = Path(os.environ.get("HEE_BROWSER_TIMING",
                                   REPO.parent / "shared" / "tools" / "browser_timing.py"))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def streamlit_server(app: Path = REPO / "app.py", cwd: Path = REPO, *extra: str,
                      ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Start ``streamlit run`` on a free loopback port; yield (base URL, process)."""
+    """Start the app (``serve.py``; another script: ``streamlit run``) on a free loopback
+    port; yield (base URL, process)."""
     port = free_port()
-    launcher = [str(REPO / "serve.py")] if app == REPO / "app.py" else \
-        ["-m", "streamlit", "run", str(app)]
-    proc = subprocess.Popen(
-        [sys.executable, *launcher, "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.enableStaticServing", "true", *extra],
-        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    proc = start_app(port, cwd, serve=app == REPO / "app.py", app=str(app),
+                     extra_args=("--server.enableStaticServing", "true", *extra), wait=60)
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("streamlit did not start")
-        yield base, proc
+        yield f"http://127.0.0.1:{port}", proc
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+        stop(proc)
 
 
 def browser_timing(url: str, *args: str, timeout: float = 180) -> dict:

@@ -38,18 +38,17 @@ import glob
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from deploy.process import free_port, start_app, stop, wait_healthy  # noqa: E402
 
 CHROMIUM = os.environ.get("HEE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -117,49 +116,11 @@ STARTED_JS = "(r) => window.__room.runs > r || window.__room.done > r"
 # server and sampling
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"no healthy server at {url}")
-
-
 def start_server(log: str, root: Path = REPO, extra_env: dict[str, str] | None = None,
                  ) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "HEE_TIMING_LOG": log, **(extra_env or {})}
-    proc = subprocess.Popen(
-        [sys.executable, str(root / "serve.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url)
-    return proc, url
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+    proc = start_app(port, root, env={"HEE_TIMING_LOG": log, **(extra_env or {})})
+    return proc, f"http://127.0.0.1:{port}"
 
 
 class Sampler(threading.Thread):
@@ -698,7 +659,7 @@ def main() -> int:
             Path(args.json).write_text(json.dumps(summary, indent=1))
     finally:
         if proc is not None:
-            stop_server(proc)
+            stop(proc)
     return 0
 
 

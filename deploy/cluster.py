@@ -16,17 +16,18 @@ measure the cluster. :class:`Cluster` is the same thing as a context manager for
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: python deploy/cluster.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from deploy.process import port_in_use, start_app, stop, wait_healthy
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "deploy" / "nginx.conf.template"
@@ -60,38 +61,6 @@ def render_compose(backends: list[str]) -> str:
     return render(COMPOSE["listen"], backends, COMPOSE["static_dir"], COMPOSE["prefix"])
 
 
-def _port_in_use(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _healthy(url: str, timeout: float = 90, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process for {url} exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not become healthy")
-
-
-def _stop(proc: subprocess.Popen | None, sig: int = signal.SIGTERM) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, sig)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
 class Cluster:
     """``apps`` app processes and one nginx on 127.0.0.1; ``url`` is the proxy."""
 
@@ -110,22 +79,37 @@ class Cluster:
         return f"http://127.0.0.1:{self.app_ports[i]}"
 
     def start_app(self, i: int, wait: bool = True) -> subprocess.Popen:
-        if _port_in_use(self.app_ports[i]):
+        if port_in_use(self.app_ports[i]):
             raise RuntimeError(f"port {self.app_ports[i]} is already in use")
         out = subprocess.DEVNULL if self.quiet else None
-        proc = subprocess.Popen(
-            [sys.executable, str(REPO / "serve.py"), "--server.address", "127.0.0.1",
-             "--server.port", str(self.app_ports[i]), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=REPO, stdout=out, stderr=out, start_new_session=True)
+        ready = self.ready_file(i)
+        ready.unlink(missing_ok=True)
+        proc = start_app(self.app_ports[i], REPO, stdout=out, stderr=out, wait=None,
+                         env={"HEE_READY_FILE": str(ready)})
         self.apps[i] = proc
         if wait:
-            _healthy(self.app_url(i), proc=proc)
+            self.wait_ready(i)
         return proc
+
+    def ready_file(self, i: int) -> Path:
+        return self.prefix / f"app-{i}.ready"
+
+    def wait_ready(self, i: int, timeout: float = 300) -> None:
+        """Healthy *and* warm (``serve.py`` touches the ready file after warming its
+        caches): a process that only listens would make its first visitors wait."""
+        proc = self.apps[i]
+        wait_healthy(self.app_url(i), timeout=timeout, proc=proc)
+        deadline = time.time() + timeout
+        while not self.ready_file(i).exists():
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"app process {i} exited with code {proc.returncode}")
+            if time.time() > deadline:
+                raise TimeoutError(f"app process {i} did not warm up in {timeout:.0f} s")
+            time.sleep(0.3)
 
     def kill_app(self, i: int) -> None:
         """SIGKILL, as a crash would: no graceful websocket close."""
-        _stop(self.apps[i], signal.SIGKILL)
+        stop(self.apps[i], signal.SIGKILL)
         self.apps[i] = None
 
     def start(self) -> Cluster:
@@ -135,8 +119,8 @@ class Cluster:
                        stdout=subprocess.DEVNULL)
         for i in range(len(self.app_ports)):
             self.start_app(i, wait=False)
-        for i, proc in enumerate(self.apps):
-            _healthy(self.app_url(i), proc=proc)
+        for i in range(len(self.apps)):
+            self.wait_ready(i)
         static = os.environ.get("HEE_STATIC_DIR", str(REPO / "static"))
         conf = self.prefix / "nginx.conf"
         conf.write_text(render(f"127.0.0.1:{self.port}",
@@ -146,13 +130,13 @@ class Cluster:
         out = subprocess.DEVNULL if self.quiet else None
         self.nginx = subprocess.Popen([NGINX, "-p", str(self.prefix), "-c", str(conf)],
                                       stdout=out, stderr=out, start_new_session=True)
-        _healthy(self.url, timeout=20, proc=self.nginx)
+        wait_healthy(self.url, timeout=20, proc=self.nginx)
         return self
 
     def stop(self) -> None:
-        _stop(self.nginx)
+        stop(self.nginx)
         for i in range(len(self.apps)):
-            _stop(self.apps[i])
+            stop(self.apps[i])
         shutil.rmtree(self.prefix, ignore_errors=True)
 
     def pids(self) -> list[int]:
@@ -196,7 +180,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
     try:
-        if _port_in_use(args.port):
+        if port_in_use(args.port):
             raise RuntimeError(f"port {args.port} is already in use")
         cluster.start()
         print(f"Health Equity Explorer cluster: {cluster.url}  (app pids "

@@ -11,6 +11,18 @@ REPO = Path(__file__).resolve().parents[1]
 os.chdir(REPO)
 
 
+#: Tests that start their own app processes and need the machine to themselves: run first,
+#: before the browser tests' session server and Chromium exist (on a 2-core CI machine the
+#: cluster test timed out twice when it ran among them).
+RUN_FIRST = ("tests/test_cluster.py",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    first = [i for i in items if i.nodeid.startswith(RUN_FIRST)]
+    if first:
+        items[:] = first + [i for i in items if not i.nodeid.startswith(RUN_FIRST)]
+
+
 @pytest.fixture(scope="session")
 def places():
     from explorer.places import registry

@@ -27,6 +27,9 @@ from deploy.cluster import Cluster, nginx_available
 from tests.e2e.conftest import CHROMIUM_ARGS, _need_chromium, free_port
 from ui import timing
 
+#: The longest any one step may take (a timeout here is a failure, never a skip).
+STEP_MS = 180_000
+
 
 def _need_nginx() -> None:
     if nginx_available():
@@ -57,17 +60,18 @@ def _route_to(cluster: Cluster, index: int) -> str:
 def _idle_after(page, action) -> None:
     runs, done = page.evaluate("() => [window.__room.runs, window.__room.done]")
     action()
-    # a cold process (fresh clone: first visit of a page, static map files written) can take
-    # a while to start the run under a loaded CI machine: allow a minute, not 20 s
-    page.wait_for_function(STARTED_JS, arg=max(runs, done), timeout=60_000)
-    page.wait_for_function(IDLE_JS, arg=done, timeout=90_000)
+    # correctness, not speed: a first visit of a page on a cold process of a loaded CI machine
+    # may take long; the processes are warm (Cluster waits for serve.py's ready file) and
+    # this test runs first in the suite (tests/conftest.py), before the browser tests' server
+    page.wait_for_function(STARTED_JS, arg=max(runs, done), timeout=STEP_MS)
+    page.wait_for_function(IDLE_JS, arg=done, timeout=STEP_MS)
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def _open(context, url: str):
     page = context.new_page()
     page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_function(IDLE_JS, arg=0, timeout=90_000)
+    page.wait_for_function(IDLE_JS, arg=0, timeout=STEP_MS)
     assert page.locator('[data-testid="stException"]').count() == 0
     return page
 
@@ -93,9 +97,6 @@ def test_compose_nginx_conf_is_the_rendered_template() -> None:
 @pytest.mark.e2e
 def test_session_survives_other_process_restart(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    if os.environ.get("HEE_CLUSTER_TEST") != "1":
-        pytest.skip("timed out twice inside the full suite on a fresh clone (passes alone): "
-                    "run with `make test-cluster` (HEE_CLUSTER_TEST=1) until it is made robust")
     _need_chromium()
     _need_nginx()
     log = tmp_path / "runs-{pid}.jsonl"

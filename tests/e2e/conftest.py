@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from deploy.process import free_port, start_app, wait_healthy  # noqa: F401 - for the tests
+from deploy.process import stop as stop_server
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("HEE_CHROMIUM", "/usr/bin/chromium")
@@ -50,52 +50,13 @@ def _need_chromium() -> None:
     pytest.skip(reason)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit did not become healthy at {url}")
-
-
 def start_server(root: Path = REPO, port: int | None = None,
                  extra_args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
     """Start ``streamlit run app.py`` in ``root``; returns the process and base URL."""
     port = port or free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address",
-           "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", *extra_args]
-    proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
-    except Exception:
-        stop_server(proc)
-        raise
-    return proc, url
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    proc = start_app(port, root, serve=False, extra_args=extra_args, stderr=subprocess.PIPE,
+                     wait=60)
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def open_root_once(url: str) -> None:

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from tests.e2e.conftest import _wait_healthy, free_port, stop_server
+from tests.e2e.conftest import free_port, stop_server, wait_healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +45,7 @@ def server(tmp_path_factory):
             stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc)
+        wait_healthy(url, timeout=60, proc=proc)
         yield port, log
     finally:
         stop_server(proc)
