@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -57,9 +58,22 @@ def _route_to(cluster: Cluster, index: int) -> str:
     raise AssertionError(f"no route cookie reaches process {index}")
 
 
-def _idle_after(page, action) -> None:
+def _idle_after(page, action, what: str = "") -> None:
     runs, done = page.evaluate("() => [window.__room.runs, window.__room.done]")
+    t0 = time.monotonic()
     action()
+    try:
+        _wait_run(page, runs, done)
+    except Exception as exc:
+        state = page.evaluate("() => [window.__room, location.href, document.querySelector("
+                              "'[data-testid=\"stApp\"]')?.getAttribute("
+                              "'data-test-script-state')]")
+        raise AssertionError(f"{what}: no finished run after {time.monotonic() - t0:.0f} s "
+                             f"(counters before {runs}/{done}; now {state})") from exc
+    print(f"{what}: {time.monotonic() - t0:.1f} s")
+
+
+def _wait_run(page, runs: int, done: int) -> None:
     # correctness, not speed: a first visit of a page on a cold process of a loaded CI machine
     # may take long; the processes are warm (Cluster waits for serve.py's ready file) and
     # this test runs first in the suite (tests/conftest.py), before the browser tests' server
@@ -78,7 +92,7 @@ def _open(context, url: str):
 
 def _nav(page, label: str) -> None:
     link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=label).first
-    _idle_after(page, lambda: link.click(timeout=10_000))
+    _idle_after(page, lambda: link.click(timeout=10_000), label)
 
 
 def _runs(log: Path, pid: int) -> list[dict]:
