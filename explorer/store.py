@@ -73,17 +73,27 @@ def validate_against_store() -> list[str]:
 
 @functools.cache
 def _store_groups() -> dict[str, pd.DataFrame]:
-    df = snapshot.table(STORE_TABLE)
+    """The store split by indicator: the only copy of its rows a process keeps (read with
+    ``snapshot.read``, not the table cache: the whole table stays cached nowhere)."""
+    df = snapshot.read(STORE_TABLE)
     return {str(k): g.reset_index(drop=True)
             for k, g in df.groupby("indicator_id", observed=True, sort=True)}
 
 
+def store_columns() -> list[str]:
+    return list(next(iter(_store_groups().values())).columns)
+
+
 def _fill(frame: pd.DataFrame, m: IndicatorMeta) -> pd.DataFrame:
     """Fill values the store leaves implicit: LSOA values (count / denominator) and Wilson
-    95% CIs where the indicator uses Wilson and the source gave counts but no limits."""
+    95% CIs where the indicator uses Wilson and the source gave counts but no limits.
+    Nothing to fill: the same (shared, read-only) frame, not a copy."""
+    has_nd = frame["count"].notna() & frame["denominator"].notna() & (frame["denominator"] > 0)
+    need_v = frame["value"].isna() & has_nd & (m.value_type == "proportion")
+    need_ci = frame["lower_ci"].isna() & has_nd if m.ci_method == "Wilson" else None
+    if not need_v.any() and (need_ci is None or not need_ci.any()):
+        return frame
     out = frame.copy()
-    has_nd = out["count"].notna() & out["denominator"].notna() & (out["denominator"] > 0)
-    need_v = out["value"].isna() & has_nd & (m.value_type == "proportion")
     if need_v.any():
         out.loc[need_v, "value"] = (out.loc[need_v, "count"] / out.loc[need_v, "denominator"]
                                     * m.multiplier)
@@ -105,8 +115,7 @@ def _raw_cached(indicator_id: str) -> pd.DataFrame:
         df = DERIVED[indicator_id].frame()
         df["indicator_id"] = m.id
         df["source"] = m.source
-        cols = list(snapshot.table(STORE_TABLE).columns)
-        return df[cols]
+        return df[store_columns()]
     frame = _store_groups().get(indicator_id)
     if frame is None:
         raise UnknownIndicatorError(f"No rows for indicator {indicator_id!r} in {STORE_TABLE}")

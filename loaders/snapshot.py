@@ -78,6 +78,14 @@ def caption(name: str) -> str:
 
 @functools.cache
 def table(name: str) -> pd.DataFrame:
+    """A snapshot table, read once per process and shared (treat it as read-only)."""
+    return read(name)
+
+
+def read(name: str) -> pd.DataFrame:
+    """A snapshot table read afresh and not kept: for a caller that keeps its own
+    restructured copy (the indicator store splits its 800,000 rows by indicator), so the
+    process does not hold the table twice."""
     path = snapshot_dir() / f"{name}.parquet"
     try:
         return pq.read_table(path).to_pandas()
