@@ -322,10 +322,13 @@ MAP_EXTENTS = ("lsc-north-cumbria", "north-west", "blackpool", "england", "penni
 
 
 def random_view(rng: random.Random, links: list[str], page: str) -> tuple[str, str]:
-    """(page, query string) for an interaction: a scene's link or a changed view."""
+    """(page, query string) for an interaction: a scene's link or a changed view of one of
+    the pages people use in a meeting (URL keys from ``explorer.state``, as the pages do)."""
     from urllib.parse import urlencode
 
     from explorer import area_metrics as am
+    from explorer import provision as pv
+    from explorer import state as k
     from explorer.places import registry
 
     reg = registry()
@@ -336,23 +339,31 @@ def random_view(rng: random.Random, links: list[str], page: str) -> tuple[str, s
         link = rng.choice(links)
         path, _, query = link.partition("?")
         return path.strip("/") or "overview", query
-    pages = [x for x in ("overview", "map", "compare", "core20plus5", "inequalities")
-             if x != page]
+    pages = [x for x in ("overview", "map", "compare", "core20plus5", "inequalities",
+                         "trends", "provision", "glance") if x != page]
     target = rng.choice(pages)
     if target == "compare":
-        q = {"p": ",".join(rng.sample(places, rng.choice((2, 3, 4)))),
-             "ci": rng.choice(("95", "99.8"))}
+        q = {k.PLACES: ",".join(rng.sample(places, rng.choice((2, 3, 4)))),
+             k.CONFIDENCE: rng.choice(("95", "99.8"))}
     elif target == "core20plus5":
-        q = {"p": rng.choice(places)}
+        q = {k.PLACES: rng.choice(places)}
     elif target == "overview":
-        q = {"r": rng.choice(regions), "v": rng.choice(("2019", "2025"))}
+        q = {k.REGION: rng.choice(regions), k.VINTAGE: rng.choice(("2019", "2025"))}
     elif target == "inequalities":
-        q = {"r": rng.choice(regions), "grp": rng.choice(("decile", "quintile"))}
+        q = {k.REGION: rng.choice(regions), k.GROUPING: rng.choice(("decile", "quintile"))}
+    elif target == "trends":
+        q = {k.PLACES: ",".join(rng.sample(places, rng.choice((1, 2, 3))))}
+    elif target == "provision":
+        q = {k.PLACES: rng.choice(places), k.GROUPING: rng.choice(tuple(pv.GROUPINGS)),
+             k.YEAR: rng.choice(pv.YEARS).replace("/", "-")}
+    elif target == "glance":
+        q = {}
     else:
         level = rng.choice(("lsoa", "lsoa", "district", "ward", "icb"))
-        q = {"r": rng.choice(extents), "lvl": level, "v": rng.choice(("2019", "2025")),
-             "ind": rng.choice([i.id for i in am.indicators()][:18]),
-             "cls": rng.choice(("national", "quantiles"))}
+        q = {k.REGION: rng.choice(extents), k.LEVEL: level,
+             k.VINTAGE: rng.choice(("2019", "2025")),
+             k.INDICATOR: rng.choice([i.id for i in am.indicators()][:18]),
+             k.CLASSES: rng.choice(("national", "quantiles"))}
     return target, urlencode(q)
 
 
@@ -360,8 +371,8 @@ async def ws_session(n: int, base: str, links: list[str], args, deadline: float)
     import urllib.parse
 
     import websockets
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from ui.warmup import rerun  # the same protocol code serve.py warms its views with
 
     rng = random.Random(args.seed * 1000 + n)
     out = Session(n)
@@ -386,24 +397,15 @@ async def ws_session(n: int, base: str, links: list[str], args, deadline: float)
                 if time.time() > deadline:
                     break
                 if i == 0:
-                    path, _, query = links[n % len(links)].partition("?")
-                    target = path.strip("/") or "overview"
+                    link = links[n % len(links)]
+                    target = link.partition("?")[0].strip("/") or "overview"
                 else:
                     target, query = random_view(rng, links, page)
-                msg = BackMsg()
-                msg.rerun_script.query_string = query
-                msg.rerun_script.page_name = "" if target == "overview" else target
-                msg.rerun_script.cached_message_hashes.extend(sorted(hashes))
-                msg.rerun_script.context_info.url = f"{base}/{target}?{query}"
+                    link = f"/{target}?{query}"
                 kind = "scene" if i == 0 else f"ws:{target}"
                 t0 = time.perf_counter()
-                await ws.send(msg.SerializeToString())
-                try:
-                    error = await asyncio.wait_for(_until_finished(ws, ForwardMsg, hashes),
-                                                   args.timeout)
-                    secs = None if error else time.perf_counter() - t0
-                except TimeoutError:
-                    error, secs = f"no script_finished in {args.timeout:g} s", None
+                error = await rerun(ws, base, link, hashes, args.timeout)
+                secs = None if error else time.perf_counter() - t0
                 out.results.append(Result(kind, secs, error))
                 if error:
                     out.errors.append(f"{kind}: {error}")
@@ -412,30 +414,6 @@ async def ws_session(n: int, base: str, links: list[str], args, deadline: float)
     except Exception as exc:
         out.errors.append(f"websocket: {str(exc)[:140]}")
     return out
-
-
-async def _until_finished(ws, forward_cls, hashes: set[str]) -> str:
-    """Read ForwardMsgs until the run finishes; an error message, or "" when clean."""
-    error = ""
-    while True:
-        raw = await ws.recv()
-        fm = forward_cls()
-        fm.ParseFromString(raw)
-        if fm.hash and fm.metadata.cacheable:
-            hashes.add(fm.hash)
-        kind = fm.WhichOneof("type")
-        if kind == "delta" and fm.delta.WhichOneof("type") == "new_element" \
-                and fm.delta.new_element.WhichOneof("type") == "exception":
-            error = "exception: " + fm.delta.new_element.exception.message[:100]
-        elif kind == "page_not_found":
-            error = "page not found"
-        elif kind == "script_finished":
-            status = forward_cls.ScriptFinishedStatus.Name(fm.script_finished)
-            if status in ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"):
-                return error
-            if status == "FINISHED_EARLY_FOR_RERUN":
-                continue  # a st.rerun / switch_page: the next run follows
-            return error or status
 
 
 async def first_visit(browser, base: str, timeout_ms: float) -> float | None:
