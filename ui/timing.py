@@ -79,15 +79,29 @@ def end(start: RunStart | None, page: str, status: str = "ok") -> None:
         _write(json.dumps(record, separators=(",", ":")) + "\n")
 
 
+_active = [0]  # page runs in progress in this process (always counted: a lock and an int)
+
+
+def active_runs() -> int:
+    """How many page runs are in progress now: the start-up warm-up (``ui/warmup.py``)
+    waits for visitors' runs to finish before it starts its next view."""
+    return _active[0]
+
+
 @contextlib.contextmanager
 def recorded(start: RunStart | None, page: str) -> Iterator[None]:
     """Around ``nav.run()``: one line per run, also when the run ends by ``st.rerun``,
     ``st.switch_page`` or ``st.stop`` (their exceptions pass through, named in ``status``)."""
+    with _lock:
+        _active[0] += 1
     try:
         yield
     except BaseException as exc:
         end(start, page, type(exc).__name__)
         raise
+    finally:
+        with _lock:
+            _active[0] -= 1
     end(start, page)
 
 
