@@ -543,12 +543,14 @@ def report(sessions: list[Session], info: dict, runs: list[dict], mem: dict,
     print("  by kind: " + "; ".join(
         f"{k} n={len(v)} p50 {fmt(pct(v, .5))} p95 {fmt(pct(v, .95))}"
         for k, v in sorted(by_kind.items())))
-    by_page: dict[str, list[float]] = {}
+    by_page: dict[str, list[tuple[float, float]]] = {}
     for r in runs:
-        by_page.setdefault(r.get("page", "?"), []).append(r["s"])
+        by_page.setdefault(r.get("page", "?"), []).append((r["s"], r.get("cpu", 0.0)))
     if by_page:
-        print("  server run by page: " + "; ".join(
-            f"{k} n={len(v)} p50 {fmt(pct(v, .5))} p95 {fmt(pct(v, .95))}"
+        print("  server run by page (wall p50/p95; thread-CPU p50/p95, total): " + "; ".join(
+            f"{k} n={len(v)} {fmt(pct([w for w, _ in v], .5))}/"
+            f"{fmt(pct([w for w, _ in v], .95))}; cpu {fmt(pct([c for _, c in v], .5))}/"
+            f"{fmt(pct([c for _, c in v], .95))}, {fmt(sum(c for _, c in v), 's', 1)}"
             for k, v in sorted(by_page.items())))
     if errors:
         counts: dict[str, int] = {}
