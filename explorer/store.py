@@ -93,17 +93,25 @@ def _fill(frame: pd.DataFrame, m: IndicatorMeta) -> pd.DataFrame:
     need_ci = frame["lower_ci"].isna() & has_nd if m.ci_method == "Wilson" else None
     if not need_v.any() and (need_ci is None or not need_ci.any()):
         return frame
-    out = frame.copy()
+    # a shallow copy with three new columns: the other columns (codes, periods, counts) stay
+    # shared with the raw frame, so a filled indicator costs 3 arrays, not a second frame
+    out = frame.copy(deep=False)
+    value = frame["value"].to_numpy(dtype=float, copy=True)
     if need_v.any():
-        out.loc[need_v, "value"] = (out.loc[need_v, "count"] / out.loc[need_v, "denominator"]
-                                    * m.multiplier)
-    if m.ci_method == "Wilson":
-        need = out["lower_ci"].isna() & has_nd
-        if need.any():
-            lo, hi = wilson_ci(out.loc[need, "count"].to_numpy(),
-                               out.loc[need, "denominator"].to_numpy(), 0.95)
-            out.loc[need, "lower_ci"] = np.asarray(lo) * m.multiplier
-            out.loc[need, "upper_ci"] = np.asarray(hi) * m.multiplier
+        nv = need_v.to_numpy(dtype=bool)
+        value[nv] = (frame["count"].to_numpy(dtype=float)[nv]
+                     / frame["denominator"].to_numpy(dtype=float)[nv] * m.multiplier)
+    out["value"] = value
+    if need_ci is not None and need_ci.any():
+        nc = need_ci.to_numpy(dtype=bool)
+        lower = frame["lower_ci"].to_numpy(dtype=float, copy=True)
+        upper = frame["upper_ci"].to_numpy(dtype=float, copy=True)
+        lo, hi = wilson_ci(frame["count"].to_numpy(dtype=float)[nc],
+                           frame["denominator"].to_numpy(dtype=float)[nc], 0.95)
+        lower[nc] = np.asarray(lo) * m.multiplier
+        upper[nc] = np.asarray(hi) * m.multiplier
+        out["lower_ci"] = lower
+        out["upper_ci"] = upper
     return out
 
 
