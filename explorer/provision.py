@@ -157,7 +157,7 @@ def national(year: str) -> pd.DataFrame:
 @functools.cache
 def _lists() -> tuple[pd.DataFrame, pd.Series]:
     """(English practice x LSOA rows, whole-list total per practice), categoricals kept."""
-    t = snapshot.table("gp_practice_lsoa11")
+    t = snapshot.read("gp_practice_lsoa11")  # kept here only (split), not also as the table
     is_all = (t["lsoa11cd"] == "ALL").to_numpy()
     whole = t[is_all]
     totals = pd.Series(whole["patients"].to_numpy(),
