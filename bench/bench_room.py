@@ -117,9 +117,15 @@ STARTED_JS = "(r) => window.__room.runs > r || window.__room.done > r"
 
 
 def start_server(log: str, root: Path = REPO, extra_env: dict[str, str] | None = None,
-                 ) -> tuple[subprocess.Popen, str]:
+                 ready_timeout: float = 300) -> tuple[subprocess.Popen, str]:
+    """serve.py with the timing log on; returns once it is warm (its ready file exists)."""
     port = free_port()
-    proc = start_app(port, root, env={"HEE_TIMING_LOG": log, **(extra_env or {})})
+    ready = Path(tempfile.mkdtemp(prefix="hee-ready-")) / "ready"
+    proc = start_app(port, root, env={"HEE_TIMING_LOG": log, "HEE_READY_FILE": str(ready),
+                                      **(extra_env or {})})
+    deadline = time.time() + ready_timeout
+    while not ready.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.3)
     return proc, f"http://127.0.0.1:{port}"
 
 
@@ -436,7 +442,7 @@ async def room(base: str, args, sampler: Sampler | None) -> tuple[list[Session],
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                            args=CHROMIUM_ARGS)
-        if sampler is not None:
+        if sampler is not None and args.client == "browser":  # ws: one browser, first visit
             sampler.browser_pid = _browser_pid()
         info["first_visit_s"] = await first_visit(browser, base, args.timeout * 1000)
         info["t_start"] = time.time()
@@ -527,6 +533,9 @@ def report(sessions: list[Session], info: dict, runs: list[dict], mem: dict,
     for k, label in (("rss_start_mb", "server RSS warmed, before the room"),
                      ("rss_peak_mb", "server RSS peak"),
                      ("rss_end_mb", "server RSS when the sessions ended"),
+                     *((f"rss_after_round{i + 1}_mb",
+                        f"server RSS {max(args.after):g} s after room {i + 1} closed")
+                       for i in range(args.rounds - 1)),
                      *((f"rss_after_{w:g}s_mb", f"server RSS {w:g} s after all closed")
                        for w in sorted(args.after)),
                      ("server_cpu_s", "server CPU time during the room"),
@@ -584,6 +593,9 @@ def main() -> int:
                     help="environment for the server it starts (e.g. HEE_MEMORY_TUNING=0)")
     ap.add_argument("--server-pid", type=int, action="append", default=[])
     ap.add_argument("--timing-log", help="glob of the app's HEE_TIMING_LOG file(s)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run the room N times against the same server (RSS after each: "
+                         "flat from round 2 on = caches full, no leak)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--json", help="also write the summary here")
     args = ap.parse_args()
@@ -615,7 +627,16 @@ def main() -> int:
             sampler.cpu0 = sampler.cpu_seconds()
             sampler.start()
         load0 = os.getloadavg()
-        sessions, info = asyncio.run(room(base, args, sampler))
+        sessions, info = [], {}
+        for i in range(args.rounds):
+            got, inf = asyncio.run(room(base, args, sampler))
+            sessions += got
+            info = {**inf, "t_start": info.get("t_start", inf["t_start"]),
+                    "first_visit_s": info.get("first_visit_s", inf.get("first_visit_s"))}
+            if sampler is not None and i < args.rounds - 1:
+                time.sleep(max(args.after))
+                mem[f"rss_after_round{i + 1}_mb"] = sampler.rss()
+            args.seed += 1  # the next room: other people, other places
         load1 = os.getloadavg()
         if sampler is not None:
             mem["rss_end_mb"] = sampler.rss()
