@@ -589,6 +589,9 @@ def main() -> int:
     ap.add_argument("--client", choices=("browser", "ws"), default="browser",
                     help="real Chromium sessions, or the websocket protocol without a renderer")
     ap.add_argument("--url", help="target a running server or cluster instead of starting one")
+    ap.add_argument("--cluster", type=int, default=0, metavar="N",
+                    help="start N app processes behind nginx (deploy/cluster.py) and target "
+                         "the proxy")
     ap.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                     help="environment for the server it starts (e.g. HEE_MEMORY_TUNING=0)")
     ap.add_argument("--server-pid", type=int, action="append", default=[])
@@ -605,7 +608,22 @@ def main() -> int:
         return 1
     tmp = tempfile.mkdtemp(prefix="hee-room-")
     proc = None
-    if args.url:
+    cluster = None
+    if args.cluster:
+        from deploy.cluster import Cluster
+
+        log_glob = os.path.join(tmp, "runs-{pid}.jsonl")
+        os.environ["HEE_TIMING_LOG"] = log_glob  # inherited by the app processes
+        for kv in args.env:
+            os.environ.__setitem__(*kv.split("=", 1))
+        cluster = Cluster(free_port(), [free_port() for _ in range(args.cluster)])
+        try:
+            cluster.start()  # waits until every process is warm (its ready file)
+        except BaseException:
+            cluster.stop()
+            raise
+        base, pids, log_glob = cluster.url, cluster.pids(), log_glob.replace("{pid}", "*")
+    elif args.url:
         base = args.url.rstrip("/")
         pids = args.server_pid
         log_glob = args.timing_log
@@ -661,6 +679,8 @@ def main() -> int:
     finally:
         if proc is not None:
             stop(proc)
+        if cluster is not None:
+            cluster.stop()
     return 0
 
 

@@ -323,3 +323,24 @@ def test_vectorised_wilson_and_byars_equal_scalar_phstatsmethods(
         if c > 0:
             assert blower[i] == pytest.approx(ph.byars_lower(c, conf) / d * 1000, rel=1e-12)
             assert bupper[i] == pytest.approx(ph.byars_upper(c, conf) / d * 1000, rel=1e-12)
+
+
+def test_wilson_on_arrays_is_bit_identical_to_phstatsmethods_scalar_functions():
+    """The store fills 260,000 LSOA intervals through PHStatsMethods' own Wilson code run on
+    arrays (explorer.stats.proportions._wilson_vec): every limit must equal the library's
+    scalar function exactly, at both comparison confidences, edges included."""
+    import numpy as np
+    from PHStatsMethods import wilson_lower, wilson_upper
+
+    from explorer.stats import wilson_ci
+
+    rng = np.random.default_rng(20261202)
+    den = rng.integers(1, 2_000_000, 5_000).astype(float)
+    num = np.floor(rng.random(5_000) * (den + 1))  # 0 <= count <= denominator
+    num[:3], den[:3] = (0.0, 7.0, 1.0), (7.0, 7.0, 1.0)
+    for conf in (0.95, 0.998):
+        lo, hi = wilson_ci(num, den, conf)
+        want_lo = [wilson_lower(c, d, conf) for c, d in zip(num, den, strict=True)]
+        want_hi = [wilson_upper(c, d, conf) for c, d in zip(num, den, strict=True)]
+        assert np.array_equal(lo, np.array(want_lo))
+        assert np.array_equal(hi, np.array(want_hi))

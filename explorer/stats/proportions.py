@@ -8,6 +8,8 @@ the figures match the reference implementation; this module only adds vectorisat
 from __future__ import annotations
 
 import functools
+import math
+import types
 from collections.abc import Callable
 
 import numpy as np
@@ -33,12 +35,25 @@ WILSON_METHOD = "Wilson"
 
 @functools.cache
 def _wilson_vec() -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
-    """PHStatsMethods' Wilson limits, vectorised; imported on first use because
-    PHStatsMethods imports scipy.stats (~65 MB a server holds only once it computes one)."""
+    """PHStatsMethods' ``wilson_lower`` / ``wilson_upper`` evaluated on whole arrays.
+
+    The library's functions are scalar only (they call ``math.sqrt``), and a call per row
+    cost ~3 s for the 260,000 LSOA rows the store fills. Their own code objects are run with
+    ``numpy.sqrt`` in place of ``math.sqrt``: the same formula, operations in the same order,
+    bit-identical results (``tests/test_stats_golden.py`` checks that against the scalar
+    functions). If the library ever stops matching that shape, the scalar functions are
+    vectorised row by row instead. Imported on first use: PHStatsMethods imports scipy.stats
+    (~65 MB a server holds only once it computes an interval)."""
     from PHStatsMethods import wilson_lower, wilson_upper
 
-    return (np.vectorize(wilson_lower, otypes=[np.float64]),
-            np.vectorize(wilson_upper, otypes=[np.float64]))
+    def on_arrays(fn: Callable[..., float]) -> Callable[..., np.ndarray]:
+        if fn.__globals__.get("sqrt") is math.sqrt and "sqrt" in fn.__code__.co_names:
+            env = {**fn.__globals__, "sqrt": np.sqrt}
+            return types.FunctionType(fn.__code__, env, fn.__name__, fn.__defaults__,
+                                      fn.__closure__)
+        return np.vectorize(fn, otypes=[np.float64])
+
+    return on_arrays(wilson_lower), on_arrays(wilson_upper)
 
 
 def _valid_proportion_mask(
@@ -76,8 +91,8 @@ def wilson_ci(
         uniq, inverse = np.unique(pairs, axis=0, return_inverse=True)
         inverse = inverse.reshape(-1)
         lower_vec, upper_vec = _wilson_vec()
-        lo = lower_vec(uniq[:, 0], uniq[:, 1], conf)
-        hi = upper_vec(uniq[:, 0], uniq[:, 1], conf)
+        lo = np.asarray(lower_vec(uniq[:, 0], uniq[:, 1], conf), dtype=np.float64)
+        hi = np.asarray(upper_vec(uniq[:, 0], uniq[:, 1], conf), dtype=np.float64)
         lower[valid] = lo[inverse]
         upper[valid] = hi[inverse]
     return to_output(lower, scalar), to_output(upper, scalar)
