@@ -11,7 +11,7 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from explorer.charts import _configure, _title
+from explorer.charts import _configure, _title, cached
 from explorer.palette import NEUTRAL, PLACE_COLOURS
 from explorer.provision import QUADRANTS
 
@@ -27,6 +27,7 @@ def wrap(text: str, width: int = 64) -> list[str]:
     return textwrap.wrap(text, width) or [text]
 
 
+@cached(maxsize=64)
 def gradient_bars(groups: pd.DataFrame, title: str, grouping: str,
                   england: float | None = None) -> alt.TopLevelMixin:
     """£ per weighted patient by deprivation group: all payments and payments for care."""
@@ -66,6 +67,7 @@ def gradient_bars(groups: pd.DataFrame, title: str, grouping: str,
     return _configure(chart)
 
 
+@cached(maxsize=64)
 def gap_lines(trend: pd.DataFrame, title: str) -> alt.TopLevelMixin:
     """Most minus least deprived group, £ per weighted patient, each year."""
     rows = []
@@ -95,6 +97,8 @@ def gap_lines(trend: pd.DataFrame, title: str) -> alt.TopLevelMixin:
     return _configure(chart)
 
 
+#: at most 2,000 points each: a few hundred kB of spec
+@cached(maxsize=16)
 def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
                      resource_median: float,
                      resource_range: tuple[float, float] | None = None) -> alt.TopLevelMixin:

@@ -15,12 +15,13 @@ keep them exactly as built. On screen, :func:`show` adds what a browser needs:
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import altair as alt
 import streamlit as st
 
-from explorer.exports import chart_dict
+from explorer import exports
 from ui import present
 from ui.theme import PRESENT_CHART_SCALE
 
@@ -148,8 +149,8 @@ def screen_spec(chart: alt.TopLevelMixin | dict, presenting: bool = False,
                 description: str | None = None) -> tuple[dict, str, str, str]:
     """The spec as drawn on screen, with (title, subtitle, description). Pure, for tests."""
     # converted under Streamlit's Altair lock with the default transformer (no mixed data
-    # between sessions' threads; see explorer.exports.chart_dict)
-    spec = copy.deepcopy(chart) if isinstance(chart, dict) else chart_dict(chart)
+    # between sessions' threads; see explorer.exports.chart_dict; a fresh dict)
+    spec = copy.deepcopy(chart) if isinstance(chart, dict) else exports.chart_dict(chart)
     title, subtitle = title_parts(spec)
     spec.pop("title", None)
     spec = wrap_titles(spec, round(AXIS_TITLE_CHARS / (PRESENT_CHART_SCALE if presenting
@@ -171,10 +172,21 @@ def screen_spec(chart: alt.TopLevelMixin | dict, presenting: bool = False,
     return spec, title, subtitle, text
 
 
+def _screen_json(chart: alt.TopLevelMixin, presenting: bool,
+                 description: str | None) -> str:
+    """:func:`screen_spec` as JSON text, made once per chart and mode for a shared chart
+    (:func:`explorer.exports.share`): a rerun reads it back instead of converting again."""
+    return exports.derived(chart, ("screen", presenting, description),
+                           lambda: json.dumps(screen_spec(chart, presenting, description)))
+
+
 def show(chart: alt.TopLevelMixin, description: str | None = None, **kwargs: Any) -> None:
     """Draw a chart with its title as text, its finding as the text alternative, and the
     presentation type size when presenting. Extra keyword arguments go to Streamlit."""
-    spec, title, subtitle, text = screen_spec(chart, present.presenting(), description)
+    presenting = present.presenting()
+    spec, title, subtitle, text = (
+        json.loads(_screen_json(chart, presenting, description)) if exports.is_shared(chart)
+        else screen_spec(chart, presenting, description))
     if title:
         st.markdown(f"<p class='hee-chart-title'>"
                     f"{_escape(title)}</p>" + (f"<p class='hee-chart-subtitle'>"
