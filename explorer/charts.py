@@ -83,11 +83,16 @@ TITLE_SIZE = 18
 TITLE_CHARS, SUBTITLE_CHARS, AXIS_CHARS = 38, 48, 24
 
 
-def wrap(text: str | list[str], width: int) -> list[str]:
-    """Text broken into lines of at most ``width`` characters (at spaces)."""
+def wrap(text: str | list[str], width: int, *, whole_words: bool = False) -> list[str]:
+    """Text broken into lines of at most ``width`` characters, at spaces and hyphens; with
+    ``whole_words``, only at spaces (runs of spaces count as one, and a longer word keeps a
+    line of its own): the one line breaker of chart titles, axis and legend titles."""
     import textwrap
 
     parts = [text] if isinstance(text, str) else list(text)
+    if whole_words:
+        return [line for part in parts for line in textwrap.wrap(
+            " ".join(part.split()), width, break_long_words=False, break_on_hyphens=False)]
     return [line for part in parts for line in (textwrap.wrap(part, width) or [""])]
 
 

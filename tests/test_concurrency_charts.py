@@ -36,7 +36,16 @@ def _rows(spec: dict) -> list[dict]:
     return rows
 
 
+def _register_streamlit_transformer() -> None:
+    """Streamlit registers its data transformer outside its lock, on its first chart: an
+    export restoring Altair's registry at that moment drops the registration (Streamlit's
+    race, on the first conversion of a process; the app never calls st.altair_chart). Draw
+    once first, as a running server has."""
+    _convert_altair_to_vega_lite_spec(_chart(-1))
+
+
 def test_exports_never_mix_or_lose_data_under_concurrent_drawing() -> None:
+    _register_streamlit_transformer()
     problems: list[str] = []
     start = threading.Barrier(THREADS)
 
@@ -89,6 +98,7 @@ def test_shared_charts_keep_their_own_data_under_concurrency() -> None:
     def build(i: int) -> alt.Chart:
         return _chart(i)
 
+    _register_streamlit_transformer()
     problems: list[str] = []
     start = threading.Barrier(THREADS)
 

@@ -22,6 +22,7 @@ import altair as alt
 import streamlit as st
 
 from explorer import exports
+from explorer.charts import wrap
 from ui import present
 from ui.theme import PRESENT_CHART_SCALE
 
@@ -71,17 +72,9 @@ def scale_fonts(node: Any, factor: float) -> Any:
 
 
 def wrap_words(text: str, width: int = AXIS_TITLE_CHARS) -> list[str] | str:
-    """A long axis or legend title as lines of at most ``width`` characters (Vega-Lite draws
-    a list as lines); short titles unchanged."""
-    if len(text) <= width:
-        return text
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines
+    """A long axis or legend title as lines of at most ``width`` characters, broken at spaces
+    (Vega-Lite draws a list as lines); short titles unchanged."""
+    return text if len(text) <= width else wrap(text, width, whole_words=True)
 
 
 def wrap_titles(node: Any, width: int = AXIS_TITLE_CHARS) -> Any:
