@@ -6,10 +6,73 @@ licence is rendered under it by the page (and baked into PNG/SVG exports).
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
 import altair as alt
+import numpy as np
 import pandas as pd
 
+from explorer import exports
 from explorer.palette import DECILE_COLOURS, NEUTRAL, PLACE_COLOURS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fingerprint(value: Any) -> Hashable:
+    """A hashable key that changes with the content of a builder argument: frames by their
+    columns, dtypes, index and every cell (in order); scalars by type and ``repr``.
+    Raises TypeError for anything else (the call is then not cached)."""
+    if isinstance(value, pd.DataFrame):
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(repr((value.shape, [str(c) for c in value.columns],
+                            [repr(t) for t in value.dtypes],
+                            sorted(value.attrs.items()))).encode())
+        digest.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+        return "frame", digest.hexdigest()
+    if value is None or isinstance(value, str | int | float | np.generic):  # bool: an int
+        return type(value).__name__, repr(value)
+    if isinstance(value, list | tuple):
+        return type(value).__name__, tuple(fingerprint(v) for v in value)
+    raise TypeError(f"no content key for {type(value).__name__}")
+
+
+def cached(maxsize: int) -> Callable[[F], F]:
+    """A chart builder whose result is kept for the same inputs (by :func:`fingerprint`) and
+    shared by every session, so a rerun neither rebuilds the chart nor converts and validates
+    its spec again (:func:`explorer.exports.share`). Bounded: the least recently used of
+    ``maxsize`` charts goes first. The shared chart must never be changed by a caller
+    (Altair's ``properties``, ``project`` … return copies, which are not shared)."""
+    def decorate(build: F) -> F:
+        charts: OrderedDict[Hashable, alt.TopLevelMixin] = OrderedDict()
+        lock = threading.Lock()
+
+        @functools.wraps(build)
+        def wrapper(*args: Any, **kwargs: Any) -> alt.TopLevelMixin:
+            try:
+                key = fingerprint(args), fingerprint(sorted(kwargs.items()))
+            except TypeError:  # an argument without a content key: built every time
+                return build(*args, **kwargs)
+            with lock:
+                chart = charts.get(key)
+                if chart is not None:
+                    charts.move_to_end(key)
+                    return chart
+            chart = exports.share(build(*args, **kwargs))
+            with lock:
+                chart = charts.setdefault(key, chart)
+                while len(charts) > maxsize:
+                    charts.popitem(last=False)
+            return chart
+
+        wrapper.cache_clear = charts.clear  # type: ignore[attr-defined]
+        wrapper.cache_len = charts.__len__  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+    return decorate
 
 FONT_SIZE = 14
 TITLE_SIZE = 18
@@ -20,11 +83,16 @@ TITLE_SIZE = 18
 TITLE_CHARS, SUBTITLE_CHARS, AXIS_CHARS = 38, 48, 24
 
 
-def wrap(text: str | list[str], width: int) -> list[str]:
-    """Text broken into lines of at most ``width`` characters (at spaces)."""
+def wrap(text: str | list[str], width: int, *, whole_words: bool = False) -> list[str]:
+    """Text broken into lines of at most ``width`` characters, at spaces and hyphens; with
+    ``whole_words``, only at spaces (runs of spaces count as one, and a longer word keeps a
+    line of its own): the one line breaker of chart titles, axis and legend titles."""
     import textwrap
 
     parts = [text] if isinstance(text, str) else list(text)
+    if whole_words:
+        return [line for part in parts for line in textwrap.wrap(
+            " ".join(part.split()), width, break_long_words=False, break_on_hyphens=False)]
     return [line for part in parts for line in (textwrap.wrap(part, width) or [""])]
 
 
@@ -45,6 +113,7 @@ def pct(x: float | None, digits: int = 1) -> str:
     return "–" if x is None or pd.isna(x) else f"{x * 100:.{digits}f}%"
 
 
+@cached(maxsize=64)
 def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage: int,
                ) -> alt.TopLevelMixin:
     """Sorted horizontal bars of Core20 share, towns and districts distinguished, England rule."""
@@ -88,6 +157,7 @@ def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage
     return _configure(chart)
 
 
+@cached(maxsize=64)
 def decile_stack(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMixin:
     """100%-stacked bars of residents by national IMD decile, one bar per place.
 
@@ -120,6 +190,7 @@ def decile_stack(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMi
     return _configure(chart)
 
 
+@cached(maxsize=64)
 def domain_dots(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMixin:
     """One dot per place on a common axis per domain (the place's average domain score,
     MHCLG's where published, shown as its national percentile so domains share one axis)."""
@@ -146,6 +217,7 @@ def domain_dots(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMix
 BORROWED_WORDS = "hollow: taken from a larger area"
 
 
+@cached(maxsize=64)
 def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt.TopLevelMixin:
     """Spine-style chart: each place's value and the interval its comparison was decided on,
     per indicator, with England as the centre line.
@@ -231,6 +303,7 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
     return _configure(chart)
 
 
+@cached(maxsize=64)
 def gradient_chart(table: pd.DataFrame, title: str, grouping: str, unit: str = "%",
                    england: float | None = None, confidence_label: str = "95%",
                    ) -> alt.TopLevelMixin:

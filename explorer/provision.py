@@ -265,6 +265,7 @@ def _clean(rec: dict) -> dict:
     return out
 
 
+@functools.lru_cache(maxsize=32)  # shared by sessions: read-only to callers
 def gradient(place: Place, year: str = LATEST, grouping: str = "quintile") -> Gradient:
     """Need and resource by national deprivation group for the place's practices."""
     if grouping not in GROUPINGS:
@@ -361,6 +362,7 @@ def _group_phrase(group: int, n: int, frac: str) -> str:
     return f"{frac} {group} of {n} by deprivation"
 
 
+@functools.lru_cache(maxsize=32)  # shared by sessions: read-only to callers
 def gap_trend(place: Place, grouping: str = "quintile") -> pd.DataFrame:
     """Most vs least deprived group, per weighted patient, for every year 2014/15-2022/23.
 
@@ -414,6 +416,7 @@ def england_medians(year: str) -> tuple[float, float]:
     return float(ok["imd_score"].median()), float(ok["per_weighted"].median())
 
 
+@functools.lru_cache(maxsize=32)  # shared by sessions: read-only to callers
 def quadrant(place: Place, year: str = LATEST) -> pd.DataFrame:
     """One row per eligible practice in the place: need (IMD), resource (£/weighted), quadrant."""
     year = year_label(year)

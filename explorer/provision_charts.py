@@ -6,12 +6,10 @@ configuration helpers, so every chart in the app looks alike.
 
 from __future__ import annotations
 
-import textwrap
-
 import altair as alt
 import pandas as pd
 
-from explorer.charts import _configure, _title
+from explorer.charts import _configure, _title, cached, wrap
 from explorer.palette import NEUTRAL, PLACE_COLOURS
 from explorer.provision import QUADRANTS
 
@@ -22,11 +20,11 @@ QUADRANT_COLOURS = {QUADRANTS[0]: "#D55E00", QUADRANTS[1]: "#0072B2",
                     QUADRANTS[2]: "#009E73", QUADRANTS[3]: "#CC79A7"}
 
 
-def wrap(text: str, width: int = 64) -> list[str]:
-    """A long finding title as lines, so it never clips at narrow widths."""
-    return textwrap.wrap(text, width) or [text]
+#: Finding titles are first broken at this width (then at the charts' title width).
+FINDING_CHARS = 64
 
 
+@cached(maxsize=64)
 def gradient_bars(groups: pd.DataFrame, title: str, grouping: str,
                   england: float | None = None) -> alt.TopLevelMixin:
     """£ per weighted patient by deprivation group: all payments and payments for care."""
@@ -60,12 +58,14 @@ def gradient_bars(groups: pd.DataFrame, title: str, grouping: str,
                    eng.mark_text(align="left", dx=4, dy=-8, fontWeight="bold").encode(
                        y="y:Q", x=alt.value(0), text="t:N")]
     chart = alt.layer(*layers).properties(
-        title=_title(wrap(title), "Bars: payments ÷ Carr-Hill weighted patients over the "
-                     "group's practices; dashed line: England, all payments."),
+        title=_title(wrap(title, FINDING_CHARS),
+                     "Bars: payments ÷ Carr-Hill weighted patients over the group's "
+                     "practices; dashed line: England, all payments."),
         height=360, width="container")
     return _configure(chart)
 
 
+@cached(maxsize=64)
 def gap_lines(trend: pd.DataFrame, title: str) -> alt.TopLevelMixin:
     """Most minus least deprived group, £ per weighted patient, each year."""
     rows = []
@@ -89,12 +89,15 @@ def gap_lines(trend: pd.DataFrame, title: str) -> alt.TopLevelMixin:
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=NEUTRAL).encode(y="y:Q")
     chart = alt.layer(zero, base.mark_line(strokeWidth=3), base.mark_point(filled=True,
                                                                            size=70)).properties(
-        title=_title(wrap(title), "Below zero: the most deprived group receives less per "
-                     "weighted patient than the least deprived."),
+        title=_title(wrap(title, FINDING_CHARS),
+                     "Below zero: the most deprived group receives less per weighted "
+                     "patient than the least deprived."),
         height=320, width="container")
     return _configure(chart)
 
 
+#: at most 2,000 points each: a few hundred kB of spec
+@cached(maxsize=16)
 def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
                      resource_median: float,
                      resource_range: tuple[float, float] | None = None) -> alt.TopLevelMixin:
@@ -202,5 +205,5 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
         subtitle = [subtitle, f"{outside} practice{'s' if outside != 1 else ''} outside the "
                     "£ range drawn (England's 1st-99th percentiles) listed in the table."]
     chart = alt.layer(points, rules, hrule, *labels).properties(
-        title=_title(wrap(title), subtitle), height=440, width="container")
+        title=_title(wrap(title, FINDING_CHARS), subtitle), height=440, width="container")
     return _configure(chart)

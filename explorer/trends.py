@@ -19,6 +19,7 @@ import altair as alt
 import pandas as pd
 
 from explorer import indicators
+from explorer.charts import cached
 from explorer.palette import COMPARISON_COLOURS, NEUTRAL
 from explorer.places import Place, registry
 from explorer.stats import trends as stats
@@ -383,6 +384,7 @@ def marker_rows(frame: pd.DataFrame) -> pd.DataFrame:
             "recent_trend_reason": "Why", "trend_method": "Method"})
 
 
+@cached(maxsize=64)  # a rerun reuses the chart and its converted spec
 def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLevelMixin:
     """Lines per place (gaps where a period is missing), 95% CIs, and points whose colour
     and shape give the comparison with England in that period."""

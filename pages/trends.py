@@ -22,6 +22,7 @@ DEFAULT_PLACES = ["blackpool", "eden"]
 DEFAULT_INDICATOR = "91547"
 
 
+@st.cache_data(show_spinner=False)  # the same for every session: 0.1-0.2 s a run otherwise
 def _indicator_names() -> dict[str, str]:
     """Indicators with more than one period (a trend needs at least two)."""
     return {k: m.name for k, m in indicators.registry().items()

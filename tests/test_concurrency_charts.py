@@ -36,7 +36,16 @@ def _rows(spec: dict) -> list[dict]:
     return rows
 
 
+def _register_streamlit_transformer() -> None:
+    """Streamlit registers its data transformer outside its lock, on its first chart: an
+    export restoring Altair's registry at that moment drops the registration (Streamlit's
+    race, on the first conversion of a process; the app never calls st.altair_chart). Draw
+    once first, as a running server has."""
+    _convert_altair_to_vega_lite_spec(_chart(-1))
+
+
 def test_exports_never_mix_or_lose_data_under_concurrent_drawing() -> None:
+    _register_streamlit_transformer()
     problems: list[str] = []
     start = threading.Barrier(THREADS)
 
@@ -77,3 +86,42 @@ def test_csv_export_defuses_formulas() -> None:
     assert cells[2] == "-2" and cells[-1] == "-3.5"  # numbers stay numbers
     assert text.splitlines()[0] == "# =title"  # provenance lines start with '#'
     assert ",-2" in text  # numeric column untouched
+
+
+def test_shared_charts_keep_their_own_data_under_concurrency() -> None:
+    """Shared charts (explorer.charts.cached) are converted once by whichever session asks
+    first, while other sessions draw: every session still reads exactly its own rows."""
+    from explorer.charts import cached
+    from ui.charts import _screen_json
+
+    @cached(maxsize=THREADS)
+    def build(i: int) -> alt.Chart:
+        return _chart(i)
+
+    _register_streamlit_transformer()
+    problems: list[str] = []
+    start = threading.Barrier(THREADS)
+
+    def work(i: int) -> None:
+        start.wait()
+        for r in range(ROUNDS):
+            try:
+                chart = build(i % (THREADS // 2))
+                if r % 3 == 0:
+                    _convert_altair_to_vega_lite_spec(_chart(i))  # another session drawing
+                spec = (exports.chart_dict(chart), json.loads(exports.chart_json(chart)),
+                        json.loads(_screen_json(chart, False, None))[0])[r % 3]
+                rows = _rows(spec)
+                if {row.get("who") for row in rows} != {f"session-{i % (THREADS // 2)}"} \
+                        or len(rows) != 3:
+                    problems.append(f"chart {i}: {rows}")
+            except Exception as exc:
+                problems.append(f"chart {i}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    assert problems == [], problems[:5]

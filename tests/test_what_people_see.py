@@ -42,6 +42,22 @@ def test_numbers_at_the_columns_precision_and_text_escaped():
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
 
 
+def test_a_table_drawn_again_is_the_same_html_and_a_changed_one_is_new():
+    df = pd.DataFrame({"Place": ["Eden", "<b>x</b>"], "Share": [0.1234, None]})
+    cols = {"Share": tables.PCT}
+    first = tables._html(df, cols, "cap", "Label", 420)
+    assert first == tables.to_html(df, cols, caption="cap", label="Label", max_height=420)
+    assert tables._html(df.copy(), cols, "cap", "Label", 420) is first  # cached by content
+    changed = df.assign(Share=[0.2, None])
+    assert tables._html(changed, cols, "cap", "Label", 420) == tables.to_html(
+        changed, cols, caption="cap", label="Label", max_height=420) != first
+    assert "12.3%" in first and "&lt;b&gt;" in first
+    assert tables._html(df, {"Share": tables.num(2)}, "cap", "Label", 420) != first
+    for i in range(tables._HTML_MAX + 5):
+        tables._html(df.assign(Share=[i, None]), cols, None, "L", None)
+    assert len(tables._HTML) == tables._HTML_MAX
+
+
 def test_unknown_column_kind_is_refused():
     with pytest.raises(ValueError):
         tables.Col("percentage")

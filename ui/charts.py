@@ -15,12 +15,14 @@ keep them exactly as built. On screen, :func:`show` adds what a browser needs:
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import altair as alt
 import streamlit as st
 
-from explorer.exports import chart_dict
+from explorer import exports
+from explorer.charts import wrap
 from ui import present
 from ui.theme import PRESENT_CHART_SCALE
 
@@ -70,17 +72,9 @@ def scale_fonts(node: Any, factor: float) -> Any:
 
 
 def wrap_words(text: str, width: int = AXIS_TITLE_CHARS) -> list[str] | str:
-    """A long axis or legend title as lines of at most ``width`` characters (Vega-Lite draws
-    a list as lines); short titles unchanged."""
-    if len(text) <= width:
-        return text
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines
+    """A long axis or legend title as lines of at most ``width`` characters, broken at spaces
+    (Vega-Lite draws a list as lines); short titles unchanged."""
+    return text if len(text) <= width else wrap(text, width, whole_words=True)
 
 
 def wrap_titles(node: Any, width: int = AXIS_TITLE_CHARS) -> Any:
@@ -148,8 +142,8 @@ def screen_spec(chart: alt.TopLevelMixin | dict, presenting: bool = False,
                 description: str | None = None) -> tuple[dict, str, str, str]:
     """The spec as drawn on screen, with (title, subtitle, description). Pure, for tests."""
     # converted under Streamlit's Altair lock with the default transformer (no mixed data
-    # between sessions' threads; see explorer.exports.chart_dict)
-    spec = copy.deepcopy(chart) if isinstance(chart, dict) else chart_dict(chart)
+    # between sessions' threads; see explorer.exports.chart_dict; a fresh dict)
+    spec = copy.deepcopy(chart) if isinstance(chart, dict) else exports.chart_dict(chart)
     title, subtitle = title_parts(spec)
     spec.pop("title", None)
     spec = wrap_titles(spec, round(AXIS_TITLE_CHARS / (PRESENT_CHART_SCALE if presenting
@@ -171,10 +165,21 @@ def screen_spec(chart: alt.TopLevelMixin | dict, presenting: bool = False,
     return spec, title, subtitle, text
 
 
+def _screen_json(chart: alt.TopLevelMixin, presenting: bool,
+                 description: str | None) -> str:
+    """:func:`screen_spec` as JSON text, made once per chart and mode for a shared chart
+    (:func:`explorer.exports.share`): a rerun reads it back instead of converting again."""
+    return exports.derived(chart, ("screen", presenting, description),
+                           lambda: json.dumps(screen_spec(chart, presenting, description)))
+
+
 def show(chart: alt.TopLevelMixin, description: str | None = None, **kwargs: Any) -> None:
     """Draw a chart with its title as text, its finding as the text alternative, and the
     presentation type size when presenting. Extra keyword arguments go to Streamlit."""
-    spec, title, subtitle, text = screen_spec(chart, present.presenting(), description)
+    presenting = present.presenting()
+    spec, title, subtitle, text = (
+        json.loads(_screen_json(chart, presenting, description)) if exports.is_shared(chart)
+        else screen_spec(chart, presenting, description))
     if title:
         st.markdown(f"<p class='hee-chart-title'>"
                     f"{_escape(title)}</p>" + (f"<p class='hee-chart-subtitle'>"

@@ -1,9 +1,10 @@
 """Download buttons: CSV with provenance, PNG and SVG of the chart (made offline).
 
-Charts are converted once per run with :func:`explorer.exports.chart_json`, under the lock
-Streamlit holds while it switches Altair's global data transformer, so one session's export
-can never carry another session's data (or lose its own). CSV cells that a spreadsheet
-would run as formulas are defused.
+Charts are converted with :func:`explorer.exports.chart_json`, under the lock Streamlit holds
+while it switches Altair's global data transformer, so one session's export can never carry
+another session's data (or lose its own); a shared chart (``explorer.charts.cached``) is
+converted once and its text reused. Every file is made only when its button is clicked. CSV
+cells that a spreadsheet would run as formulas are defused.
 """
 
 from __future__ import annotations
@@ -28,8 +29,12 @@ def downloads(name: str, table: pd.DataFrame, title: str, sources: list[str], pa
     notes = notes_for(state)  # a custom place's definition travels with its numbers
     footer = " ".join([*sources, *notes])
     cols = st.columns(3 if chart is not None else 1)
+    # made only when clicked, like the images (defusing every cell of a large table cost up
+    # to 0.1 s a run); the frame is not changed after it is drawn
+    csv = functools.partial(exports.csv_with_provenance, table, title, tuple(sources), link,
+                            tuple(notes))
     cols[0].download_button(
-        "CSV", exports.csv_with_provenance(table, title, sources, link, notes), f"{name}.csv",
+        "CSV", csv, f"{name}.csv",
         mime="text/csv", icon=":material/download:", key=f"dl-csv-{name}", on_click="ignore")
     if chart is not None:
         spec = exports.chart_json(chart)  # under Streamlit's Altair lock: no mixed data

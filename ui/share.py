@@ -8,6 +8,7 @@ address the room should use (a phone cannot open ``localhost``), see :func:`room
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Mapping
@@ -66,6 +67,7 @@ def full_link(page: str, state: Mapping[str, Any], base: str | None = None) -> s
     return url_state.url(page, with_custom(state), room_base() if base is None else base)
 
 
+@functools.lru_cache(maxsize=256)  # every run draws one (~10 ms each); bytes are immutable
 def qr_png(link: str, scale: int = 8) -> bytes:
     """QR code of a link as PNG (segno, no network, no Pillow)."""
     buf = io.BytesIO()

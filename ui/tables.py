@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,6 +166,38 @@ def to_html(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
             + f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
+#: Tables already made, by content (every session reruns the same views): HTML text is
+#: immutable, so one copy serves all. Bounded, least recently used first out.
+_HTML: OrderedDict[Hashable, str] = OrderedDict()
+_HTML_MAX = 128
+_html_lock = threading.Lock()
+
+
+def _html(df: pd.DataFrame, columns: Mapping[str, Col] | None, caption: str | None,
+          label: str, max_height: int | None) -> str:
+    """:func:`to_html`, made once per table content and options (a table of 60 rows costs
+    10-20 ms of escaping and formatting a run)."""
+    from explorer.charts import fingerprint
+
+    try:
+        key: Hashable = (fingerprint(df), tuple((columns or {}).items()), caption, label,
+                         max_height)
+        hash(key)
+    except TypeError:
+        return to_html(df, columns, caption=caption, label=label, max_height=max_height)
+    with _html_lock:
+        text = _HTML.get(key)
+        if text is not None:
+            _HTML.move_to_end(key)
+            return text
+    text = to_html(df, columns, caption=caption, label=label, max_height=max_height)
+    with _html_lock:
+        _HTML[key] = text
+        while len(_HTML) > _HTML_MAX:
+            _HTML.popitem(last=False)
+    return text
+
+
 def show(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
          caption: str | None = None, label: str = "Table", max_height: int | None = 420,
          ) -> None:
@@ -171,8 +205,7 @@ def show(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
     if df.empty:
         st.caption("No rows to show.")
         return
-    st.markdown(to_html(df, columns, caption=caption, label=label, max_height=max_height),
-                unsafe_allow_html=True)
+    st.markdown(_html(df, columns, caption, label, max_height), unsafe_allow_html=True)
 
 
 def same_columns(names: Sequence[str], col: Col) -> dict[str, Col]:
