@@ -61,12 +61,25 @@ NAV_PAGES = ("Overview", "Map", "Compare places", "CORE20PLUS5", "Inequalities")
 REFERENCE = {"sessions": 12, "p50_s": 12.0, "p95_s": 25.7, "rss_warm_mb": 604,
              "rss_peak_mb": 1576, "rss_after_mb": 1050}
 
-# Counts script runs in the page: a run starts when stApp's data-test-script-state becomes
-# "running" and ends when it leaves it (attributeOldValue: reruns too fast for the observer
-# are still seen, because every attribute change is a record).
+# What a person waits for: the server's messages for their interaction. A wrapped WebSocket
+# counts the messages received (msgs) and stamps the last one (lastMsg); an interaction is
+# done when messages came after it, none for QUIET_MS, and stApp is "notRunning". (Watching
+# only stApp's data-test-script-state misses fast runs: React renders "running" and
+# "notRunning" of a 40 ms run in one batch, so the attribute never changes.) Script runs are
+# still counted from that attribute where it does change (runs, done).
+QUIET_MS = 300
 INIT_JS = """
 (() => {
-  const R = window.__room = {state: null, runs: 0, done: 0, idleAt: null, conn: null};
+  const R = window.__room = {state: null, runs: 0, done: 0, idleAt: null, conn: null,
+                             msgs: 0, lastMsg: null};
+  const WS = window.WebSocket;
+  window.WebSocket = function (...a) {
+    const ws = new WS(...a);
+    ws.addEventListener('message', () => { R.msgs += 1; R.lastMsg = performance.now(); });
+    return ws;
+  };
+  window.WebSocket.prototype = WS.prototype;
+  Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
   const A = 'data-test-script-state';
   const seen = (app) => {
     const s = app.getAttribute(A);
@@ -106,10 +119,15 @@ INIT_JS = """
   else document.addEventListener('DOMContentLoaded', start);
 })();
 """
-IDLE_JS = """(d) => { const R = window.__room; const app = document.querySelector(
-  '[data-testid="stApp"]'); return !!app && R.done > d &&
-  app.getAttribute('data-test-script-state') === 'notRunning'; }"""
-STARTED_JS = "(r) => window.__room.runs > r || window.__room.done > r"
+#: (m) => messages arrived since m, then QUIET_MS of none, and the script is not running
+IDLE_JS = """(m) => { const R = window.__room; const app = document.querySelector(
+  '[data-testid="stApp"]'); return !!app && R.msgs > m &&
+  performance.now() - R.lastMsg > QUIET &&
+  app.getAttribute('data-test-script-state') === 'notRunning'; }""".replace("QUIET", str(QUIET_MS))
+#: (m) => the server answered the interaction (a message since m)
+STARTED_JS = "(m) => window.__room.msgs > m"
+#: seconds from navigation start to the last message of the interaction
+LAST_MSG_JS = "() => window.__room.lastMsg / 1000"
 
 
 # --------------------------------------------------------------------------------------
@@ -218,22 +236,21 @@ async def _page_errors(page) -> str:
 async def goto(page, url: str, timeout_ms: float) -> float:
     await page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
     await page.wait_for_function(IDLE_JS, arg=0, timeout=timeout_ms)
-    # performance.now() counts from navigation start
-    return await page.evaluate("() => window.__room.idleAt") / 1000
+    return await page.evaluate(LAST_MSG_JS)  # performance.now() counts from navigation
 
 
 async def act(page, action, timeout_ms: float) -> float | None:
-    """Run ``action`` (a coroutine function); seconds from it to the script being idle, or
-    None when it started no rerun within 5 s (e.g. an option that was already chosen)."""
-    runs, done, t0 = await page.evaluate(
-        "() => [window.__room.runs, window.__room.done, performance.now()]")
+    """Run ``action`` (a coroutine function); seconds from it to the last message of the
+    run it caused, or None when the server sent nothing within 5 s (e.g. an option that was
+    already chosen)."""
+    msgs, t0 = await page.evaluate("() => [window.__room.msgs, performance.now()]")
     await action()
     try:
-        await page.wait_for_function(STARTED_JS, arg=max(runs, done), timeout=5000)
+        await page.wait_for_function(STARTED_JS, arg=msgs, timeout=5000)
     except Exception:
         return None
-    await page.wait_for_function(IDLE_JS, arg=done, timeout=timeout_ms)
-    return (await page.evaluate("() => window.__room.idleAt") - t0) / 1000
+    await page.wait_for_function(IDLE_JS, arg=msgs, timeout=timeout_ms)
+    return await page.evaluate(LAST_MSG_JS) - t0 / 1000
 
 
 async def _choose_select(page, rng: random.Random) -> bool:
