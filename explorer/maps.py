@@ -596,6 +596,7 @@ class TileSource:
     extent: tuple[float, float, float, float]
     min_zoom: int
     max_zoom: int
+    zoom_offset: int = 0
 
 
 def areas_tiles_meta(geo_id: str, extent: Place, group: str = "iod") -> tuple[str, dict]:
@@ -618,7 +619,8 @@ def tile_source(name: str, meta: dict, base_url_path: str = "") -> TileSource:
     ext = meta["extent"]
     return TileSource(static_geo.url(name, base_url_path) + "/{z}/{x}/{y}.json",
                       (float(ext[0]), float(ext[1]), float(ext[2]), float(ext[3])),
-                      int(meta["min_zoom"]), int(meta["max_zoom"]))
+                      int(meta["min_zoom"]), int(meta["max_zoom"]),
+                      int(meta.get("zoom_offset", 0)))
 
 
 def _district_geography(geo: Geography) -> Geography:
@@ -900,8 +902,8 @@ def deck_json(layers: MapLayers, fill_prop: str, view: ViewState, trigger: str,
     if layers.tiles:
         t = layers.tiles
         area = pdk.Layer("TileLayer", id=layers.layer_id, data=t.url, min_zoom=t.min_zoom,
-                         max_zoom=t.max_zoom, extent=list(t.extent), tile_size=tiles.TILE_SIZE,
-                         **style)
+                         max_zoom=t.max_zoom, zoom_offset=t.zoom_offset, extent=list(t.extent),
+                         tile_size=tiles.TILE_SIZE, **style)
     elif layers.areas:
         area = pdk.Layer("GeoJsonLayer", id=layers.layer_id, data=layers.areas, **style)
     else:

@@ -8,11 +8,17 @@ so its exact shape is invisible. deck.gl's ``TileLayer`` (registered in Streamli
 JSON converter) reads static ``{z}/{x}/{y}.json`` files with its built-in JSON loader (no
 worker, no CDN) and draws each tile with a ``GeoJsonLayer``, so:
 
-* zoom 5-7 tiles hold the same features with topology-preserving simplified geometry
-  (``shapely.coverage_simplify``: shared borders stay shared, no slivers or gaps), at about
-  half a screen pixel of that zoom, and 4-decimal coordinates;
-* from zoom 8 (``MAX_ZOOM``, over-zoomed beyond) the tiles hold the source geometry at 5
+* the tiles for screen zoom 5 and 6 (the England view) hold the same features with
+  topology-preserving simplified geometry (``shapely.coverage_simplify``: shared borders
+  stay shared, no slivers or gaps) at about half a screen pixel, and 4-decimal coordinates;
+* from screen zoom 7 (over-zoomed beyond) the tiles hold the source geometry at 5
   decimals, and only the tiles in view are fetched and drawn;
+* tiles are a quarter of the usual size (``ZOOM_OFFSET`` = 2: tile level = screen zoom + 2,
+  about 13 non-empty tiles for the England view): deck.gl's picking draws only the tiles
+  under the pointer, so a hover or a click on the England map is quick enough for a tap to
+  count as a click in software WebGL (with 3 tiles holding all England, picking one point
+  took longer than deck.gl's 250 ms tap limit and clicks selected nothing), and loading
+  parses and tessellates one small tile per main-thread task instead of one big one;
 * every feature keeps all its properties (tooltip text and class of every indicator of the
   group), so changing the indicator is still only a new fill accessor: no re-fetch.
 
@@ -30,15 +36,18 @@ import numpy as np
 import shapely
 
 #: Layout version of the tiles: bump to regenerate them after a change here.
-FORMAT = "1"
-#: Tile size in pixels (deck.gl's TileLayer default): a tile of zoom z covers 512 px at z.
+FORMAT = "3"
+#: Tile size in pixels (deck.gl's TileLayer default): a tile of level z covers 512 px at
+#: zoom z. With ``ZOOM_OFFSET`` the layer shows level z at screen zoom z - ZOOM_OFFSET.
 TILE_SIZE = 512
-MIN_ZOOM = 5
-MAX_ZOOM = 8
-#: Simplification tolerance of a level, in screen pixels at that zoom.
+ZOOM_OFFSET = 2
+#: Tile levels (the TileLayer's minZoom and maxZoom: levels, after the offset).
+MIN_ZOOM = 7
+MAX_ZOOM = 9
+#: Simplification tolerance of a level, in screen pixels at its screen zoom.
 TOLERANCE_PX = 0.5
 #: Coordinates are rounded to this many decimals per level (5 = about 1 m).
-DECIMALS = {5: 4, 6: 4, 7: 4, 8: 5}
+DECIMALS = {7: 4, 8: 4, 9: 5}
 
 
 def degrees_per_pixel(zoom: float) -> float:
@@ -46,9 +55,14 @@ def degrees_per_pixel(zoom: float) -> float:
     return 360.0 / (TILE_SIZE * 2.0 ** zoom)
 
 
+def screen_zoom(z: int) -> int:
+    """The screen zoom at which tile level ``z`` is shown (rounded)."""
+    return z - ZOOM_OFFSET
+
+
 def tolerance(z: int) -> float:
     """Simplification tolerance (degrees) of tile level ``z``; 0 = source geometry."""
-    return 0.0 if z >= MAX_ZOOM else TOLERANCE_PX * degrees_per_pixel(z)
+    return 0.0 if z >= MAX_ZOOM else TOLERANCE_PX * degrees_per_pixel(screen_zoom(z))
 
 
 def tile_x(lon: float, z: int) -> int:
@@ -88,7 +102,11 @@ def level_geometry(geoms: Sequence[shapely.Geometry], z: int) -> np.ndarray:
     tol = tolerance(z)
     if not tol:
         return arr
-    return shapely.coverage_simplify(arr, tol, simplify_boundary=True)
+    out = shapely.coverage_simplify(arr, tol, simplify_boundary=True)
+    # a sliver squeezed out by its neighbours keeps its source shape: never drop an area
+    lost = shapely.is_empty(out) | ~(shapely.area(out) > 0)
+    out[lost] = arr[lost]
+    return out
 
 
 def geometry_json(g: shapely.Geometry, decimals: int) -> str:
@@ -104,9 +122,19 @@ def geometry_json(g: shapely.Geometry, decimals: int) -> str:
             xy = xy[keep]
             if len(xy) >= 4:
                 rings.append("[" + ",".join(f"[{_num(a)},{_num(b)}]" for a, b in xy) + "]")
+            elif not rings:
+                break  # the outer ring collapsed: drop the polygon, not promote a hole
         if rings:
             out.append("[" + ",".join(rings) + "]")
     return '{"type":"MultiPolygon","coordinates":[' + ",".join(out) + "]}"
+
+
+def _feature_geometry(g: shapely.Geometry, source: shapely.Geometry, decimals: int) -> str:
+    """The level's geometry, or the source's (5 decimals) if rounding left nothing."""
+    text = geometry_json(g, decimals)
+    if text.endswith("[]}"):
+        text = geometry_json(source, 5)
+    return text
 
 
 def _num(v: float) -> str:
@@ -125,7 +153,8 @@ class Tileset:
 
     def meta(self) -> dict:
         return {"extent": [round(v, 5) for v in self.extent], "min_zoom": self.min_zoom,
-                "max_zoom": self.max_zoom, "tiles": len(self.files)}
+                "max_zoom": self.max_zoom, "zoom_offset": ZOOM_OFFSET,
+                "tiles": len(self.files)}
 
 
 def build(geoms: Sequence[shapely.Geometry], props: Sequence[str]) -> Tileset:
@@ -141,8 +170,8 @@ def build(geoms: Sequence[shapely.Geometry], props: Sequence[str]) -> Tileset:
     for z in range(MIN_ZOOM, MAX_ZOOM + 1):
         level = level_geometry(geoms, z)
         feats = ['{"type":"Feature","properties":' + p + ',"geometry":'
-                 + geometry_json(g, DECIMALS[z]) + "}" for g, p in zip(level, props,
-                                                                     strict=True)]
+                 + _feature_geometry(g, src, DECIMALS[z]) + "}"
+                 for g, src, p in zip(level, geoms, props, strict=True)]
         boxes = shapely.bounds(level)
         members: dict[tuple[int, int], list[int]] = {}
         for i, box in enumerate(boxes):

@@ -26,10 +26,6 @@ def _lsoa_shapes(place) -> tuple[list[str], np.ndarray]:
     return codes, bt.geometry.reindex(codes).to_numpy()
 
 
-def _ids(data: bytes) -> list[str]:
-    return [f["properties"]["id"] for f in json.loads(data)["features"]]
-
-
 def test_tile_numbering_is_web_mercator():
     assert (tiles.tile_x(-0.1276, 5), tiles.tile_y(51.5072, 5)) == (15, 10)  # London
     assert (tiles.tile_x(-0.1276, 8), tiles.tile_y(51.5072, 8)) == (127, 85)
@@ -79,7 +75,7 @@ def test_coarse_levels_stay_within_a_pixel_and_keep_shared_borders(places):
                                                             geoms[b].boundary))
                        for a, b in pairs])
     for z in range(tiles.MIN_ZOOM, tiles.MAX_ZOOM):
-        px = tiles.degrees_per_pixel(z)
+        px = tiles.degrees_per_pixel(tiles.screen_zoom(z))
         level = tiles.level_geometry(geoms, z)
         assert shapely.get_num_coordinates(level).sum() < shapely.get_num_coordinates(
             geoms).sum()
@@ -111,13 +107,18 @@ def test_all_england_tiles_hold_every_lsoa_and_are_content_addressed(tmp_static,
         tiles.MIN_ZOOM, tiles.MAX_ZOOM)
     drawn = set(maps.view_frame("lsoa19", england).query("has_geometry").index)
     assert meta["features"] == len(drawn) > 32_000
-    for z in (tiles.MIN_ZOOM, tiles.MAX_ZOOM):
+    for z in range(tiles.MIN_ZOOM, tiles.MAX_ZOOM + 1):
         ids = set()
         for rel, data in files.items():
             if rel.startswith(f"{z}/"):
-                ids.update(_ids(data))
+                for f in json.loads(data)["features"]:
+                    ids.add(f["properties"]["id"])
+                    rings = [p[0] for p in f["geometry"]["coordinates"] if p]
+                    assert rings and all(len(r) >= 4 for r in rings), \
+                        f"{f['properties']['id']} has no drawable shape at zoom {z}"
         assert ids == drawn
-    one = next(d for r, d in files.items() if r.startswith("5/") and len(d) > 1000)
+    one = next(d for r, d in files.items()
+               if r.startswith(f"{tiles.MIN_ZOOM}/") and len(d) > 1000)
     feature = json.loads(one)["features"][0]["properties"]
     assert {"id", "n", "p", "s0", "d0"} <= set(feature)
     # the same name on a second call, without rebuilding
@@ -126,7 +127,7 @@ def test_all_england_tiles_hold_every_lsoa_and_are_content_addressed(tmp_static,
 
 def test_england_deck_spec_is_a_tile_layer():
     source = maps.TileSource("/app/static/tiles-x-0123456789abcdef/{z}/{x}/{y}.json",
-                             (-6.4, 49.9, 1.8, 55.8), 5, 8)
+                             (-6.4, 49.9, 1.8, 55.8), 7, 9, 2)
     layers = maps.MapLayers(areas=None, tiles=source, layer_id="areas-lsoa19-england",
                             stroked=False)
     view = maps.fit_view((-6.4, 49.9, 1.8, 55.8))
@@ -135,7 +136,8 @@ def test_england_deck_spec_is_a_tile_layer():
     area = a["layers"][0]
     assert area["@@type"] == "TileLayer" and area["id"] == "areas-lsoa19-england"
     assert area["data"] == source.url and area["extent"] == list(source.extent)
-    assert (area["minZoom"], area["maxZoom"], area["tileSize"]) == (5, 8, tiles.TILE_SIZE)
+    assert (area["minZoom"], area["maxZoom"], area["zoomOffset"], area["tileSize"]) == (
+        7, 9, 2, tiles.TILE_SIZE)
     assert area["pickable"] and area["autoHighlight"]
     # an indicator change is only a new accessor and trigger: same tiles, no re-fetch
     diff = {k for k in area if area[k] != b["layers"][0][k]}
