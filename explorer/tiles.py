@@ -23,7 +23,7 @@ worker, no CDN) and draws each tile with a ``GeoJsonLayer``, so:
   group), so changing the indicator is still only a new fill accessor: no re-fetch.
 
 Measured (``bench/bench_map.py``, 3 runs, median, 2 cores at load 4-10, so wall times are
-inflated; see the report in the lead's notes): all England cold 6.8 s (one file 10.6 s),
+inflated): all England cold 6.8 s (one file 10.6 s),
 repeat visit 6.3 s (13.0 s), indicator change 1.4 s (2.9 s) with a longest main-thread task
 of 1.0 s (2.2 s). The long task is the frame's commit waiting for the software-WebGL raster
 (``GLES2::ReadPixels`` in a Chrome trace), not JavaScript, so it shrinks with the triangles
