@@ -8,6 +8,10 @@ Pure functions of the snapshot (no Streamlit). The design follows the measuremen
   tooltip text and colour class of *every* series of the group (all the IoD indicators are
   one group), so changing the indicator only changes the fill accessor and its
   ``updateTriggers`` (no re-download, no re-tessellation);
+* all-England LSOA maps are pre-cut tiles instead (:mod:`explorer.tiles`, a ``TileLayer``):
+  coarser, topology-preserving simplified geometry at national zoom, the source geometry
+  when zoomed in, only the tiles in view fetched and drawn (``HEE_MAP_TILES=0`` turns this
+  off: one file, as for the other maps, e.g. to compare them in ``bench/bench_map.py``);
 * the deck spec is a few KB of compact, deterministic JSON (:class:`PreSerialisedDeck`):
   Streamlit parses it with a slow JSON5 parser and re-sends it only when its bytes change;
 * colours come from one fixed palette (``explorer.palette``), indexed by class: 0 = no
@@ -21,6 +25,7 @@ import hashlib
 import html
 import json
 import math
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -32,7 +37,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from explorer import area_metrics as am
-from explorer import static_geo
+from explorer import static_geo, tiles
 from explorer.area_metrics import AreaIndicator, Geography
 from explorer.palette import DECILE_COLOURS, HIGHLIGHT, MISSING_COLOUR, hex_to_rgb
 from explorer.places import Place
@@ -505,11 +510,13 @@ def areas_geojson(geo_id: str, extent: Place, group: str = "iod") -> bytes:
     return _areas_geojson(geo_id, extent, group)[0]
 
 
-def _areas_geojson(geo_id: str, extent: Place, group: str = "iod") -> tuple[bytes, dict]:
-    """The static file of a map: every drawable area in view (sorted by code, so feature
-    indices are the same in every group's file) with, for every series of the group, the
-    tooltip text ``s<k>``, the national class ``d<k>`` and the class in view ``q<k>``
-    (omitted for all-England maps, where it equals the national class). No NaN, ever."""
+def _area_features(geo_id: str, extent: Place, group: str = "iod",
+                   ) -> tuple[list[str], np.ndarray, list[str]]:
+    """Codes, source shapes and JSON ``properties`` of every drawable area in view, sorted
+    by code (so feature indices are the same in every group's file): ``id``, name ``n``,
+    place ``p`` and, for every series of the group, the tooltip text ``s<k>``, the national
+    class ``d<k>`` and the class in view ``q<k>`` (omitted for all-England maps, where it
+    equals the national class). No NaN, ever."""
     geo = am.GEOGRAPHIES[geo_id]
     view = view_frame(geo_id, extent, group)
     drawn = view[view["has_geometry"]]
@@ -526,13 +533,21 @@ def _areas_geojson(geo_id: str, extent: Place, group: str = "iod") -> tuple[byte
     names = drawn["name"].tolist()
     parents = drawn["parent"].tolist()
     codes = drawn.index.tolist()
-    parts = []
-    for i, gj in enumerate(_geometry_json(geoms)):
-        props = {"id": codes[i], "n": names[i], "p": parents[i]}
+    props = []
+    for i, code in enumerate(codes):
+        p = {"id": code, "n": names[i], "p": parents[i]}
         for key, values in cols.items():
-            props[key] = values[i]
-        parts.append('{"type":"Feature","properties":' + _props_json(props)
-                     + ',"geometry":' + gj + "}")
+            p[key] = values[i]
+        props.append(_props_json(p))
+    return codes, geoms, props
+
+
+def _areas_geojson(geo_id: str, extent: Place, group: str = "iod") -> tuple[bytes, dict]:
+    """The static file of a map: the features of :func:`_area_features`, 5-decimal
+    coordinates."""
+    _, geoms, props = _area_features(geo_id, extent, group)
+    parts = ['{"type":"Feature","properties":' + p + ',"geometry":' + gj + "}"
+             for p, gj in zip(props, _geometry_json(geoms), strict=True)]
     bounds = [round(float(x), 5) for x in shapely.total_bounds(geoms)] if len(geoms) else None
     data = ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode()
     return data, {"bounds": bounds, "features": len(parts)}
@@ -561,6 +576,51 @@ def areas_file_meta(geo_id: str, extent: Place, group: str = "iod") -> tuple[str
            *_table_hashes(_input_tables(geo, group))]
     return static_geo.ensure_meta(f"areas-{geo_id}-{extent.id}-{group}", key,
                                   lambda: _areas_geojson(geo_id, extent, group))
+
+
+def tiles_enabled() -> bool:
+    """All-England LSOA maps use tiles unless ``HEE_MAP_TILES=0`` (the one-file design)."""
+    return os.environ.get("HEE_MAP_TILES", "1") != "0"
+
+
+def use_tiles(geo_id: str, extent: Place) -> bool:
+    """Tiles for the maps with tens of thousands of areas: LSOAs of all England."""
+    return tiles_enabled() and am.GEOGRAPHIES[geo_id].is_lsoa and england_like(extent)
+
+
+@dataclass(frozen=True)
+class TileSource:
+    """A tile folder as the TileLayer reads it: URL template, extent and zoom range."""
+
+    url: str
+    extent: tuple[float, float, float, float]
+    min_zoom: int
+    max_zoom: int
+    zoom_offset: int = 0
+
+
+def areas_tiles_meta(geo_id: str, extent: Place, group: str = "iod") -> tuple[str, dict]:
+    """Folder name and metadata (``bounds``, ``features``, tile ``extent`` and zoom range)
+    of a map's tiles (:mod:`explorer.tiles`), generating them if needed."""
+    geo = am.GEOGRAPHIES[geo_id]
+    key = [STATIC_FORMAT, "tiles", tiles.FORMAT, geo_id, group, extent_key(extent),
+           am.signature(group), *_table_hashes(_input_tables(geo, group))]
+
+    def build() -> tuple[dict[str, bytes], dict]:
+        codes, geoms, props = _area_features(geo_id, extent, group)
+        ts = tiles.build(geoms, props)
+        bounds = [round(float(x), 5) for x in shapely.total_bounds(geoms)]
+        return ts.files, {**ts.meta(), "bounds": bounds, "features": len(codes)}
+
+    return static_geo.ensure_meta(f"tiles-{geo_id}-{extent.id}-{group}", key, build)
+
+
+def tile_source(name: str, meta: dict, base_url_path: str = "") -> TileSource:
+    ext = meta["extent"]
+    return TileSource(static_geo.url(name, base_url_path) + "/{z}/{x}/{y}.json",
+                      (float(ext[0]), float(ext[1]), float(ext[2]), float(ext[3])),
+                      int(meta["min_zoom"]), int(meta["max_zoom"]),
+                      int(meta.get("zoom_offset", 0)))
 
 
 def _district_geography(geo: Geography) -> Geography:
@@ -793,7 +853,8 @@ def tooltip(ind: AreaIndicator, geo: Geography) -> dict:
 class MapLayers:
     """Static file URLs of everything the map draws (``None`` = layer not shown)."""
 
-    areas: str
+    #: the areas: one GeoJSON file, or (``tiles``) a tile folder
+    areas: str | None
     #: white edges between the areas (a non-pickable LineLayer; see area_edges_file)
     edges: str | None = None
     districts: str | None = None
@@ -801,6 +862,7 @@ class MapLayers:
     extent: str | None = None
     selection: str | None = None
     layer_id: str = "areas"
+    tiles: TileSource | None = None
     #: White edges between areas: off for LSOAs (the strokes would cost more to draw than
     #: the fills in software WebGL, and the district outlines give the structure).
     stroked: bool = True
@@ -825,14 +887,27 @@ def _highlight(layer_id: str, url: str, colour: Sequence[int], width: float) -> 
 
 def deck_json(layers: MapLayers, fill_prop: str, view: ViewState, trigger: str,
               basemap: bool = False) -> str:
-    """The compact, deterministic deck spec (a few KB: geometry is fetched by URL)."""
-    area = pdk.Layer(
-        "GeoJsonLayer", id=layers.layer_id, data=layers.areas, pickable=True, filled=True,
-        stroked=layers.stroked, get_fill_color=fill_accessor(fill_prop),
-        get_line_color=[255, 255, 255, 140], line_width_units="'pixels'", get_line_width=0.6,
-        line_width_min_pixels=0.3, auto_highlight=True, highlight_color=[255, 255, 255, 110],
+    """The compact, deterministic deck spec (a few KB: geometry is fetched by URL).
+
+    With ``layers.tiles`` the areas are a TileLayer: it passes these GeoJsonLayer props to
+    the layer it draws each tile with (its default ``renderSubLayers``), and reports clicks
+    under its own id, so the selection reads the same as with one file."""
+    style = dict(
+        pickable=True, filled=True, stroked=layers.stroked,
+        get_fill_color=fill_accessor(fill_prop), get_line_color=[255, 255, 255, 140],
+        line_width_units="'pixels'", get_line_width=0.6, line_width_min_pixels=0.3,
+        auto_highlight=True, highlight_color=[255, 255, 255, 110],
         update_triggers={"getFillColor": [trigger]},
     )
+    if layers.tiles:
+        t = layers.tiles
+        area = pdk.Layer("TileLayer", id=layers.layer_id, data=t.url, min_zoom=t.min_zoom,
+                         max_zoom=t.max_zoom, zoom_offset=t.zoom_offset, extent=list(t.extent),
+                         tile_size=tiles.TILE_SIZE, **style)
+    elif layers.areas:
+        area = pdk.Layer("GeoJsonLayer", id=layers.layer_id, data=layers.areas, **style)
+    else:
+        raise ValueError("a map needs its areas: a file or tiles")
     deck_layers = [area]
     if layers.edges:
         deck_layers.append(_outline("area-edges", layers.edges, [255, 255, 255, 160], 0.6))

@@ -7,16 +7,20 @@ natively by deck.gl and revalidated with a 304 on the next visit
 
 How a file is found without rebuilding it: the caller passes an *input key* (the snapshot
 tables' hashes, the builder's format version, the extent…). An index maps that key to the file
-name ``<prefix>-<sha256 of the content>[:16].json``. A file is used only if it exists and its
-content still hashes to its name (checked once per process); otherwise it is rebuilt. Builds
+name ``<prefix>-<sha256 of the content>[:16].json``. A build may instead return a folder of
+files (``{relative path: bytes}``, e.g. map tiles ``z/x/y.json``): it is stored as the folder
+``<prefix>-<hash of its files>/`` and handled as one entry (built, checked, evicted whole).
+A file is used only if it exists and its content still hashes to its name (checked once per
+process); otherwise it is rebuilt. Builds
 hold an exclusive lock (a thread lock plus ``flock`` on a lock file), so concurrent
 sessions and server processes never race or serve half-written files (writes go to a temporary
 file that is renamed into place). When a prefix gets a new file, older files of that prefix
 are removed. Run ``python -m explorer.static_geo`` to pre-generate the usual maps at deploy
 time (read-only or multi-replica deployments).
 
-The served folder holds nothing but content-hashed ``.json`` files: the index, the lock and
-temporary files live in a sibling folder (``.static-meta``), so no dotfile is ever served.
+The served folder holds nothing but content-hashed ``.json`` files and tile folders: the
+index, the lock and temporary files live in a sibling folder (``.static-meta``), so no
+dotfile is ever served.
 The folder is bounded, because every distinct extent or selection in a link makes a file:
 after each build the least recently used files are evicted until the folder is under
 ``HEE_STATIC_MAX_MB`` (default 256 MB) and ``HEE_STATIC_MAX_FILES`` (default 400) files.
@@ -31,10 +35,11 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from loaders.paths import REPO_ROOT
@@ -49,7 +54,10 @@ _thread_lock = threading.RLock()
 _verified: dict[str, float] = {}
 #: file name -> last time this process handed it out (for least-recently-used eviction)
 _last_used: dict[str, float] = {}
-_SERVED = re.compile(r"^[A-Za-z0-9_.-]+-[0-9a-f]{16}\.json$")
+_SERVED = re.compile(r"^[A-Za-z0-9_.-]+-[0-9a-f]{16}(\.json)?$")
+_REL = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.json$")
+#: What a build returns: one file's bytes, or a folder's files by relative path.
+Content = bytes | Mapping[str, bytes]
 
 
 def static_dir() -> Path:
@@ -79,6 +87,39 @@ def url(name: str, base_url_path: str = "") -> str:
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:_HASH_LEN]
+
+
+def tree_hash(files: Mapping[str, bytes]) -> str:
+    """Hash of a folder of files: their relative paths and contents, in path order."""
+    h = hashlib.sha256()
+    for rel in sorted(files):
+        h.update(rel.encode() + b"\0" + hashlib.sha256(files[rel]).digest())
+    return h.hexdigest()[:_HASH_LEN]
+
+
+def _read_tree(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes()
+            for p in path.rglob("*") if p.is_file()}
+
+
+def _tree_signature(path: Path) -> float:
+    """Changes when a file of the folder is added, removed or rewritten."""
+    stamps = [p.stat().st_mtime_ns for p in path.rglob("*") if p.is_file()]
+    return float(len(stamps)) + max(stamps, default=0) / 1e9
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def key_digest(key: Sequence[str]) -> str:
@@ -153,20 +194,46 @@ def _write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
 
 
 def is_valid(path: Path) -> bool:
-    """The file exists and its content still hashes to the hash in its name."""
-    m = re.search(r"-([0-9a-f]{16})\.json$", path.name)
-    if not m or not path.is_file():
+    """The file (or tile folder) exists and its content still hashes to the hash in its
+    name."""
+    m = re.search(r"-([0-9a-f]{16})(\.json)?$", path.name)
+    if not m:
+        return False
+    folder = m.group(2) is None
+    if not (path.is_dir() if folder else path.is_file()):
         return False
     try:
-        stat = path.stat()
-        if _verified.get(str(path)) == stat.st_mtime:
+        stamp = _tree_signature(path) if folder else path.stat().st_mtime
+        if _verified.get(str(path)) == stamp:
             return True
-        ok = content_hash(path.read_bytes()) == m.group(1)
+        digest = tree_hash(_read_tree(path)) if folder else content_hash(path.read_bytes())
+        ok = digest == m.group(1)
     except OSError:
         return False
     if ok:
-        _verified[str(path)] = stat.st_mtime
+        _verified[str(path)] = stamp
     return ok
+
+
+def _write_tree(path: Path, files: Mapping[str, bytes], tmp_dir: Path) -> None:
+    """Write a folder of files under a temporary name, then rename it into place."""
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=tmp_dir))
+    try:
+        for rel, data in files.items():
+            if not _REL.match(rel):
+                raise ValueError(f"unsafe file path {rel!r} in a static folder")
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            os.chmod(target, 0o644)
+        for d in (tmp, *[p for p in tmp.rglob("*") if p.is_dir()]):
+            os.chmod(d, 0o755)
+        if path.exists():
+            _remove(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _known(folder: Path, digest: str) -> tuple[str, dict] | None:
@@ -186,9 +253,10 @@ def ensure(prefix: str, key: Sequence[str], build: Callable[[], bytes]) -> str:
 
 
 def ensure_meta(prefix: str, key: Sequence[str],
-                build: Callable[[], tuple[bytes, dict]]) -> tuple[str, dict]:
+                build: Callable[[], tuple[Content, dict]]) -> tuple[str, dict]:
     """Like :func:`ensure`, with a small JSON-able ``meta`` dict kept in the index beside the
-    file name (e.g. the map bounds), so serving a map never needs the geometry in memory."""
+    file name (e.g. the map bounds), so serving a map never needs the geometry in memory.
+    When ``build`` returns ``{relative path: bytes}`` the entry is a folder of files."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", prefix):
         raise ValueError(f"unsafe static file prefix {prefix!r}")
     folder = static_dir()
@@ -201,10 +269,16 @@ def ensure_meta(prefix: str, key: Sequence[str],
         if known:
             return known
         data, meta = build()
-        name = f"{prefix}-{content_hash(data)}.json"
+        if isinstance(data, bytes | bytearray):
+            name = f"{prefix}-{content_hash(bytes(data))}.json"
+        else:
+            name = f"{prefix}-{tree_hash(data)}"
         path = folder / name
         if not is_valid(path):
-            _write_atomic(path, data, meta_dir(folder))
+            if isinstance(data, bytes | bytearray):
+                _write_atomic(path, bytes(data), meta_dir(folder))
+            else:
+                _write_tree(path, data, meta_dir(folder))
             _verified.pop(str(path), None)
         now = time.time()
         _last_used[name] = now
@@ -215,14 +289,13 @@ def ensure_meta(prefix: str, key: Sequence[str],
                  if v["file"] != name and _prefix_of(v["file"]) == prefix}
         for k in stale:
             old = index.pop(k)["file"]
-            with contextlib.suppress(OSError):
-                (folder / old).unlink()
+            if old != name:
+                _remove(folder / old)
         current = {v["file"] for v in index.values()}
-        for other in folder.glob(f"{prefix}-*.json"):
+        for other in folder.glob(f"{prefix}-*"):
             if other.name != name and _prefix_of(other.name) == prefix \
-                    and other.name not in current:
-                with contextlib.suppress(OSError):
-                    other.unlink()
+                    and other.name not in current and _SERVED.match(other.name):
+                _remove(other)
         _evict(folder, index, keep=name)
         _write_atomic(meta_dir(folder) / INDEX,
                       json.dumps(index, indent=0, sort_keys=True).encode())
@@ -244,19 +317,20 @@ def _evict(folder: Path, index: dict[str, dict], keep: str) -> list[str]:
     removed: list[str] = []
     indexed = {str(v.get("file")) for v in index.values()}
     for path in folder.iterdir():
-        if path.name == keep or not path.is_file():
+        if path.name == keep:
             continue
         if path.name.startswith(".") or (path.name not in indexed and _SERVED.match(path.name)):
-            with contextlib.suppress(OSError):
-                path.unlink()
-                removed.append(path.name)
+            _remove(path)
+            removed.append(path.name)
     by_file: dict[str, list[str]] = {}
     for digest, entry in index.items():
         by_file.setdefault(str(entry.get("file")), []).append(digest)
     sizes: dict[str, int] = {}
     for name in list(by_file):
         try:
-            sizes[name] = (folder / name).stat().st_size
+            if not (folder / name).exists():
+                raise FileNotFoundError(name)
+            sizes[name] = _size(folder / name)
         except OSError:  # gone: forget it
             for digest in by_file.pop(name):
                 index.pop(digest, None)
@@ -266,8 +340,7 @@ def _evict(folder: Path, index: dict[str, dict], keep: str) -> list[str]:
     for name in order:
         if total <= max_bytes() and len(by_file) <= max_files():
             break
-        with contextlib.suppress(OSError):
-            (folder / name).unlink()
+        _remove(folder / name)
         removed.append(name)
         total -= sizes.get(name, 0)
         for digest in by_file.pop(name):
@@ -278,7 +351,7 @@ def _evict(folder: Path, index: dict[str, dict], keep: str) -> list[str]:
 
 
 def _prefix_of(name: str) -> str:
-    return re.sub(r"-[0-9a-f]{16}\.json$", "", name)
+    return re.sub(r"-[0-9a-f]{16}(\.json)?$", "", name)
 
 
 def warm(combinations: Sequence[tuple[str, str]] | None = None) -> list[str]:
@@ -297,7 +370,10 @@ def warm(combinations: Sequence[tuple[str, str]] | None = None) -> list[str]:
     names = []
     for geo_id, extent_id in combos:
         extent = reg.get(extent_id)
-        names.append(maps.areas_file(geo_id, extent))
+        if maps.use_tiles(geo_id, extent):
+            names.append(maps.areas_tiles_meta(geo_id, extent)[0])
+        else:
+            names.append(maps.areas_file(geo_id, extent))
         maps.view_frame(geo_id, extent)  # in a server process: the first visit is warm too
         for extra in (maps.district_outline_file, maps.extent_outline_file):
             n = extra(geo_id, extent)
@@ -308,7 +384,7 @@ def warm(combinations: Sequence[tuple[str, str]] | None = None) -> list[str]:
 
 def main() -> int:
     for name in warm():
-        size = (static_dir() / name).stat().st_size
+        size = _size(static_dir() / name)
         print(f"{name:<60} {size / 1e6:7.2f} MB")
     return 0
 

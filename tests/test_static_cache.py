@@ -69,3 +69,36 @@ def test_the_folder_stays_content_addressed(folder):
     name = _make(3)
     data = (folder / name).read_bytes()
     assert name.endswith(f"-{static_geo.content_hash(data)}.json")
+
+
+def _tree(i: int, n: int = 3) -> str:
+    files = {f"5/{x}/{i}.json": json.dumps({"x": x, "i": i}).encode() for x in range(n)}
+    return static_geo.ensure_meta(f"tiles-t{i}", ["k", str(i)], lambda: (files, {"n": n}))[0]
+
+
+def test_a_tile_folder_is_one_content_addressed_entry(folder):
+    name = _tree(1)
+    path = folder / name
+    assert path.is_dir() and static_geo._SERVED.match(name) and not name.endswith(".json")
+    files = {p.relative_to(path).as_posix(): p.read_bytes() for p in path.rglob("*.json")}
+    assert len(files) == 3 and name.endswith(f"-{static_geo.tree_hash(files)}")
+    assert static_geo.ensure_meta("tiles-t1", ["k", "1"], lambda: ({}, {}))[1] == {"n": 3}
+    # a corrupt tile is noticed and the folder rebuilt
+    (path / "5/0/1.json").write_text("{}")
+    static_geo._verified.clear()
+    assert not static_geo.is_valid(path)
+    assert _tree(1) == name and static_geo.is_valid(path)
+    assert json.loads((path / "5/0/1.json").read_text()) == {"x": 0, "i": 1}
+
+
+def test_tile_folders_are_evicted_whole_and_never_escape(folder, monkeypatch):
+    monkeypatch.setenv("HEE_STATIC_MAX_FILES", "3")
+    names = [_tree(i) for i in range(6)]
+    left = {p.name for p in folder.iterdir()}
+    assert len(left) == 3 and left == set(names[-3:])
+    assert all((folder / n).is_dir() and len(list((folder / n).rglob("*.json"))) == 3
+               for n in left)
+    assert not [p for p in static_geo.meta_dir(folder).iterdir() if p.name.startswith(".tmp")]
+    with pytest.raises(ValueError):
+        static_geo.ensure_meta("tiles-bad", ["k"], lambda: ({"../x.json": b"{}"}, {}))
+    assert not (folder.parent / "x.json").exists()

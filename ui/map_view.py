@@ -178,7 +178,12 @@ def view_frame(choice: MapChoice) -> pd.DataFrame:
 @st.cache_resource(max_entries=128, show_spinner=False)
 def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zoom: str,
           basemap: bool, base_url: str, _extent: Place) -> str:
-    areas, meta = maps.areas_file_meta(geo_id, _extent, group)
+    if maps.use_tiles(geo_id, _extent):
+        folder, meta = maps.areas_tiles_meta(geo_id, _extent, group)
+        areas, tiles = None, maps.tile_source(folder, meta, base_url)
+    else:
+        areas, meta = maps.areas_file_meta(geo_id, _extent, group)
+        tiles = None
     bounds = maps.view_bounds(geo_id, [zoom]) if zoom else meta.get("bounds")
     state = maps.fit_view(bounds or maps.ENGLAND_BOUNDS, max_zoom=13.0 if zoom else 12.0)
 
@@ -186,7 +191,7 @@ def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zo
         return None if name is None else maps.static_geo.url(name, base_url)
 
     layers = maps.MapLayers(
-        areas=url(areas),
+        areas=url(areas), tiles=tiles,
         edges=url(maps.area_edges_file(geo_id, _extent)),
         districts=url(maps.district_outline_file(geo_id, _extent)),
         wards=url(maps.ward_outline_file(geo_id, _extent)),
