@@ -16,7 +16,8 @@ import gc
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 log = logging.getLogger("explorer.warmup")
 
@@ -141,6 +142,27 @@ async def _warm_views(base: str, links: Sequence[str], timeout: float) -> list[s
     return problems
 
 
+def _in_own_thread(coro: Coroutine[object, object, list[str]]) -> list[str]:
+    """Run a coroutine to completion in a thread of its own: the caller's thread may already
+    run an event loop (a test under Playwright's sync API), where ``asyncio.run`` refuses."""
+    import threading
+
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            out["value"] = asyncio.run(coro)
+        except BaseException as exc:  # handed to the caller
+            out["error"] = exc
+
+    thread = threading.Thread(target=target, name="view-warmup", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 def warm_views(base: str, links: Sequence[str] | None = None,
                timeout: float = 120) -> tuple[float, list[str]]:
     """Run every page and scene once in one loopback session of the server at ``base``
@@ -150,7 +172,7 @@ def warm_views(base: str, links: Sequence[str] | None = None,
     if os.environ.get(WARM_VIEWS_ENV, "1") == "0":
         return 0.0, []
     try:
-        problems = asyncio.run(_warm_views(base, list(links or view_links()), timeout))
+        problems = _in_own_thread(_warm_views(base, list(links or view_links()), timeout))
     except Exception as exc:  # warming is an optimisation: never stop the server
         problems = [f"warm-up session: {type(exc).__name__}: {exc}"]
     for p in problems:
