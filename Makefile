@@ -84,10 +84,11 @@ test-cluster: install-dev chromium nginx axe
 data: install-dev
 	$(PY) -m loaders.build
 
-bench: install-dev chromium
+bench: install-dev chromium nginx
 	$(PY) bench/bench_app.py
 	$(PY) bench/bench_map.py
 	$(PY) bench/bench_room.py --client ws
+	$(PY) bench/bench_room.py --client ws --cluster 2
 	$(PY) bench/bench_room.py
 
 clean:
