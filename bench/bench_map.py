@@ -147,6 +147,17 @@ LONGTASK_JS = """
 """
 
 
+def _timed_context(browser: object, bt: object) -> tuple[object, argparse.Namespace]:
+    """A fresh 1400x900 context with browser_timing's probes and the long-task observer, and
+    the options browser_timing.Probe expects."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    ctx.add_init_script(bt.INIT_JS)
+    ctx.add_init_script(LONGTASK_JS)
+    args = argparse.Namespace(timeout=180, settle=2.0, warm=False, no_map=False,
+                              playwright_ws=False, cpu_profile=None, click_map=True)
+    return ctx, args
+
+
 def indicator_change(url: str, option: str, runs: int) -> list[dict]:
     """Open the all-England map, then pick another indicator in the selectbox; seconds from
     the click on the option until the recoloured map is on screen."""
@@ -159,12 +170,7 @@ def indicator_change(url: str, option: str, runs: int) -> list[dict]:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                          args=bt.CHROMIUM_ARGS)
             try:
-                ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-                ctx.add_init_script(bt.INIT_JS)
-                ctx.add_init_script(LONGTASK_JS)
-                args = argparse.Namespace(timeout=180, settle=2.0, warm=False, no_map=False,
-                                          playwright_ws=False, cpu_profile=None,
-                                          click_map=True)
+                ctx, args = _timed_context(browser, bt)
                 probe = bt.Probe(ctx, url, args)
                 probe.start()
                 while not probe.poll():
@@ -229,12 +235,7 @@ def england_cpu(url: str, option: str, runs: int) -> list[dict]:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                          args=bt.CHROMIUM_ARGS)
             try:
-                ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-                ctx.add_init_script(bt.INIT_JS)
-                ctx.add_init_script(LONGTASK_JS)
-                args = argparse.Namespace(timeout=180, settle=2.0, warm=False, no_map=False,
-                                          playwright_ws=False, cpu_profile=None,
-                                          click_map=True)
+                ctx, args = _timed_context(browser, bt)
                 row: dict = {}
                 probe = bt.Probe(ctx, url, args)
                 g, r = _chromium_cpu()
