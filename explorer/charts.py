@@ -6,6 +6,7 @@ licence is rendered under it by the page (and baked into PNG/SVG exports).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import threading
@@ -38,15 +39,19 @@ def fingerprint(value: Any) -> Hashable:
         return type(value).__name__, repr(value)
     if isinstance(value, list | tuple):
         return type(value).__name__, tuple(fingerprint(v) for v in value)
+    if dataclasses.is_dataclass(value) and value.__dataclass_params__.frozen:
+        return type(value).__name__, hash(value), repr(value)
     raise TypeError(f"no content key for {type(value).__name__}")
 
 
-def cached(maxsize: int) -> Callable[[F], F]:
-    """A chart builder whose result is kept for the same inputs (by :func:`fingerprint`) and
-    shared by every session, so a rerun neither rebuilds the chart nor converts and validates
-    its spec again (:func:`explorer.exports.share`). Bounded: the least recently used of
-    ``maxsize`` charts goes first. The shared chart must never be changed by a caller
-    (Altair's ``properties``, ``project`` … return copies, which are not shared)."""
+def cached(maxsize: int, share: Callable[[Any], Any] | None = None) -> Callable[[F], F]:
+    """A builder whose result is kept for the same inputs (by :func:`fingerprint`) and
+    shared by every session. Charts (the default ``share``, :func:`explorer.exports.share`):
+    a rerun neither rebuilds the chart nor converts and validates its spec again; other
+    immutable results (a table's HTML) pass ``share=lambda x: x``. Bounded: the least
+    recently used of ``maxsize`` results goes first. A shared chart must never be changed by a
+    caller (Altair's ``properties``, ``project`` … return copies, which are not shared)."""
+    finish = share or exports.share
     def decorate(build: F) -> F:
         charts: OrderedDict[Hashable, alt.TopLevelMixin] = OrderedDict()
         lock = threading.Lock()
@@ -62,7 +67,7 @@ def cached(maxsize: int) -> Callable[[F], F]:
                 if chart is not None:
                     charts.move_to_end(key)
                     return chart
-            chart = exports.share(build(*args, **kwargs))
+            chart = finish(build(*args, **kwargs))
             with lock:
                 chart = charts.setdefault(key, chart)
                 while len(charts) > maxsize:

@@ -55,7 +55,7 @@ def test_a_table_drawn_again_is_the_same_html_and_a_changed_one_is_new():
     assert tables._html(df, {"Share": tables.num(2)}, "cap", "Label", 420) != first
     for i in range(tables._HTML_MAX + 5):
         tables._html(df.assign(Share=[i, None]), cols, None, "L", None)
-    assert len(tables._HTML) == tables._HTML_MAX
+    assert tables._cached_html.cache_len() == tables._HTML_MAX
 
 
 def test_unknown_column_kind_is_refused():

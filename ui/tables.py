@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import html
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+
+from explorer.charts import cached
 
 MISSING = "—"
 MISSING_HTML = (f"<span aria-hidden='true'>{MISSING}</span>"
@@ -166,36 +166,21 @@ def to_html(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
             + f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
-#: Tables already made, by content (every session reruns the same views): HTML text is
-#: immutable, so one copy serves all. Bounded, least recently used first out.
-_HTML: OrderedDict[Hashable, str] = OrderedDict()
+#: Table HTML kept (by content), least recently used out first.
 _HTML_MAX = 128
-_html_lock = threading.Lock()
+
+
+@cached(_HTML_MAX, share=lambda text: text)
+def _cached_html(df: pd.DataFrame, columns: tuple[tuple[str, Col], ...], caption: str | None,
+                 label: str, max_height: int | None) -> str:
+    return to_html(df, dict(columns), caption=caption, label=label, max_height=max_height)
 
 
 def _html(df: pd.DataFrame, columns: Mapping[str, Col] | None, caption: str | None,
           label: str, max_height: int | None) -> str:
-    """:func:`to_html`, made once per table content and options (a table of 60 rows costs
-    10-20 ms of escaping and formatting a run)."""
-    from explorer.charts import fingerprint
-
-    try:
-        key: Hashable = (fingerprint(df), tuple((columns or {}).items()), caption, label,
-                         max_height)
-        hash(key)
-    except TypeError:
-        return to_html(df, columns, caption=caption, label=label, max_height=max_height)
-    with _html_lock:
-        text = _HTML.get(key)
-        if text is not None:
-            _HTML.move_to_end(key)
-            return text
-    text = to_html(df, columns, caption=caption, label=label, max_height=max_height)
-    with _html_lock:
-        _HTML[key] = text
-        while len(_HTML) > _HTML_MAX:
-            _HTML.popitem(last=False)
-    return text
+    """:func:`to_html`, made once per table content and options and shared by every session
+    (HTML text is immutable; a table of 60 rows costs 10-20 ms of escaping a run)."""
+    return _cached_html(df, tuple((columns or {}).items()), caption, label, max_height)
 
 
 def show(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
