@@ -11,10 +11,11 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from deploy.process import free_port, start_app, stop
+from deploy.process import free_port, start_app, stop, wait_ready
 
 REPO = Path(__file__).resolve().parents[1]
 TIMING_TOOL = Path(os.environ.get("HEE_BROWSER_TIMING",
@@ -23,13 +24,19 @@ TIMING_TOOL = Path(os.environ.get("HEE_BROWSER_TIMING",
 
 @contextlib.contextmanager
 def streamlit_server(app: Path = REPO / "app.py", cwd: Path = REPO, *extra: str,
-                     ) -> Iterator[tuple[str, subprocess.Popen]]:
+                     ready: bool = False) -> Iterator[tuple[str, subprocess.Popen]]:
     """Start the app (``serve.py``; another script: ``streamlit run``) on a free loopback
-    port; yield (base URL, process)."""
+    port; yield (base URL, process) once it is healthy, or with ``ready`` once ``serve.py``
+    has finished warming (what a deployment's health check waits for)."""
     port = free_port()
-    proc = start_app(port, cwd, serve=app == REPO / "app.py", app=str(app),
+    serve = app == REPO / "app.py"
+    ready_file = Path(tempfile.mkdtemp(prefix="hee-ready-")) / "ready"
+    proc = start_app(port, cwd, serve=serve, app=str(app),
+                     env={"HEE_READY_FILE": str(ready_file)} if serve else None,
                      extra_args=("--server.enableStaticServing", "true", *extra), wait=60)
     try:
+        if ready and serve:
+            wait_ready(ready_file, proc=proc)
         yield f"http://127.0.0.1:{port}", proc
     finally:
         stop(proc)

@@ -74,9 +74,14 @@ def main() -> int:
 
     loads = [snippet(LOAD_SNIPPET) for _ in range(args.repeats)]
     updates = snippet(COMPARE_SNIPPET)["update"]
-    cold, warm, rss_idle, rss_peak = [], [], [], []
+    warming, cold, warm, rss_idle, rss_peak = [], [], [], [], []
     for _ in range(args.repeats):
+        # a visitor who arrives the moment the process listens, while it is still warming
         with streamlit_server() as (base, proc):
+            r = browser_timing(f"{base}/", "--no-map")
+            warming.append(r.get("script_idle_s"))
+        # the deployment case: the health check (ready file) lets visitors in once warm
+        with streamlit_server(ready=True) as (base, proc):
             time.sleep(1)
             rss_idle.append(rss_mb(proc.pid))
             r = browser_timing(f"{base}/", "--no-map", "--server-pid", str(proc.pid))
@@ -92,9 +97,10 @@ def main() -> int:
         ("snapshot tables load (fresh process)", fmt(median([x["tables"] for x in loads])),
          "<= 0.5 s"),
         ("place registry build", fmt(median([x["registry"] for x in loads])), ""),
-        ("overview interactive, cold browser", fmt(median(cold)), "<= 3 s"),
-        ("overview interactive, warm browser", fmt(median(warm)), ""),
-        ("server RSS idle after start", fmt(median(rss_idle), "MB", 0), ""),
+        ("overview, fresh server (ready), cold browser", fmt(median(cold)), "<= 2.5 s"),
+        ("overview, fresh server (ready), warm browser", fmt(median(warm)), ""),
+        ("overview, server still warming, cold browser", fmt(median(warming)), ""),
+        ("server RSS idle after warming", fmt(median(rss_idle), "MB", 0), ""),
         ("server RSS after overview visits", fmt(median(rss_peak), "MB", 0), ""),
         ("compare: add a 4th place (server time)", fmt(median(updates) * 1000, "ms", 0),
          "<= 300 ms"),

@@ -48,7 +48,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from deploy.process import free_port, start_app, stop, wait_healthy  # noqa: E402
+from deploy.process import free_port, start_app, stop, wait_healthy, wait_ready  # noqa: E402
 
 CHROMIUM = os.environ.get("HEE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -141,9 +141,7 @@ def start_server(log: str, root: Path = REPO, extra_env: dict[str, str] | None =
     ready = Path(tempfile.mkdtemp(prefix="hee-ready-")) / "ready"
     proc = start_app(port, root, env={"HEE_TIMING_LOG": log, "HEE_READY_FILE": str(ready),
                                       **(extra_env or {})})
-    deadline = time.time() + ready_timeout
-    while not ready.exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.3)
+    wait_ready(ready, timeout=ready_timeout, proc=proc)
     return proc, f"http://127.0.0.1:{port}"
 
 

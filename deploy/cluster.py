@@ -27,7 +27,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: python deploy/cluster.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from deploy.process import port_in_use, start_app, stop, wait_healthy
+from deploy.process import port_in_use, start_app, stop, wait_healthy, wait_ready
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "deploy" / "nginx.conf.template"
@@ -99,13 +99,7 @@ class Cluster:
         caches): a process that only listens would make its first visitors wait."""
         proc = self.apps[i]
         wait_healthy(self.app_url(i), timeout=timeout, proc=proc)
-        deadline = time.time() + timeout
-        while not self.ready_file(i).exists():
-            if proc is not None and proc.poll() is not None:
-                raise RuntimeError(f"app process {i} exited with code {proc.returncode}")
-            if time.time() > deadline:
-                raise TimeoutError(f"app process {i} did not warm up in {timeout:.0f} s")
-            time.sleep(0.3)
+        wait_ready(self.ready_file(i), timeout=timeout, proc=proc)
 
     def kill_app(self, i: int) -> None:
         """SIGKILL, as a crash would: no graceful websocket close."""

@@ -51,6 +51,20 @@ def wait_healthy(url: str, timeout: float = 120, proc: subprocess.Popen | None =
     raise TimeoutError(f"no healthy server at {url} after {timeout:.0f} s")
 
 
+def wait_ready(ready_file: Path, timeout: float = 300,
+               proc: subprocess.Popen | None = None) -> None:
+    """Until ``serve.py`` has touched ``ready_file`` (``HEE_READY_FILE``): data loaded and
+    every page warmed. Healthy alone only means listening; a deployment's health check and
+    every benchmark wait for this, so nobody times the start-up warm-up by accident."""
+    deadline = time.time() + timeout
+    while not Path(ready_file).exists():
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the app process exited with code {proc.returncode}")
+        if time.time() > deadline:
+            raise TimeoutError(f"the app process did not warm up in {timeout:.0f} s")
+        time.sleep(0.3)
+
+
 def start_app(port: int, root: Path = REPO, *, serve: bool = True, app: str = "app.py",
               env: Mapping[str, str] | None = None, extra_args: Sequence[str] = (),
               stdout: int | None = subprocess.DEVNULL, stderr: int | None = subprocess.DEVNULL,

@@ -11,12 +11,14 @@ name ``<prefix>-<sha256 of the content>[:16].json``. A build may instead return 
 files (``{relative path: bytes}``, e.g. map tiles ``z/x/y.json``): it is stored as the folder
 ``<prefix>-<hash of its files>/`` and handled as one entry (built, checked, evicted whole).
 A file is used only if it exists and its content still hashes to its name (checked once per
-process); otherwise it is rebuilt. Builds
-hold an exclusive lock (a thread lock plus ``flock`` on a lock file), so concurrent
-sessions and server processes never race or serve half-written files (writes go to a temporary
-file that is renamed into place). When a prefix gets a new file, older files of that prefix
-are removed. Run ``python -m explorer.static_geo`` to pre-generate the usual maps at deploy
-time (read-only or multi-replica deployments).
+process); otherwise it is rebuilt. Builds of one input key hold that key's lock (a thread
+lock plus ``flock`` on the key's lock file), so concurrent sessions and server processes never
+build the same file twice, while maps of other extents are built, or served, meanwhile.
+Writing a file into the folder, the index and eviction happen under one short folder lock,
+so nobody serves a half-written file (writes go to a temporary file that is renamed into
+place) or evicts a file before it is indexed. When a prefix gets a new file, older files of
+that prefix are removed. Run ``python -m explorer.static_geo`` to pre-generate the usual maps
+at deploy time (read-only or multi-replica deployments).
 
 The served folder holds nothing but content-hashed ``.json`` files and tile folders: the
 index, the lock and temporary files live in a sibling folder (``.static-meta``), so no
@@ -51,6 +53,9 @@ INDEX = ".index.json"
 _HASH_LEN = 16
 LOCK = ".lock"
 _thread_lock = threading.RLock()
+#: input-key digest -> that key's build lock (thread part; the flock is per key file)
+_key_locks: dict[str, threading.RLock] = {}
+_key_locks_guard = threading.Lock()
 _verified: dict[str, float] = {}
 #: file name -> last time this process handed it out (for least-recently-used eviction)
 _last_used: dict[str, float] = {}
@@ -131,11 +136,11 @@ _depth = threading.local()
 
 @contextlib.contextmanager
 def _locked(folder: Path) -> Iterator[None]:
-    """Exclusive across threads (RLock) and processes (flock on a lock file).
+    """The folder lock, exclusive across threads (RLock) and processes (flock on a lock
+    file): held only to write, index and evict, never while building.
 
-    Re-entrant: building one file may need another (a map file needs the list of codes
-    with a shape). Only the outermost level takes the ``flock``, because a second ``flock``
-    from the same process on a new file descriptor would wait for itself forever.
+    Re-entrant all the same: only the outermost level takes the ``flock``, because a second
+    ``flock`` from the same process on a new file descriptor would wait for itself forever.
     """
     folder.mkdir(parents=True, exist_ok=True)
     meta = meta_dir(folder)
@@ -155,6 +160,24 @@ def _locked(folder: Path) -> Iterator[None]:
                     fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
         finally:
             _depth.n = depth
+
+
+@contextlib.contextmanager
+def _key_locked(folder: Path, digest: str) -> Iterator[None]:
+    """Exclusive for one input key, across threads and processes: two sessions asking for
+    the same new map wait for one build; a map of another extent does not wait at all.
+    Builds nest only from bigger to smaller files (a map needs the code list), never the
+    same key twice, so per-key locks cannot deadlock."""
+    meta = meta_dir(folder) / "keys"
+    meta.mkdir(parents=True, exist_ok=True)
+    with _key_locks_guard:
+        lock = _key_locks.setdefault(digest, threading.RLock())
+    with lock, open(meta / f"{digest[:32]}.lock", "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 _index_cache: dict[str, tuple[float, dict]] = {}
@@ -264,42 +287,50 @@ def ensure_meta(prefix: str, key: Sequence[str],
     known = _known(folder, digest)
     if known:
         return known
-    with _locked(folder):
+    with _key_locked(folder, digest):
         known = _known(folder, digest)  # another session may have built it meanwhile
         if known:
             return known
-        data, meta = build()
+        data, meta = build()  # the slow part: only this key waits for it
         if isinstance(data, bytes | bytearray):
             name = f"{prefix}-{content_hash(bytes(data))}.json"
         else:
             name = f"{prefix}-{tree_hash(data)}"
-        path = folder / name
-        if not is_valid(path):
-            if isinstance(data, bytes | bytearray):
-                _write_atomic(path, bytes(data), meta_dir(folder))
-            else:
-                _write_tree(path, data, meta_dir(folder))
-            _verified.pop(str(path), None)
-        now = time.time()
-        _last_used[name] = now
-        index = _read_index(folder)
-        index[digest] = {"file": name, "meta": meta, "used": now}
-        # forget and remove superseded files of the same prefix
-        stale = {k for k, v in index.items()
-                 if v["file"] != name and _prefix_of(v["file"]) == prefix}
-        for k in stale:
-            old = index.pop(k)["file"]
-            if old != name:
-                _remove(folder / old)
-        current = {v["file"] for v in index.values()}
-        for other in folder.glob(f"{prefix}-*"):
-            if other.name != name and _prefix_of(other.name) == prefix \
-                    and other.name not in current and _SERVED.match(other.name):
-                _remove(other)
-        _evict(folder, index, keep=name)
-        _write_atomic(meta_dir(folder) / INDEX,
-                      json.dumps(index, indent=0, sort_keys=True).encode())
-        return name, dict(meta)
+        with _locked(folder):
+            return _store(folder, prefix, digest, name, data, meta)
+
+
+def _store(folder: Path, prefix: str, digest: str, name: str, data: Content,
+           meta: dict) -> tuple[str, dict]:
+    """Write a built file into the served folder, index it and evict (caller holds the
+    folder lock, so no other thread evicts the file between its rename and its index)."""
+    path = folder / name
+    if not is_valid(path):
+        if isinstance(data, bytes | bytearray):
+            _write_atomic(path, bytes(data), meta_dir(folder))
+        else:
+            _write_tree(path, data, meta_dir(folder))
+        _verified.pop(str(path), None)
+    now = time.time()
+    _last_used[name] = now
+    index = _read_index(folder)
+    index[digest] = {"file": name, "meta": meta, "used": now}
+    # forget and remove superseded files of the same prefix
+    stale = {k for k, v in index.items()
+             if v["file"] != name and _prefix_of(v["file"]) == prefix}
+    for k in stale:
+        old = index.pop(k)["file"]
+        if old != name:
+            _remove(folder / old)
+    current = {v["file"] for v in index.values()}
+    for other in folder.glob(f"{prefix}-*"):
+        if other.name != name and _prefix_of(other.name) == prefix \
+                and other.name not in current and _SERVED.match(other.name):
+            _remove(other)
+    _evict(folder, index, keep=name)
+    _write_atomic(meta_dir(folder) / INDEX,
+                  json.dumps(index, indent=0, sort_keys=True).encode())
+    return name, dict(meta)
 
 
 def _used(entry: dict, path: Path) -> float:

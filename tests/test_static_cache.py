@@ -102,3 +102,35 @@ def test_tile_folders_are_evicted_whole_and_never_escape(folder, monkeypatch):
     with pytest.raises(ValueError):
         static_geo.ensure_meta("tiles-bad", ["k"], lambda: ({"../x.json": b"{}"}, {}))
     assert not (folder.parent / "x.json").exists()
+
+
+def test_a_slow_build_blocks_only_its_own_key(folder):
+    """The room's map timeouts: one extent's build (seconds) made every other new map wait
+    behind it. Now a second key is built meanwhile, and a second ask for the slow key waits
+    for the one build instead of building again."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    builds: list[str] = []
+
+    def slow() -> bytes:
+        builds.append("slow")
+        started.set()
+        assert release.wait(10)
+        return b'{"slow": 1}'
+
+    names: dict[str, str] = {}
+    t1 = threading.Thread(target=lambda: names.setdefault("a", static_geo.ensure(
+        "sel-slow", ["a"], slow)))
+    t2 = threading.Thread(target=lambda: names.setdefault("a2", static_geo.ensure(
+        "sel-slow", ["a"], slow)))
+    t1.start()
+    assert started.wait(10)
+    t2.start()
+    other = static_geo.ensure("sel-other", ["b"], lambda: b'{"other": 1}')  # not blocked
+    assert (folder / other).is_file() and "a" not in names
+    release.set()
+    t1.join(10)
+    t2.join(10)
+    assert names["a"] == names["a2"] and builds == ["slow"]  # built once
+    assert static_geo.is_valid(folder / names["a"]) and (folder / other).is_file()
