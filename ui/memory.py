@@ -11,7 +11,13 @@ twice its idle size after everyone left, although nothing was alive (issue 13). 
   script threads share them, which costs nothing measurable here (runs hold the GIL);
 * a daemon thread hands freed memory back to the OS every ``HEE_TRIM_SECONDS`` (30 s):
   ``malloc_trim(0)`` (ctypes releases the GIL, so sessions keep running), only when the
-  process was busy since.
+  process was busy since;
+* the same thread runs the full garbage collection that Streamlit would otherwise run
+  after *every* script run (``runner.postScriptGC``, off in ``.streamlit/config.toml``):
+  with the shared caches loaded one ``gc.collect(2)`` costs 0.1-0.3 s of CPU under the GIL,
+  a third of a room's script-thread time (py-spy, issue 13). Once per busy period bounds
+  cyclic garbage just as well. The caches filled at start-up are ``gc.freeze()``-d
+  (``ui/warmup.py``), so each collection walks only what sessions made since.
 
 ``HEE_MEMORY_TUNING=0`` turns all of it off (for before/after measurements). Linux/glibc
 only; elsewhere it does nothing.
@@ -69,8 +75,17 @@ def trim() -> None:
     libc.malloc_trim(0)
 
 
+def collect() -> None:
+    """One full garbage collection, then :func:`trim` (what it freed goes back to the OS)."""
+    import gc
+
+    gc.collect(2)
+    trim()
+
+
 def start_trimmer(every: float | None = None) -> threading.Thread | None:
-    """A daemon thread that trims every ``every`` seconds when the process did some work."""
+    """A daemon thread that collects garbage and trims every ``every`` seconds when the
+    process did some work."""
     if not enabled() or _libc() is None:
         return None
     period = every or float(os.environ.get("HEE_TRIM_SECONDS", "30"))
@@ -83,7 +98,7 @@ def start_trimmer(every: float | None = None) -> threading.Thread | None:
             time.sleep(period)
             cpu = time.process_time()
             if cpu - last_cpu > 0.05:  # idle since the last trim: nothing new to give back
-                trim()
+                collect()
             last_cpu = time.process_time()
 
     thread = threading.Thread(target=loop, name="memory-trim", daemon=True)
