@@ -124,7 +124,7 @@ def _boundary_codes(table: str) -> frozenset[str]:
     return frozenset(json.loads((static_geo.static_dir() / name).read_bytes()))
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=256)
 def areas_in_view(geo_id: str, extent: Place) -> tuple[str, ...]:
     """Codes of the areas of a geography in an extent, sorted (with or without geometry).
 
@@ -151,6 +151,7 @@ def areas_in_view(geo_id: str, extent: Place) -> tuple[str, ...]:
     return tuple(sorted(codes))
 
 
+@functools.lru_cache(maxsize=256)
 def partly_in_view(geo_id: str, extent: Place) -> tuple[tuple[str, float], ...]:
     """Areas of the geography that reach into the extent but are not drawn (less than half
     of their LSOAs inside), with the share inside: the map says which, so a region that is
@@ -206,17 +207,35 @@ def series_of(ind: AreaIndicator, geo: Geography) -> SeriesColumns:
     raise KeyError(f"indicator {ind.id} is not available for {geo.id}")
 
 
-#: All-England views are ~15 MB each: keep a bounded number (shared by all sessions).
-@functools.lru_cache(maxsize=12)
 def view_frame(geo_id: str, extent: Place, group: str = "iod") -> pd.DataFrame:
-    """One row per area in view (index: code), read-only.
+    """One row per area in view (index: code), read-only; cached and shared by all sessions.
 
     Columns: ``name``, ``parent``, ``has_geometry``, ``population``; for every indicator of
     the file group available at the geography ``v:<id>`` (value) and ``n:<id>`` (national
     class); for every series of the group ``q:<key>`` (class among the areas in view, by the
     series' primary value). Only the requested group is computed: health indicators load
     their LSOA data on first use.
+
+    Two bounds: all-England views are ~15 MB each (a few kept); a district's or town's is
+    a few hundred kB, and a room visits dozens of them, so many more are kept (a cache of
+    twelve of both kinds was rebuilt on almost every map run under a room's load).
     """
+    if england_like(extent):
+        return _england_view_frame(geo_id, extent, group)
+    return _local_view_frame(geo_id, extent, group)
+
+
+@functools.lru_cache(maxsize=6)
+def _england_view_frame(geo_id: str, extent: Place, group: str) -> pd.DataFrame:
+    return _view_frame(geo_id, extent, group)
+
+
+@functools.lru_cache(maxsize=96)
+def _local_view_frame(geo_id: str, extent: Place, group: str) -> pd.DataFrame:
+    return _view_frame(geo_id, extent, group)
+
+
+def _view_frame(geo_id: str, extent: Place, group: str) -> pd.DataFrame:
     geo = am.GEOGRAPHIES[geo_id]
     codes = pd.Index(areas_in_view(geo_id, extent), name="code")
     names = am.area_names(geo_id).reindex(codes)
