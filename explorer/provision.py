@@ -265,7 +265,9 @@ def _clean(rec: dict) -> dict:
     return out
 
 
-@functools.lru_cache(maxsize=32)  # shared by sessions: read-only to callers
+#: A room asks for places x 9 years x 2 groupings: a few hundred small results, so the
+#: per-view caches hold that many (32 were rebuilt on most runs; each costs ~0.2 s of CPU).
+@functools.lru_cache(maxsize=512)  # shared by sessions: read-only to callers
 def gradient(place: Place, year: str = LATEST, grouping: str = "quintile") -> Gradient:
     """Need and resource by national deprivation group for the place's practices."""
     if grouping not in GROUPINGS:
@@ -362,7 +364,7 @@ def _group_phrase(group: int, n: int, frac: str) -> str:
     return f"{frac} {group} of {n} by deprivation"
 
 
-@functools.lru_cache(maxsize=32)  # shared by sessions: read-only to callers
+@functools.lru_cache(maxsize=128)  # shared by sessions: read-only to callers
 def gap_trend(place: Place, grouping: str = "quintile") -> pd.DataFrame:
     """Most vs least deprived group, per weighted patient, for every year 2014/15-2022/23.
 
@@ -416,7 +418,7 @@ def england_medians(year: str) -> tuple[float, float]:
     return float(ok["imd_score"].median()), float(ok["per_weighted"].median())
 
 
-@functools.lru_cache(maxsize=32)  # shared by sessions: read-only to callers
+@functools.lru_cache(maxsize=256)  # shared by sessions: read-only to callers
 def quadrant(place: Place, year: str = LATEST) -> pd.DataFrame:
     """One row per eligible practice in the place: need (IMD), resource (£/weighted), quadrant."""
     year = year_label(year)
