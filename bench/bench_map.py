@@ -42,6 +42,7 @@ import tempfile
 import textwrap
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -147,6 +148,30 @@ LONGTASK_JS = """
 """
 
 
+def _browsers(runs: int) -> Iterator[tuple[object, object]]:
+    """One fresh Debian Chromium per run (closed after it), with browser_timing loaded."""
+    from playwright.sync_api import sync_playwright
+
+    bt = _load_tool()
+    with sync_playwright() as pw:
+        for _ in range(runs):
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                         args=bt.CHROMIUM_ARGS)
+            try:
+                yield browser, bt
+            finally:
+                browser.close()
+
+
+def _opened(bt: object, ctx: object, url: str, args: argparse.Namespace) -> object:
+    """browser_timing's probe on ``url``, once the page and its map are on screen."""
+    probe = bt.Probe(ctx, url, args)
+    probe.start()
+    while not probe.poll():
+        time.sleep(0.1)
+    return probe
+
+
 def _timed_context(browser: object, bt: object) -> tuple[object, argparse.Namespace]:
     """A fresh 1400x900 context with browser_timing's probes and the long-task observer, and
     the options browser_timing.Probe expects."""
@@ -161,33 +186,19 @@ def _timed_context(browser: object, bt: object) -> tuple[object, argparse.Namesp
 def indicator_change(url: str, option: str, runs: int) -> list[dict]:
     """Open the all-England map, then pick another indicator in the selectbox; seconds from
     the click on the option until the recoloured map is on screen."""
-    from playwright.sync_api import sync_playwright
-
-    bt = _load_tool()
     out = []
-    with sync_playwright() as pw:
-        for _ in range(runs):
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                         args=bt.CHROMIUM_ARGS)
-            try:
-                ctx, args = _timed_context(browser, bt)
-                probe = bt.Probe(ctx, url, args)
-                probe.start()
-                while not probe.poll():
-                    time.sleep(0.1)
-                first = probe.result
-                page = probe.page
-                page.get_by_role("combobox", name="Indicator").click()  # open list (untimed)
-                page.get_by_role("option", name=option, exact=True).wait_for(timeout=15000)
-                t_click = page.evaluate("performance.now()")
-                res = probe.click_and_time(f"option:{option}")
-                tasks = page.evaluate("window.__lt || []")
-                after = [d for s, d in tasks if s >= t_click]
-                res["longest_task_after_click_s"] = round(max(after, default=0) / 1000, 3)
-                res["initial_map_ready_s"] = first.get("map_ready_s")
-                out.append(res)
-            finally:
-                browser.close()
+    for browser, bt in _browsers(runs):
+        ctx, args = _timed_context(browser, bt)
+        probe = _opened(bt, ctx, url, args)
+        first = probe.result
+        page = probe.page
+        page.get_by_role("combobox", name="Indicator").click()  # open list (untimed)
+        page.get_by_role("option", name=option, exact=True).wait_for(timeout=15000)
+        t_click = page.evaluate("performance.now()")
+        res = probe.click_and_time(f"option:{option}")
+        res["longest_task_after_click_s"] = _longest_since(page, t_click)
+        res["initial_map_ready_s"] = first.get("map_ready_s")
+        out.append(res)
     return out
 
 
@@ -226,43 +237,28 @@ def england_cpu(url: str, option: str, runs: int) -> list[dict]:
     """Per run, one fresh browser: the all-England map cold, an indicator change, then a
     repeat visit (warm HTTP cache), each with wall time, longest main-thread task and the
     CPU seconds of the renderer and the GPU process."""
-    from playwright.sync_api import sync_playwright
-
-    bt = _load_tool()
     out = []
-    with sync_playwright() as pw:
-        for _ in range(runs):
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                         args=bt.CHROMIUM_ARGS)
-            try:
-                ctx, args = _timed_context(browser, bt)
-                row: dict = {}
-                probe = bt.Probe(ctx, url, args)
-                g, r = _chromium_cpu()
-                probe.start()
-                while not probe.poll():
-                    time.sleep(0.1)
-                row["cold"] = _cpu_row(probe.result, probe.page, 0, g, r)
-                page = probe.page
-                page.get_by_role("combobox", name="Indicator").click()
-                page.get_by_role("option", name=option, exact=True).wait_for(timeout=15000)
-                time.sleep(0.5)
-                t_click = page.evaluate("performance.now()")
-                g, r = _chromium_cpu()
-                ch = probe.click_and_time(f"option:{option}")
-                row["change"] = _cpu_row({k.replace("after_", ""): v for k, v in ch.items()},
-                                         page, t_click, g, r)
-                time.sleep(3)  # let the HTTP cache finish writing the files
-                page.close()
-                probe = bt.Probe(ctx, url, args)  # same context: warm HTTP cache
-                g, r = _chromium_cpu()
-                probe.start()
-                while not probe.poll():
-                    time.sleep(0.1)
-                row["warm"] = _cpu_row(probe.result, probe.page, 0, g, r)
-                out.append(row)
-            finally:
-                browser.close()
+    for browser, bt in _browsers(runs):
+        ctx, args = _timed_context(browser, bt)
+        row: dict = {}
+        g, r = _chromium_cpu()
+        probe = _opened(bt, ctx, url, args)
+        row["cold"] = _cpu_row(probe.result, probe.page, 0, g, r)
+        page = probe.page
+        page.get_by_role("combobox", name="Indicator").click()
+        page.get_by_role("option", name=option, exact=True).wait_for(timeout=15000)
+        time.sleep(0.5)
+        t_click = page.evaluate("performance.now()")
+        g, r = _chromium_cpu()
+        ch = probe.click_and_time(f"option:{option}")
+        row["change"] = _cpu_row({k.replace("after_", ""): v for k, v in ch.items()},
+                                 page, t_click, g, r)
+        time.sleep(3)  # let the HTTP cache finish writing the files
+        page.close()
+        g, r = _chromium_cpu()
+        probe = _opened(bt, ctx, url, args)  # same context: warm HTTP cache
+        row["warm"] = _cpu_row(probe.result, probe.page, 0, g, r)
+        out.append(row)
     return out
 
 
