@@ -35,3 +35,32 @@ def test_timing_writes_one_line_per_run(tmp_path: Path, monkeypatch: pytest.Monk
 def test_trim_is_safe_to_call() -> None:
     memory.trim()  # glibc: returns freed pages; elsewhere: nothing
     assert memory.enabled() in (True, False)
+
+
+def test_no_full_collection_after_every_run_but_one_per_busy_period() -> None:
+    """Streamlit's default gc.collect(2) after every script run was a third of a room's
+    script-thread CPU (issue 13): the app's config turns it off, and the housekeeping
+    thread's collect() frees cyclic garbage instead."""
+    import gc
+    import tomllib
+    import weakref
+
+    from loaders.paths import REPO_ROOT
+
+    config = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    gc.disable()
+    try:
+        probe = Cycle()
+        ref = weakref.ref(probe)
+        del probe
+        assert ref() is not None  # only a collection frees a cycle
+        memory.collect()
+        assert ref() is None
+    finally:
+        gc.enable()
