@@ -352,3 +352,15 @@ def test_all_england_core20_bands_keep_their_quantiles(tmp_static, places):
     fc = _strict_loads((tmp_static / maps.areas_file("district19", england)).read_bytes())
     assert prop in fc["features"][0]["properties"]
     assert maps.accessor_prop(am.get("imd_score"), district, england, "quantiles") == "d0"
+
+
+def test_a_room_of_local_map_views_stays_cached(places):
+    """A room visits dozens of districts and towns: their view frames (small) stay cached
+    while England's (~15 MB each) have a bound of their own, so a run finds its frame."""
+    geo = am.geography("district", 2019)
+    local = [p for p in places.all("district") if p.code.startswith("E0")][:20]
+    first = maps.view_frame(geo.id, local[0])
+    for p in local[1:]:
+        maps.view_frame(geo.id, p)
+    maps.view_frame(geo.id, places.get("england"))
+    assert maps.view_frame(geo.id, local[0]) is first  # not rebuilt
