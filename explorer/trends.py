@@ -311,12 +311,19 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def lent(s: pd.DataFrame, name: str) -> pd.Series:
+    """Rows of a place's series whose value is another area's (the geography used is not the
+    place itself): the one rule behind the chart's rings and :func:`borrowed_note`."""
+    return s["value"].notna() & pd.Series(
+        [bool(u) and not str(u).startswith(name) for u in s["geography_used"].fillna("")],
+        index=s.index, dtype=bool)
+
+
 def borrowed_note(s: pd.DataFrame, name: str) -> str:
     """Which periods' values are another area's (e.g. a town shown as its district, a
     former district as its successor): 'values of X' or '2022/23: values of X'."""
     have = s[s["value"].notna()]
-    other = have[[bool(u) and not str(u).startswith(name)
-                  for u in have["geography_used"].fillna("")]]
+    other = s[lent(s, name)]
     if other.empty:
         return ""
     areas = ", ".join(dict.fromkeys(str(u) for u in other["geography_used"]))
@@ -384,6 +391,10 @@ def marker_rows(frame: pd.DataFrame) -> pd.DataFrame:
             "recent_trend_reason": "Why", "trend_method": "Method"})
 
 
+#: What the chart's rings mean, in its subtitle (the chart itself says a value is borrowed).
+RINGED = "Ringed points: another area's value"
+
+
 @cached(maxsize=64)  # a rerun reuses the chart and its converted spec
 def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLevelMixin:
     """Lines per place (gaps where a period is missing), 95% CIs, and points whose colour
@@ -402,6 +413,9 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
                        and pd.notna(hi) else "not published"
                        for lo, hi in zip(data["lower_ci"], data["upper_ci"], strict=True)]
     data = data.astype({"value": float, "lower_ci": float, "upper_ci": float})
+    data["lent"] = False
+    for n, g in data[data["role"] == "place"].groupby("place", sort=False):
+        data.loc[g.index, "lent"] = lent(g, str(n))
     names = list(dict.fromkeys(data["place"]))
     colours = [NEUTRAL if data.loc[data["place"] == n, "role"].iloc[0] == "england"
                else TREND_PLACE_COLOURS[i % len(TREND_PLACE_COLOURS)]
@@ -440,18 +454,30 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
         shape=alt.Shape("comparison:N", title="Compared with England",
                         scale=alt.Scale(domain=comp_domain, range=shapes)),
         tooltip=tooltip)
+    layers = [bars, lines, points]
+    # another area's value: ringed on the chart, and the subtitle says so (a second legend
+    # beside the comparison one squeezed the plot to nothing on a phone: fit-x)
+    if data["lent"].any():
+        layers.append(alt.Chart(data[data["lent"]]).mark_point(
+            size=420, filled=False, strokeWidth=2, opacity=1, shape="circle",
+            color="#222222").encode(x=x, y=y, tooltip=tooltip))
     last = data[data["value"].notna()].groupby("place_id").tail(1)
-    labels = alt.Chart(last).mark_text(align="left", dx=9, fontSize=12,
+    # end labels stay inside the right padding (150 px): a longer name ("Workington (parish
+    # wards)") pushed the content past the width and fit-x squeezed the plot to nothing on a
+    # phone; truncated here, the full name is in the tooltip, the title and the table
+    labels = alt.Chart(last).mark_text(align="left", dx=9, fontSize=12, limit=138,
                                        fontWeight="bold").encode(
         x=x, y=y, text="place:N", color=colour)
-    chart = (bars + lines + points + labels).properties(
+    chart = alt.layer(*layers, labels).properties(
         title=alt.TitleParams(textwrap.wrap(title, 90), anchor="start", fontSize=18,
                               subtitle=textwrap.wrap(
                                   f"{m.name}. Bars: 95% confidence intervals where "
                                   "published or computed." + "".join(
                                       f" {n}: {borrowed_note(g, n)}." for n, g in
                                       data[data["role"] == "place"].groupby("place", sort=False)
-                                      if borrowed_note(g, n)), 140), subtitleFontSize=13,
+                                      if borrowed_note(g, n))
+                                  + (f" {RINGED}." if data["lent"].any() else ""), 140),
+                              subtitleFontSize=13,
                               subtitleColor="#444444"),
         width="container", height=320,
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),

@@ -53,6 +53,34 @@ def test_gaps_are_kept_as_missing_periods():
     assert chart["title"]["text"] == ["t"]
 
 
+def _ringed(chart: dict) -> list[dict]:
+    """The rows of the chart's ring layer (values of another area), from the inline data."""
+    layer = next((lay for lay in chart["layer"] if lay.get("mark", {}).get("size") == 420),
+                 None)
+    if layer is None:
+        return []
+    return chart["datasets"][layer["data"]["name"]]
+
+
+def test_another_areas_value_is_ringed_on_the_chart():
+    """Borrowed is visibly borrowed: Eden's 2022/23 smoking value is Westmorland and
+    Furness's; that one point is ringed and the subtitle says what a ring means. Blackpool's
+    own series has no ring."""
+    frame = trends.trend_frame(["eden"], "91547")
+    chart = trends.trend_chart(frame, "91547", "t").to_dict()
+    ringed = _ringed(chart)
+    eden = frame[frame["place_id"] == "eden"]
+    lent = eden[trends.lent(eden, "Eden")]
+    assert len(lent) >= 1
+    assert all(u.startswith("Westmorland and Furness") for u in lent["geography_used"])
+    assert sorted((r["place"], r["period"]) for r in ringed) == sorted(
+        ("Eden", p) for p in lent["period"])
+    assert trends.RINGED in " ".join(chart["title"]["subtitle"])  # said on the chart too
+    own = trends.trend_chart(trends.trend_frame(["blackpool"], "91547"), "91547", "t")
+    assert _ringed(own.to_dict()) == []
+    assert trends.RINGED not in " ".join(own.to_dict()["title"]["subtitle"])
+
+
 def test_cli_trend_json_and_csv():
     out = io.StringIO()
     assert main(["trend", "Blackpool", "--indicator", "91547"], out=out) == 0
