@@ -12,8 +12,9 @@ files (``{relative path: bytes}``, e.g. map tiles ``z/x/y.json``): it is stored 
 ``<prefix>-<hash of its files>/`` and handled as one entry (built, checked, evicted whole).
 A file is used only if it exists and its content still hashes to its name (checked once per
 process); otherwise it is rebuilt. Builds of one input key hold that key's lock (a thread
-lock plus ``flock`` on the key's lock file), so concurrent sessions and server processes never
-build the same file twice, while maps of other extents are built, or served, meanwhile.
+lock plus ``flock`` on a lock file, striped 256 ways by the key), so concurrent sessions and
+server processes never build the same file twice, while maps of other extents are built, or
+served, meanwhile.
 Writing a file into the folder, the index and eviction happen under one short folder lock,
 so nobody serves a half-written file (writes go to a temporary file that is renamed into
 place) or evicts a file before it is indexed. When a prefix gets a new file, older files of
@@ -53,9 +54,11 @@ INDEX = ".index.json"
 _HASH_LEN = 16
 LOCK = ".lock"
 _thread_lock = threading.RLock()
-#: input-key digest -> that key's build lock (thread part; the flock is per key file)
-_key_locks: dict[str, threading.RLock] = {}
-_key_locks_guard = threading.Lock()
+#: Build locks striped by the input key's digest: bounded (keys come from links: extents,
+#: selections), and two keys share a stripe with a chance of 1 in 256.
+_STRIPES = 256
+_key_locks = [threading.RLock() for _ in range(_STRIPES)]
+_held = threading.local()  # stripes this thread holds (re-entry skips the flock)
 _verified: dict[str, float] = {}
 #: file name -> last time this process handed it out (for least-recently-used eviction)
 _last_used: dict[str, float] = {}
@@ -164,20 +167,27 @@ def _locked(folder: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _key_locked(folder: Path, digest: str) -> Iterator[None]:
-    """Exclusive for one input key, across threads and processes: two sessions asking for
-    the same new map wait for one build; a map of another extent does not wait at all.
-    Builds nest only from bigger to smaller files (a map needs the code list), never the
-    same key twice, so per-key locks cannot deadlock."""
-    meta = meta_dir(folder) / "keys"
-    meta.mkdir(parents=True, exist_ok=True)
-    with _key_locks_guard:
-        lock = _key_locks.setdefault(digest, threading.RLock())
-    with lock, open(meta / f"{digest[:32]}.lock", "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
+    """Exclusive for one input key (its stripe), across threads and processes: two sessions
+    asking for the same new map wait for one build; a map of another extent does not wait.
+    Builds nest only from bigger to smaller files (a map needs the code list), so the
+    stripes cannot deadlock; a nested build in a stripe this thread already holds re-enters
+    it without a second ``flock`` (which would wait for itself)."""
+    stripe = int(digest[:8], 16) % _STRIPES
+    held: set[int] = _held.__dict__.setdefault("stripes", set())
+    with _key_locks[stripe]:
+        if stripe in held:
             yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            return
+        meta = meta_dir(folder) / "keys"
+        meta.mkdir(parents=True, exist_ok=True)
+        with open(meta / f"{stripe:02x}.lock", "a+") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            held.add(stripe)
+            try:
+                yield
+            finally:
+                held.discard(stripe)
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 _index_cache: dict[str, tuple[float, dict]] = {}

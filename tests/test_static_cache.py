@@ -134,3 +134,21 @@ def test_a_slow_build_blocks_only_its_own_key(folder):
     t2.join(10)
     assert names["a"] == names["a2"] and builds == ["slow"]  # built once
     assert static_geo.is_valid(folder / names["a"]) and (folder / other).is_file()
+
+
+def test_build_locks_are_bounded_and_nested_builds_reenter(folder):
+    """Keys come from links (extents, selections): a thousand of them leave at most 256 lock
+    files, and a build that needs another file of the same stripe does not wait for itself."""
+    for i in range(1000):
+        static_geo.ensure("sel-many", [str(i)], lambda i=i: json.dumps({"i": i}).encode())
+    assert len(list((static_geo.meta_dir(folder) / "keys").iterdir())) <= 256
+    digest = static_geo.key_digest(["sel-outer", "a"])
+    stripe = int(digest[:8], 16) % 256
+    inner = next(str(i) for i in range(10_000)
+                 if int(static_geo.key_digest(["sel-inner", str(i)])[:8], 16) % 256 == stripe)
+
+    def outer() -> bytes:
+        name = static_geo.ensure("sel-inner", [inner], lambda: b'{"inner": 1}')
+        return json.dumps({"needs": name}).encode()
+
+    assert static_geo.is_valid(folder / static_geo.ensure("sel-outer", ["a"], outer))
