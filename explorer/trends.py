@@ -391,6 +391,10 @@ def marker_rows(frame: pd.DataFrame) -> pd.DataFrame:
             "recent_trend_reason": "Why", "trend_method": "Method"})
 
 
+#: A Vega expression: the chart is drawn in a phone-sized box (the end labels' padding is
+#: then smaller, or fit-x squeezes the plot to nothing).
+_PHONE = "containerSize()[0] < 600"  # ui.charts.PHONE_PX
+
 #: What the chart's rings mean, in its subtitle (the chart itself says a value is borrowed).
 RINGED = "Ringed points: another area's value"
 
@@ -462,10 +466,11 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
             size=420, filled=False, strokeWidth=2, opacity=1, shape="circle",
             color="#222222").encode(x=x, y=y, tooltip=tooltip))
     last = data[data["value"].notna()].groupby("place_id").tail(1)
-    # end labels stay inside the right padding (150 px): a longer name ("Workington (parish
-    # wards)") pushed the content past the width and fit-x squeezed the plot to nothing on a
-    # phone; truncated here, the full name is in the tooltip, the title and the table
-    labels = alt.Chart(last).mark_text(align="left", dx=9, fontSize=12, limit=138,
+    # end labels stay inside the right padding (150 px, 80 on a phone): a longer name
+    # ("Workington (parish wards)") pushed the content past the width and fit-x squeezed the
+    # plot to nothing on a phone; truncated here, the full name is in the title and the table
+    labels = alt.Chart(last).mark_text(align="left", dx=9, fontSize=12,
+                                       limit={"expr": f"{_PHONE} ? 70 : 138"},
                                        fontWeight="bold").encode(
         x=x, y=y, text="place:N", color=colour)
     chart = alt.layer(*layers, labels).properties(
@@ -481,7 +486,8 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
                               subtitleColor="#444444"),
         width="container", height=320,
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
-        padding={"left": 5, "top": 5, "bottom": 5, "right": 150}).resolve_scale(color="shared")
+        padding={"expr": f"{{left: 5, top: 5, bottom: 5, right: {_PHONE} ? 80 : 150}}"}
+        ).resolve_scale(color="shared")
     return chart.configure_axis(labelFontSize=13, titleFontSize=13).configure_legend(
         labelFontSize=13, titleFontSize=13, orient="bottom", columns=2,
         labelLimit=120, symbolStrokeWidth=0.6, symbolSize=150).configure_view(

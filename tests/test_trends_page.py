@@ -79,6 +79,8 @@ def test_another_areas_value_is_ringed_on_the_chart():
     own = trends.trend_chart(trends.trend_frame(["blackpool"], "91547"), "91547", "t")
     assert _ringed(own.to_dict()) == []
     assert trends.RINGED not in " ".join(own.to_dict()["title"]["subtitle"])
+    # on a phone the end labels get a smaller padding (a long name left no plot at 390 px)
+    assert "containerSize()[0] < 600" in chart["padding"]["expr"]
 
 
 def test_cli_trend_json_and_csv():
