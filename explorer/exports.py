@@ -5,14 +5,18 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 import altair as alt
 import pandas as pd
+
+T = TypeVar("T")
 
 APP_NAME = "Health Equity Explorer (North West England)"
 
@@ -110,9 +114,9 @@ def is_shared(chart: object) -> bool:
     return _memo(chart) is not None
 
 
-def derived(chart: alt.TopLevelMixin, key: object, make: Callable[[], str]) -> str:
-    """``make()``, a text made from ``chart`` alone; made once per ``key`` for a shared chart
-    (texts are immutable, so every caller may keep the one copy)."""
+def derived(chart: alt.TopLevelMixin, key: object, make: Callable[[], T]) -> T:
+    """``make()``, a text (or a tuple of texts and bytes) made from ``chart`` alone; made once
+    per ``key`` for a shared chart (immutable, so every caller may keep the one copy)."""
     memo = _memo(chart)
     if memo is None:
         return make()
@@ -122,9 +126,22 @@ def derived(chart: alt.TopLevelMixin, key: object, make: Callable[[], str]) -> s
     return text
 
 
+#: Altair checks a spec against the Vega-Lite JSON schema when it converts it: most of a
+#: conversion's CPU (0.05-0.5 s a chart), paid by every new place combination a room asks
+#: for. The tests convert every chart builder's output with the check on
+#: (``tests/conftest.py`` sets this to 1, inherited by the servers they start); a server
+#: skips it unless the variable says 1.
+VALIDATE_ENV = "HEE_VALIDATE_CHARTS"
+
+
+def validating() -> bool:
+    """Whether conversions check the spec against the schema (:data:`VALIDATE_ENV`)."""
+    return os.environ.get(VALIDATE_ENV, "0") == "1"
+
+
 def _convert(chart: alt.TopLevelMixin) -> dict:
     with _altair_lock(), _baseline():
-        return chart.to_dict()
+        return chart.to_dict(validate=validating())
 
 
 def chart_dict(chart: alt.TopLevelMixin) -> dict:

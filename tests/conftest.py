@@ -9,6 +9,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 os.chdir(REPO)
+#: Every chart the tests draw or export is checked against the Vega-Lite schema (a server
+#: skips the check for speed: explorer.exports.VALIDATE_ENV); servers the tests start inherit it.
+os.environ["HEE_VALIDATE_CHARTS"] = "1"
 
 
 #: Tests that start their own app processes and need the machine to themselves: run first,

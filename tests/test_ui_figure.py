@@ -101,3 +101,32 @@ def test_unkeyable_arguments_are_built_every_time():
     first, second = build(object()), build(object())
     assert len(built) == 2 and first is not second and not exports.is_shared(first)
     assert build(("a", 1)) is build(("a", 1)) and len(built) == 3
+
+
+def test_a_shared_chart_reaches_streamlit_with_its_rows_already_in_arrow():
+    """Streamlit turns a spec's ``datasets`` into Arrow on every call unless they already are
+    bytes: a shared chart's are converted once, to exactly the bytes Streamlit would make."""
+    from streamlit import dataframe_util
+
+    chart = _fig("blackpool", "kendal").chart
+    payload = ui_charts.screen_payload(chart, False, None)
+    assert ui_charts.screen_payload(chart, False, None) is payload  # made once
+    spec_json, arrow, title, subtitle, text = payload
+    spec, t, s, x = ui_charts.screen_spec(chart, False, None)
+    rows = spec.pop("datasets")
+    assert (title, subtitle, text) == (t, s, x)
+    assert json.loads(spec_json) == json.loads(json.dumps(spec))  # the rest of the spec
+    assert [n for n, _ in arrow] == list(rows) and rows
+    for name, data in arrow:
+        assert data == dataframe_util.convert_anything_to_arrow_bytes(rows[name])
+
+
+def test_the_schema_check_runs_in_the_tests_and_not_on_a_server(monkeypatch):
+    bad = alt.Chart(pd.DataFrame({"a": [1]})).mark_bar().encode(
+        x=alt.X("a:Q", bin="sometimes"))  # not a valid bin: found only by the schema check
+    assert exports.validating()  # tests/conftest.py: every chart drawn here is checked
+    with pytest.raises(alt.utils.schemapi.SchemaValidationError, match="sometimes"):
+        exports.chart_dict(bad)
+    monkeypatch.delenv(exports.VALIDATE_ENV)
+    assert not exports.validating()
+    assert exports.chart_dict(bad)["encoding"]["x"]["bin"] == "sometimes"

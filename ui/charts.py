@@ -173,13 +173,54 @@ def _screen_json(chart: alt.TopLevelMixin, presenting: bool,
                            lambda: json.dumps(screen_spec(chart, presenting, description)))
 
 
+def _is_geo(data: Any) -> bool:
+    """Whether Streamlit keeps this dataset in the spec (GeoJSON/TopoJSON) rather than
+    sending it as Arrow; unknown (a Streamlit without the check): treated as geo, i.e. left
+    to Streamlit."""
+    from streamlit.elements import vega_charts
+
+    check = getattr(vega_charts, "_is_geojson_or_topojson_payload", None)
+    return True if check is None else bool(check(data))
+
+
+def _to_arrow(rows: Any) -> bytes:
+    from streamlit import dataframe_util
+
+    return dataframe_util.convert_anything_to_arrow_bytes(rows)
+
+
+def screen_payload(chart: alt.TopLevelMixin, presenting: bool,
+                   description: str | None) -> tuple[str, tuple[tuple[str, bytes], ...],
+                                                     str, str, str]:
+    """A shared chart as Streamlit sends it: the screen spec's JSON without its tabular
+    datasets, those datasets as the Arrow IPC bytes Streamlit would make of them, title,
+    subtitle and text alternative. Made once per chart and mode, so a rerun neither
+    re-serialises the rows (Streamlit converts a spec's ``datasets`` to Arrow on every call
+    unless they already are bytes) nor parses them back from JSON."""
+    def make() -> tuple[str, tuple[tuple[str, bytes], ...], str, str, str]:
+        spec, title, subtitle, text = screen_spec(chart, presenting, description)
+        datasets = spec.pop("datasets", None) or {}
+        kept = {name: rows for name, rows in datasets.items() if _is_geo(rows)}
+        if kept:
+            spec["datasets"] = kept
+        arrow = tuple((str(name), _to_arrow(rows)) for name, rows in datasets.items()
+                      if name not in kept)
+        return json.dumps(spec), arrow, title, subtitle, text
+
+    return exports.derived(chart, ("screen-arrow", presenting, description), make)
+
+
 def show(chart: alt.TopLevelMixin, description: str | None = None, **kwargs: Any) -> None:
     """Draw a chart with its title as text, its finding as the text alternative, and the
     presentation type size when presenting. Extra keyword arguments go to Streamlit."""
     presenting = present.presenting()
-    spec, title, subtitle, text = (
-        json.loads(_screen_json(chart, presenting, description)) if exports.is_shared(chart)
-        else screen_spec(chart, presenting, description))
+    if exports.is_shared(chart):
+        spec_json, arrow, title, subtitle, text = screen_payload(chart, presenting, description)
+        spec = json.loads(spec_json)  # a fresh dict: Streamlit changes the one it is given
+        if arrow:
+            spec["datasets"] = {**spec.get("datasets", {}), **dict(arrow)}
+    else:
+        spec, title, subtitle, text = screen_spec(chart, presenting, description)
     if title:
         st.markdown(f"<p class='hee-chart-title'>"
                     f"{_escape(title)}</p>" + (f"<p class='hee-chart-subtitle'>"
