@@ -155,12 +155,13 @@ def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage
     # dashed line never runs through them
     label_x = min(100.0, max([*data["share"].dropna(), england_share * 100, 0.0]) + 2)
     labels = base.mark_text(align="left", dx=2, fontSize=FONT_SIZE - 1, color=NEUTRAL).encode(
-        x=alt.datum(round(label_x, 1)), text="share_label:N")
+        x=alt.XDatum(round(label_x, 1)), text=alt.Text("share_label:N"))
     rule = alt.Chart(pd.DataFrame({"x": [england_share * 100],
                                    "t": [f"England {pct(england_share)}"]}))
-    rule_line = rule.mark_rule(strokeDash=[6, 4], color="#000000", size=2).encode(x="x:Q")
+    rule_line = rule.mark_rule(strokeDash=[6, 4], color="#000000", size=2).encode(x=alt.X("x:Q"))
     rule_text = rule.mark_text(align="left", dx=4, dy=-8, fontSize=FONT_SIZE - 1,
-                               fontWeight="bold").encode(x="x:Q", y=alt.value(0), text="t:N")
+                               fontWeight="bold").encode(
+        x=alt.X("x:Q"), y=alt.YValue(0), text=alt.Text("t:N"))
     chart = (bars + labels + rule_line + rule_text).properties(
         title=_title(title, f"IoD{vintage}: share of residents living in LSOAs in national "
                             "IMD deciles 1–2 (Core20). Dashed line: England."),
@@ -282,7 +283,7 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
     words = ["← lower than England", "higher than England →"]
     x = alt.X("x:Q", scale=scale, axis=axis, title=words)
     bars = base.mark_rule(size=3, color=NEUTRAL).encode(
-        x=alt.X("x_lo:Q", scale=scale, axis=axis, title=words), x2="x_hi:Q")
+        x=alt.X("x_lo:Q", scale=scale, axis=axis, title=words), x2=alt.X2("x_hi:Q"))
     tooltip = [alt.Tooltip("place:N", title="Place"), alt.Tooltip("label:N", title="Indicator"),
                alt.Tooltip("period:N", title="Period"),
                alt.Tooltip("value_label:N", title="Value"),
@@ -342,14 +343,14 @@ def gradient_chart(table: pd.DataFrame, title: str, grouping: str, unit: str = "
                  alt.Tooltip("count_fmt:N", title="Count"),
                  alt.Tooltip("den_fmt:N", title="Denominator")])
     err = alt.Chart(data).mark_errorbar(ticks=True, color="black", thickness=2).encode(
-        x=x, y=alt.Y("lo:Q", title=unit), y2="hi:Q")
+        x=x, y=alt.Y("lo:Q", title=unit), y2=alt.Y2("hi:Q"))
     layers = [bars, err]
     if england is not None:
         eng = alt.Chart(pd.DataFrame({"y": [england * 100], "t": [f"England {pct(england)}"]}))
-        layers += [eng.mark_rule(strokeDash=[6, 4], size=2, color="black").encode(y="y:Q"),
+        layers += [eng.mark_rule(strokeDash=[6, 4], size=2, color="black").encode(y=alt.Y("y:Q")),
                    eng.mark_text(align="left", dx=4, dy=-8, fontWeight="bold",
-                                 fontSize=FONT_SIZE - 1).encode(y="y:Q", x=alt.value(0),
-                                                                text="t:N")]
+                                 fontSize=FONT_SIZE - 1).encode(
+                       y=alt.Y("y:Q"), x=alt.XValue(0), text=alt.Text("t:N"))]
     chart = alt.layer(*layers).properties(
         title=_title(title, "Bars: value for residents of the place in each national group; "
                             f"black lines: {confidence_label} confidence interval."),

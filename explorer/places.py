@@ -116,6 +116,7 @@ class PlaceRegistry:
             if p.id in self._by_id:
                 raise ValueError(f"duplicate place id {p.id}")
             self._by_id[p.id] = p
+        self._sorted: tuple[tuple[Place, ...], dict[str, tuple[Place, ...]]] | None = None
         self._by_name: dict[str, list[Place]] = {}
         for p in self._by_id.values():
             for key in {_norm(p.name), _norm(p.id), *(_norm(a) for a in p.aliases),
@@ -134,9 +135,16 @@ class PlaceRegistry:
         return self._by_id[place_id]
 
     def all(self, kind: str | None = None) -> list[Place]:
-        places = [p for p in self._by_id.values() if kind is None or p.kind == kind]
-        return sorted(places, key=lambda p: (KINDS.index(p.kind) if p.kind in KINDS else 99,
-                                             p.name))
+        """Places (of one kind), in kind then name order: sorted once, as every page's place
+        list asks for them on every run (a new list each call: callers may change it)."""
+        if self._sorted is None:
+            order = sorted(self._by_id.values(), key=lambda p: (
+                KINDS.index(p.kind) if p.kind in KINDS else 99, p.name))
+            by_kind: dict[str, list[Place]] = {}
+            for p in order:
+                by_kind.setdefault(p.kind, []).append(p)
+            self._sorted = (tuple(order), {k: tuple(v) for k, v in by_kind.items()})
+        return list(self._sorted[0] if kind is None else self._sorted[1].get(kind, ()))
 
     def resolve(self, name: str) -> Place:
         """An id, code, name or alias, case-insensitively; else UnknownPlaceError."""

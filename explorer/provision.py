@@ -28,6 +28,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from explorer.places import Place
@@ -199,8 +200,14 @@ def practices(place: Place, year: str) -> pd.DataFrame:
     return out
 
 
-def _wmean(v: pd.Series, w: pd.Series) -> float | None:
-    ok = v.notna() & w.notna() & (w > 0)
+def _floats(s: pd.Series) -> np.ndarray:
+    return s.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _wmean(v: np.ndarray, w: np.ndarray) -> float | None:
+    """Weighted mean over rows with a value and a positive weight (None if there are none).
+    NumPy, not pandas: a room's new views call this a few hundred times each."""
+    ok = ~np.isnan(v) & ~np.isnan(w) & (w > 0)
     if not ok.any():
         return None
     return float((v[ok] * w[ok]).sum() / w[ok].sum())
@@ -223,8 +230,9 @@ def summarise(df: pd.DataFrame) -> dict:
         "care_payments_per_registered_patient": care / reg if reg else None,
         "care_payments_per_weighted_patient": care / wei if wei else None,
     }
+    weights = _floats(df["registered"])
     for key in NEED_MEASURES:
-        rec[key] = _wmean(df[key], df["registered"])
+        rec[key] = _wmean(_floats(df[key]), weights)
     return rec
 
 
@@ -290,7 +298,7 @@ def gradient(place: Place, year: str = LATEST, grouping: str = "quintile") -> Gr
         rows.append({"group": g, **summarise(part)})
     groups = pd.DataFrame(rows)
     total = summarise(ok)
-    eng = summarise(national(year).query("eligible")) if not is_england(place) else total
+    eng = england_total(year) if not is_england(place) else total
     grad = Gradient(place, year, grouping, groups, total, excluded, "", eng)
     grad.title = finding(grad)
     return grad
@@ -412,10 +420,24 @@ def trend_title(t: pd.DataFrame, place: Place, grouping: str = "quintile") -> st
             f"{b['year']}: the gap {verdict}")
 
 
+@functools.cache
+def england_total(year: str) -> dict:
+    """:func:`summarise` of every eligible English practice in a year (read-only)."""
+    return summarise(national(year).query("eligible"))
+
+
+@functools.cache
 def england_medians(year: str) -> tuple[float, float]:
     """Practice medians of IMD score and payments per weighted patient (eligible practices)."""
     ok = national(year).query("eligible")
     return float(ok["imd_score"].median()), float(ok["per_weighted"].median())
+
+
+@functools.cache
+def _resource_range(year: str) -> tuple[float, float]:
+    """England's 1st-99th percentiles of payments per weighted patient (eligible practices)."""
+    nat = national(year).query("eligible")["per_weighted"]
+    return float(nat.quantile(0.01)), float(nat.quantile(0.99))
 
 
 @functools.lru_cache(maxsize=256)  # shared by sessions: read-only to callers
@@ -440,8 +462,7 @@ def quadrant(place: Place, year: str = LATEST) -> pd.DataFrame:
     out.attrs["resource_median"] = res_med
     # the range a chart draws: England's 1st-99th percentiles (a few practices with a tiny
     # last-known list have thousands of £ per weighted patient)
-    nat = national(year).query("eligible")["per_weighted"]
-    out.attrs["resource_range"] = (float(nat.quantile(0.01)), float(nat.quantile(0.99)))
+    out.attrs["resource_range"] = _resource_range(year)
     return out
 
 

@@ -40,7 +40,7 @@ def gradient_bars(groups: pd.DataFrame, title: str, grouping: str,
     x = alt.X("group:O", title=f"National {grouping} (1 = most deprived)",
               scale=alt.Scale(domain=list(range(1, n + 1))), axis=alt.Axis(labelAngle=0))
     bars = alt.Chart(data).mark_bar().encode(
-        x=x, xOffset="measure:N",
+        x=x, xOffset=alt.XOffset("measure:N"),
         y=alt.Y("value:Q", title="£ per weighted patient"),
         color=alt.Color("measure:N", title=None,
                         scale=alt.Scale(domain=list(MEASURE_COLOURS),
@@ -54,9 +54,9 @@ def gradient_bars(groups: pd.DataFrame, title: str, grouping: str,
     layers: list = [bars]
     if england is not None:
         eng = alt.Chart(pd.DataFrame({"y": [england], "t": [f"England £{england:,.2f}"]}))
-        layers += [eng.mark_rule(strokeDash=[6, 4], size=2, color="black").encode(y="y:Q"),
+        layers += [eng.mark_rule(strokeDash=[6, 4], size=2, color="black").encode(y=alt.Y("y:Q")),
                    eng.mark_text(align="left", dx=4, dy=-8, fontWeight="bold").encode(
-                       y="y:Q", x=alt.value(0), text="t:N")]
+                       y=alt.Y("y:Q"), x=alt.XValue(0), text=alt.Text("t:N"))]
     chart = alt.layer(*layers).properties(
         title=_title(wrap(title, FINDING_CHARS),
                      "Bars: payments ÷ Carr-Hill weighted patients over the group's "
@@ -86,7 +86,7 @@ def gap_lines(trend: pd.DataFrame, title: str) -> alt.TopLevelMixin:
                         legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("measure:N", title="Measure"),
                  alt.Tooltip("label:N", title="Gap")])
-    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=NEUTRAL).encode(y="y:Q")
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=NEUTRAL).encode(y=alt.Y("y:Q"))
     chart = alt.layer(zero, base.mark_line(strokeWidth=3), base.mark_point(filled=True,
                                                                            size=70)).properties(
         title=_title(wrap(title, FINDING_CHARS),
@@ -200,7 +200,7 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
                 **pos, color=alt.Color("colour:N", scale=None)))
             labels.append(alt.Chart(part).mark_text(
                 align=a, baseline="middle", dx=sign * 22, dy=dy, fontWeight="bold",
-                fontSize=12, color=NEUTRAL).encode(**pos, text="t:N"))
+                fontSize=12, color=NEUTRAL).encode(**pos, text=alt.Text("t:N")))
     if outside:
         subtitle = [subtitle, f"{outside} practice{'s' if outside != 1 else ''} outside the "
                     "£ range drawn (England's 1st-99th percentiles) listed in the table."]

@@ -440,12 +440,12 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
     base = alt.Chart(data).encode(x=x)
     valid = base.transform_filter("isValid(datum.value)")
     lines = valid.mark_line(strokeWidth=2).encode(
-        y=y, color=colour, detail="segment:N",
-        strokeDash=alt.condition("datum.role == 'england'", alt.value([6, 4]),
-                                 alt.value([1, 0])))
+        y=y, color=colour, detail=alt.Detail("segment:N"),
+        strokeDash=alt.StrokeDashValue([1, 0], condition={"test": "datum.role == 'england'",
+                                                          "value": [6, 4]}))
     bars = base.transform_filter("isValid(datum.lower_ci) && isValid(datum.upper_ci)"
                                  ).mark_rule(strokeWidth=1.5, opacity=0.7).encode(
-        y="lower_ci:Q", y2="upper_ci:Q", color=colour)
+        y=alt.Y("lower_ci:Q"), y2=alt.Y2("upper_ci:Q"), color=colour)
     tooltip = [alt.Tooltip("place:N", title="Place"), alt.Tooltip("period:N", title="Period"),
                alt.Tooltip("value_text:N", title="Value"),
                alt.Tooltip("ci_text:N", title="95% CI"),
@@ -472,7 +472,7 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
     labels = alt.Chart(last).mark_text(align="left", dx=9, fontSize=12,
                                        limit={"expr": f"{_PHONE} ? 70 : 138"},
                                        fontWeight="bold").encode(
-        x=x, y=y, text="place:N", color=colour)
+        x=x, y=y, text=alt.Text("place:N"), color=colour)
     chart = alt.layer(*layers, labels).properties(
         title=alt.TitleParams(textwrap.wrap(title, 90), anchor="start", fontSize=18,
                               subtitle=textwrap.wrap(

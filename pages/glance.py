@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from explorer import glance, indicators
 from explorer import state as url_state
@@ -12,6 +15,7 @@ from ui import exports
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
+from ui.styled import shared_styler
 
 require_app_frame()
 
@@ -37,6 +41,20 @@ def _rug_styles(vintage: int, grouping: str, how: str, sort: str | None,
     session choosing that view)."""
     table, cells = _rug(vintage, grouping, how, sort)
     return _styles(table, cells, list(places))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _rug_styler(vintage: int, grouping: str, how: str, sort: str | None,
+                places: tuple[str, ...]) -> Styler:
+    """The rug as drawn: one styler per view, shared by every session, so its styles are
+    computed once, not on every run (read-only)."""
+    table, _ = _rug(vintage, grouping, how, sort)
+    names = {"group": "Group", "row": "Indicator"}
+    shown = table.drop(columns=HIDDEN).rename(columns=names)
+    styles = _rug_styles(vintage, grouping, how, sort, places).drop(
+        columns=HIDDEN).rename(columns=names)
+    view = hashlib.sha1(repr((vintage, grouping, how, sort, places)).encode()).hexdigest()
+    return shared_styler(shown, styles, uuid=f"rug{view[:10]}")
 
 
 def _styles(table: pd.DataFrame, cells: pd.DataFrame, places: list[str]) -> pd.DataFrame:
@@ -104,11 +122,8 @@ with guard("The overview"):
     if table.empty:
         st.info("No district value passes this filter.")
         st.stop()
-    shown = table.drop(columns=HIDDEN).rename(columns={"group": "Group", "row": "Indicator"})
-    styles = _rug_styles(vintage, grouping, how, None if sort == "indicator" else sort,
-                         tuple(places)).drop(columns=HIDDEN).rename(
-        columns={"group": "Group", "row": "Indicator"})
-    styler = shown.style.apply(lambda _: styles, axis=None)
+    styler = _rug_styler(vintage, grouping, how, None if sort == "indicator" else sort,
+                         tuple(places))
     config = {p: st.column_config.TextColumn(p, width="small") for p in places}
     config |= {"Group": st.column_config.TextColumn("Group", width=60, pinned=True),
                "Indicator": st.column_config.TextColumn("Indicator", width="medium",
