@@ -66,6 +66,11 @@ class Place:
     bua11: str | None = None
     parents: tuple[str, ...] = field(default=())
 
+    def __hash__(self) -> int:
+        # places key the shared caches; the generated hash walked every LSOA code (66,000
+        # for England) on every look-up. Equal places still hash equal: a subset of fields.
+        return hash((self.id, self.kind, self.code, len(self.lsoa11), len(self.lsoa21)))
+
     def lsoas(self, vintage: int) -> tuple[str, ...]:
         """LSOA codes for an IoD vintage: 2019 uses LSOA 2011, 2025 uses LSOA 2021."""
         return self.lsoa11 if vintage == 2019 else self.lsoa21
@@ -117,6 +122,7 @@ class PlaceRegistry:
                 raise ValueError(f"duplicate place id {p.id}")
             self._by_id[p.id] = p
         self._sorted: tuple[tuple[Place, ...], dict[str, tuple[Place, ...]]] | None = None
+        self._labels: dict[str, str] | None = None
         self._by_name: dict[str, list[Place]] = {}
         for p in self._by_id.values():
             for key in {_norm(p.name), _norm(p.id), *(_norm(a) for a in p.aliases),
@@ -133,6 +139,13 @@ class PlaceRegistry:
 
     def get(self, place_id: str) -> Place:
         return self._by_id[place_id]
+
+    def label(self, place_id: str) -> str | None:
+        """A place's :attr:`Place.label` (None if unknown), worked out once: every place
+        picker formats all 1,254 options on every run."""
+        if self._labels is None:
+            self._labels = {i: p.label for i, p in self._by_id.items()}
+        return self._labels.get(place_id)
 
     def all(self, kind: str | None = None) -> list[Place]:
         """Places (of one kind), in kind then name order: sorted once, as every page's place

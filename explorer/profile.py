@@ -97,7 +97,7 @@ def positions(codes: tuple[str, ...], vintage: int) -> tuple[np.ndarray, tuple[s
     return _positions(tuple(codes), vintage)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Profile:
     id: str
     name: str
@@ -266,11 +266,18 @@ def _rank_note(place: Place, vintage: int) -> str:
 
 
 def profile(place: Place | str, vintage: int = 2019) -> Profile:
-    """Deprivation profile of a place for an IoD vintage (2019 or 2025)."""
+    """Deprivation profile of a place for an IoD vintage (2019 or 2025); one per place and
+    vintage, shared by every session and read-only (the Compare page asks for the 39 North
+    West districts' on every run)."""
     if vintage not in VINTAGE_INFO:
         raise ValueError(f"Unknown IoD vintage {vintage}; use 2019 or 2025")
     if isinstance(place, str):
         place = registry().resolve(place)
+    return _profile(place, vintage)
+
+
+@functools.lru_cache(maxsize=2048)
+def _profile(place: Place, vintage: int) -> Profile:
     info = VINTAGE_INFO[vintage]
     arrays = lsoa_arrays(vintage)
     pos, missing = positions(place.lsoas(vintage), vintage)

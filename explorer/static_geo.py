@@ -60,6 +60,10 @@ _STRIPES = 256
 _key_locks = [threading.RLock() for _ in range(_STRIPES)]
 _held = threading.local()  # stripes this thread holds (re-entry skips the flock)
 _verified: dict[str, float] = {}
+#: tile folder -> when its signature was last checked; within this many seconds a verified
+#: folder is trusted (its signature stats every one of its hundreds of tiles)
+FOLDER_RECHECK_S = 60.0
+_folder_checked: dict[str, float] = {}
 #: file name -> last time this process handed it out (for least-recently-used eviction)
 _last_used: dict[str, float] = {}
 _SERVED = re.compile(r"^[A-Za-z0-9_.-]+-[0-9a-f]{16}(\.json)?$")
@@ -236,8 +240,13 @@ def is_valid(path: Path) -> bool:
     if not (path.is_dir() if folder else path.is_file()):
         return False
     try:
+        if folder and time.time() - _folder_checked.get(str(path), 0.0) < FOLDER_RECHECK_S \
+                and str(path) in _verified:
+            return True  # a tile folder's signature stats every tile: not on every visit
         stamp = _tree_signature(path) if folder else path.stat().st_mtime
         if _verified.get(str(path)) == stamp:
+            if folder:
+                _folder_checked[str(path)] = time.time()
             return True
         digest = tree_hash(_read_tree(path)) if folder else content_hash(path.read_bytes())
         ok = digest == m.group(1)
@@ -245,6 +254,8 @@ def is_valid(path: Path) -> bool:
         return False
     if ok:
         _verified[str(path)] = stamp
+        if folder:
+            _folder_checked[str(path)] = time.time()
     return ok
 
 
@@ -324,7 +335,7 @@ def _store(folder: Path, prefix: str, digest: str, name: str, data: Content,
     now = time.time()
     _last_used[name] = now
     index = _read_index(folder)
-    index[digest] = {"file": name, "meta": meta, "used": now}
+    index[digest] = {"file": name, "meta": meta, "used": now, "bytes": _size(path)}
     # forget and remove superseded files of the same prefix
     stale = {k for k, v in index.items()
              if v["file"] != name and _prefix_of(v["file"]) == prefix}
@@ -371,7 +382,11 @@ def _evict(folder: Path, index: dict[str, dict], keep: str) -> list[str]:
         try:
             if not (folder / name).exists():
                 raise FileNotFoundError(name)
-            sizes[name] = _size(folder / name)
+            # recorded when written (walking every tile folder on every store cost more
+            # than most builds); measured only for entries written before sizes were kept
+            recorded = [index[d].get("bytes") for d in by_file[name]]
+            known = next((b for b in recorded if isinstance(b, int)), None)
+            sizes[name] = known if known is not None else _size(folder / name)
         except OSError:  # gone: forget it
             for digest in by_file.pop(name):
                 index.pop(digest, None)

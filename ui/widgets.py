@@ -26,9 +26,9 @@ def place_options(kinds: Iterable[str]) -> list[str]:
 
 
 def place_label(place_id: str) -> str:
-    reg = registry()
-    if place_id in reg:
-        return reg.get(place_id).label
+    label = registry().label(place_id)
+    if label is not None:
+        return label
     custom = st.session_state.get("custom_places", {})
     if place_id in custom:
         return custom[place_id].label
