@@ -71,3 +71,26 @@ def test_every_north_west_ward_and_district_has_lsoas(places):
 def test_former_district_has_no_2025_rank(places):
     assert profile("eden", 2025).district_rank is None
     assert profile("eden", 2019).district_rank is not None
+
+
+def test_places_hash_cheaply_and_still_compare_by_every_field(places):
+    """Places key the shared caches: the hash uses the id, kind, code and sizes (not all
+    66,000 of England's codes); equality still compares the LSOAs."""
+    import dataclasses
+
+    england = places.get("england")
+    same = dataclasses.replace(england)
+    assert same == england and hash(same) == hash(england)
+    other = dataclasses.replace(england, lsoa11=england.lsoa11[:-1] + ("E01999999",))
+    assert other != england
+
+
+def test_a_profile_is_worked_out_once_and_read_only(places):
+    import dataclasses
+
+    from explorer.profile import profile
+
+    first = profile("eden", 2019)
+    assert profile(places.get("eden"), 2019) is first
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.population = 0  # type: ignore[misc]

@@ -152,3 +152,23 @@ def test_build_locks_are_bounded_and_nested_builds_reenter(folder):
         return json.dumps({"needs": name}).encode()
 
     assert static_geo.is_valid(folder / static_geo.ensure("sel-outer", ["a"], outer))
+
+
+def test_sizes_are_recorded_and_tile_folders_not_walked_on_every_visit(folder, monkeypatch):
+    """Eviction reads the sizes written into the index (walking every tile folder on every
+    store cost more than most builds), and a verified tile folder is trusted for a minute
+    (its signature stats every tile) before it is checked again."""
+    name = _tree(1)
+    index = static_geo._read_index(folder)
+    entry = next(v for v in index.values() if v["file"] == name)
+    assert entry["bytes"] == static_geo._size(folder / name)
+    walks = []
+    real = static_geo._tree_signature
+    monkeypatch.setattr(static_geo, "_tree_signature", lambda p: walks.append(p) or real(p))
+    _make(1)  # a store: eviction sums sizes
+    for _ in range(5):
+        assert static_geo.is_valid(folder / name)
+    assert len(walks) == 1  # verified on its first visit, then trusted
+    monkeypatch.setattr(static_geo, "FOLDER_RECHECK_S", 0.0)  # a minute later
+    (folder / name / "5/0/1.json").write_text("{}")  # corrupted meanwhile
+    assert not static_geo.is_valid(folder / name) and len(walks) == 2
