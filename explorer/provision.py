@@ -304,6 +304,14 @@ def gradient(place: Place, year: str = LATEST, grouping: str = "quintile") -> Gr
     return grad
 
 
+def left_out_sentence(n: int) -> str:
+    """What the page says about the place's practices without patients or an IMD score."""
+    if not n:
+        return "Every one of them has registered and weighted patients and a practice IMD score."
+    return (f"{n:,} practice{'s' if n != 1 else ''} without registered or weighted patients "
+            "or a practice IMD score " + ("are" if n != 1 else "is") + " left out.")
+
+
 def _money(x: float) -> str:
     return f"£{x:,.2f}"
 

@@ -90,8 +90,7 @@ if g is not None:
                        f"July 2022 list living in {place.name}; they hold "
                        f"{cov['share']:.0%} of the {cov['patients_living_in_place']:,} registered "
                        f"patients who live there ({cov['practices_with_patients']} practices have "
-                       f"some). {g.excluded['practices']} practice(s) without registered or "
-                       "weighted patients or a practice IMD score are left out.")
+                       f"some). {pv.left_out_sentence(g.excluded['practices'])}")
         else:
             st.caption(f"Every practice in the {year} payments file; {g.excluded['practices']} "
                        "without registered or weighted patients or a practice IMD score are left "

@@ -23,6 +23,7 @@ def test_page_runs_with_finding_titles_captions_and_exports(place):
     captions = " ".join(c.value for c in at.caption)
     assert "2022/23" in captions and "Open Government Licence" in captions
     assert "NHS Payments to General Practice" in captions
+    assert "practice(s)" not in captions and "\n0 practices" not in captions
     labels = [b.proto.label for b in at.get("download_button")]
     charts = 2 if place == "blackpool" else 3
     assert labels.count("CSV") == 3 and labels.count("PNG") == charts == labels.count("SVG")
@@ -68,3 +69,12 @@ def test_place_without_a_practice_gets_a_message():
     assert_clean(at)
     assert any("No GP practice has at least half" in w.value for w in at.warning)
     assert not at.get("vega_lite_chart")
+
+
+def test_practices_left_out_are_counted_in_words():
+    from explorer.provision import left_out_sentence as _left_out
+
+    assert _left_out(0).startswith("Every one of them")
+    assert _left_out(1) == ("1 practice without registered or weighted patients or a "
+                            "practice IMD score is left out.")
+    assert _left_out(1200).startswith("1,200 practices") and _left_out(2).endswith("are left out.")

@@ -26,7 +26,7 @@ def shared_styler(data: pd.DataFrame, styles: pd.DataFrame, uuid: str) -> Styler
     lock = threading.RLock()
     compute, translate = styler._compute, styler._translate
     done: list[bool] = []
-    translated: dict[tuple, dict] = {}
+    translated: dict[str, dict] = {}
 
     def compute_once() -> Styler:
         with lock:
@@ -37,7 +37,8 @@ def shared_styler(data: pd.DataFrame, styles: pd.DataFrame, uuid: str) -> Styler
 
     def translate_once(sparse_index: bool, sparse_cols: bool, *args: Any,
                        **kwargs: Any) -> dict:
-        key = (sparse_index, sparse_cols, args, tuple(sorted(kwargs.items())))
+        # repr: pandas may pass lists (dxs), which cannot key a dict
+        key = repr((sparse_index, sparse_cols, args, sorted(kwargs.items())))
         with lock:
             if key not in translated:
                 translated[key] = translate(sparse_index, sparse_cols, *args, **kwargs)
