@@ -11,11 +11,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from deploy.process import free_port, start_app, stop, wait_ready
+from deploy.process import free_port, start_app, stop, temp_ready_file
 
 REPO = Path(__file__).resolve().parents[1]
 TIMING_TOOL = Path(os.environ.get("HEE_BROWSER_TIMING",
@@ -30,13 +29,10 @@ def streamlit_server(app: Path = REPO / "app.py", cwd: Path = REPO, *extra: str,
     has finished warming (what a deployment's health check waits for)."""
     port = free_port()
     serve = app == REPO / "app.py"
-    ready_file = Path(tempfile.mkdtemp(prefix="hee-ready-")) / "ready"
     proc = start_app(port, cwd, serve=serve, app=str(app),
-                     env={"HEE_READY_FILE": str(ready_file)} if serve else None,
+                     ready_file=temp_ready_file() if ready else None,
                      extra_args=("--server.enableStaticServing", "true", *extra), wait=60)
     try:
-        if ready and serve:
-            wait_ready(ready_file, proc=proc)
         yield f"http://127.0.0.1:{port}", proc
     finally:
         stop(proc)

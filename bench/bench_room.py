@@ -48,7 +48,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from deploy.process import free_port, start_app, stop, wait_healthy, wait_ready  # noqa: E402
+from deploy.process import free_port, start_app, stop, temp_ready_file, wait_healthy  # noqa: E402
 
 CHROMIUM = os.environ.get("HEE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -138,10 +138,8 @@ def start_server(log: str, root: Path = REPO, extra_env: dict[str, str] | None =
                  ready_timeout: float = 300) -> tuple[subprocess.Popen, str]:
     """serve.py with the timing log on; returns once it is warm (its ready file exists)."""
     port = free_port()
-    ready = Path(tempfile.mkdtemp(prefix="hee-ready-")) / "ready"
-    proc = start_app(port, root, env={"HEE_TIMING_LOG": log, "HEE_READY_FILE": str(ready),
-                                      **(extra_env or {})})
-    wait_ready(ready, timeout=ready_timeout, proc=proc)
+    proc = start_app(port, root, env={"HEE_TIMING_LOG": log, **(extra_env or {})},
+                     ready_file=temp_ready_file(), ready_timeout=ready_timeout)
     return proc, f"http://127.0.0.1:{port}"
 
 

@@ -82,10 +82,8 @@ class Cluster:
         if port_in_use(self.app_ports[i]):
             raise RuntimeError(f"port {self.app_ports[i]} is already in use")
         out = subprocess.DEVNULL if self.quiet else None
-        ready = self.ready_file(i)
-        ready.unlink(missing_ok=True)
         proc = start_app(self.app_ports[i], REPO, stdout=out, stderr=out, wait=None,
-                         env={"HEE_READY_FILE": str(ready)})
+                         ready_file=self.ready_file(i))
         self.apps[i] = proc
         if wait:
             self.wait_ready(i)

@@ -14,10 +14,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from serve import READY_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 #: Options every app process gets: loopback only, no browser, no telemetry.
@@ -65,21 +68,35 @@ def wait_ready(ready_file: Path, timeout: float = 300,
         time.sleep(0.3)
 
 
+def temp_ready_file() -> Path:
+    """A fresh path for ``HEE_READY_FILE`` in a new temporary folder (not yet touched)."""
+    return Path(tempfile.mkdtemp(prefix="hee-ready-")) / "ready"
+
+
 def start_app(port: int, root: Path = REPO, *, serve: bool = True, app: str = "app.py",
               env: Mapping[str, str] | None = None, extra_args: Sequence[str] = (),
               stdout: int | None = subprocess.DEVNULL, stderr: int | None = subprocess.DEVNULL,
-              wait: float | None = 120) -> subprocess.Popen:
+              wait: float | None = 120, ready_file: Path | None = None,
+              ready_timeout: float = 300) -> subprocess.Popen:
     """``serve.py`` (caches warmed while it starts; ``serve=False``: plain ``streamlit run
     app``) on 127.0.0.1:``port`` in ``root``, in a new process group. Waits until healthy
-    unless ``wait`` is None; a process that does not get there is stopped."""
+    unless ``wait`` is None; with ``ready_file`` (``serve.py`` only) it is passed as
+    ``HEE_READY_FILE`` (removed first) and, unless ``wait`` is None, waited for too: warm,
+    not only listening. A process that does not get there is stopped."""
     launcher = [str(root / "serve.py")] if serve else ["-m", "streamlit", "run", app]
+    env = dict(env or {})
+    if ready_file is not None and serve:
+        Path(ready_file).unlink(missing_ok=True)
+        env[READY_ENV] = str(ready_file)
     proc = subprocess.Popen(
         [sys.executable, *launcher, *SERVER_ARGS, "--server.port", str(port), *extra_args],
-        cwd=root, env={**os.environ, **(env or {})}, stdout=stdout, stderr=stderr,
+        cwd=root, env={**os.environ, **env}, stdout=stdout, stderr=stderr,
         start_new_session=True)
     if wait is not None:
         try:
             wait_healthy(f"http://127.0.0.1:{port}", timeout=wait, proc=proc)
+            if ready_file is not None and serve:
+                wait_ready(ready_file, timeout=ready_timeout, proc=proc)
         except BaseException:
             stop(proc)
             raise

@@ -394,6 +394,35 @@ def marker_rows(frame: pd.DataFrame) -> pd.DataFrame:
 #: A Vega expression: the chart is drawn in a phone-sized box (the end labels' padding is
 #: then smaller, or fit-x squeezes the plot to nothing).
 _PHONE = "containerSize()[0] < 600"  # ui.charts.PHONE_PX
+#: The plot's height (px) and the least gap between two end labels' baselines.
+PLOT_HEIGHT = 320
+LABEL_GAP_PX = 15
+
+
+def label_offsets(values: Sequence[float], low: float, high: float,
+                  height: float = PLOT_HEIGHT, gap: float = LABEL_GAP_PX) -> list[float]:
+    """Pixel offsets (down positive) that keep end labels at least ``gap`` apart, each as
+    near its line's end as it can be: England and a place ending at the same value would
+    otherwise print one name over the other. ``low``/``high`` are the lowest and highest
+    values drawn; the y-scale is taken as 25 % wider (Vega rounds it outwards to round
+    ticks), so labels usually end up a little further apart than needed."""
+    span = (high - low) * 1.25 or 1.0
+    px = [(high - v) / span * height for v in values]  # down from the top, as drawn
+    order = sorted(range(len(px)), key=lambda i: px[i])
+    # clusters of labels that touch, each drawn as a block centred on its lines' ends;
+    # merged with the block above while they overlap
+    blocks: list[list[int]] = []
+
+    def top(block: list[int]) -> float:
+        return sum(px[i] for i in block) / len(block) - gap * (len(block) - 1) / 2
+
+    for i in order:
+        blocks.append([i])
+        while len(blocks) > 1 and top(blocks[-1]) < top(blocks[-2]) + gap * len(blocks[-2]):
+            blocks[-2:] = [blocks[-2] + blocks[-1]]
+    placed = {i: top(b) + gap * k for b in blocks for k, i in enumerate(b)}
+    return [round(placed[i] - px[i], 1) + 0.0 for i in range(len(px))]
+
 
 #: What the chart's rings mean, in its subtitle (the chart itself says a value is borrowed).
 RINGED = "Ringed points: another area's value"
@@ -465,14 +494,18 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
         layers.append(alt.Chart(data[data["lent"]]).mark_point(
             size=420, filled=False, strokeWidth=2, opacity=1, shape="circle",
             color="#222222").encode(x=x, y=y, tooltip=tooltip))
-    last = data[data["value"].notna()].groupby("place_id").tail(1)
+    last = data[data["value"].notna()].groupby("place_id").tail(1).copy()
+    drawn = pd.concat([data["value"], data["lower_ci"], data["upper_ci"]]).dropna()
+    last["nudge"] = label_offsets(last["value"].tolist(), float(drawn.min()),
+                                  float(drawn.max())) if len(drawn) else 0.0
     # end labels stay inside the right padding (150 px, 80 on a phone): a longer name
     # ("Workington (parish wards)") pushed the content past the width and fit-x squeezed the
     # plot to nothing on a phone; truncated here, the full name is in the title and the table
     labels = alt.Chart(last).mark_text(align="left", dx=9, fontSize=12,
                                        limit={"expr": f"{_PHONE} ? 70 : 138"},
                                        fontWeight="bold").encode(
-        x=x, y=y, text=alt.Text("place:N"), color=colour)
+        x=x, y=y, yOffset=alt.YOffset("nudge:Q", scale=None), text=alt.Text("place:N"),
+        color=colour)
     chart = alt.layer(*layers, labels).properties(
         title=alt.TitleParams(textwrap.wrap(title, 90), anchor="start", fontSize=18,
                               subtitle=textwrap.wrap(
@@ -484,7 +517,7 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
                                   + (f" {RINGED}." if data["lent"].any() else ""), 140),
                               subtitleFontSize=13,
                               subtitleColor="#444444"),
-        width="container", height=320,
+        width="container", height=PLOT_HEIGHT,
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
         padding={"expr": f"{{left: 5, top: 5, bottom: 5, right: {_PHONE} ? 80 : 150}}"}
         ).resolve_scale(color="shared")

@@ -172,3 +172,17 @@ def test_compare_and_core20plus5_rows_link_to_the_trend():
     assert_clean(at)
     captions = " ".join(c.value for c in at.caption)
     assert "Recent trend:" in captions and "(/trends?p=blackpool&ind=" in captions
+
+
+def test_end_labels_that_would_overlap_are_pushed_apart():
+    """England and Workington both end at 14.7 %: their names are drawn at least 15 px apart,
+    centred on the lines; labels already clear of each other are not moved."""
+    off = trends.label_offsets([14.7, 14.7, 30.0], low=10.0, high=32.0)
+    assert abs(off[1] - off[0]) >= trends.LABEL_GAP_PX and off[2] == 0.0
+    assert abs(off[0] + off[1]) < 0.2  # the pair centred on where both lines end
+    assert trends.label_offsets([12.0, 20.0], 10.0, 22.0) == [0.0, 0.0]
+    frame = trends.trend_frame(["workington-parish-wards", "blackpool"], "91547")
+    chart = trends.trend_chart(frame, "91547", "t").to_dict()
+    text = next(layer for layer in chart["layer"] if layer["mark"]["type"] == "text")
+    assert text["encoding"]["yOffset"] == {"field": "nudge", "type": "quantitative",
+                                           "scale": None}
