@@ -307,7 +307,8 @@ def gradient(place: Place, year: str = LATEST, grouping: str = "quintile") -> Gr
 def left_out_sentence(n: int) -> str:
     """What the page says about the place's practices without patients or an IMD score."""
     if not n:
-        return "Every one of them has registered and weighted patients and a practice IMD score."
+        return ("No practice in the year's payments is left out for want of registered or "
+                "weighted patients or a practice IMD score.")
     return (f"{n:,} practice{'s' if n != 1 else ''} without registered or weighted patients "
             "or a practice IMD score " + ("are" if n != 1 else "is") + " left out.")
 

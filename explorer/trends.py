@@ -460,8 +460,8 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
     unit = {"%": "%", "years": "years"}.get(m.unit, m.unit)
     x = alt.X("period:O", sort=order, title="Period (as published)",
               axis=alt.Axis(labelAngle=-40 if len(order) > 6 else 0, labelLimit=160))
-    y = alt.Y("value:Q", title=f"{m.short_name or m.name} ({unit})",
-              scale=alt.Scale(zero=False))
+    y_title = f"{m.short_name or m.name} ({unit})"
+    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False))
     # no place legend: each line is named at its end (two legends side by side were wider
     # than a phone in presentation type)
     colour = alt.Color("place:N", title="Place", sort=names, legend=None,
@@ -496,16 +496,19 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
             color="#222222").encode(x=x, y=y, tooltip=tooltip))
     last = data[data["value"].notna()].groupby("place_id").tail(1).copy()
     drawn = pd.concat([data["value"], data["lower_ci"], data["upper_ci"]]).dropna()
-    last["nudge"] = label_offsets(last["value"].tolist(), float(drawn.min()),
-                                  float(drawn.max())) if len(drawn) else 0.0
+    # moved in data units (Vega-Lite ignores a pixel yOffset on a continuous scale)
+    low, high = (float(drawn.min()), float(drawn.max())) if len(drawn) else (0.0, 0.0)
+    nudge = label_offsets(last["value"].tolist(), low, high) if len(drawn) else 0.0
+    last["label_y"] = last["value"] - pd.Series(nudge, index=last.index) * (
+        (high - low) * 1.25 / PLOT_HEIGHT)
     # end labels stay inside the right padding (150 px, 80 on a phone): a longer name
     # ("Workington (parish wards)") pushed the content past the width and fit-x squeezed the
     # plot to nothing on a phone; truncated here, the full name is in the title and the table
     labels = alt.Chart(last).mark_text(align="left", dx=9, fontSize=12,
                                        limit={"expr": f"{_PHONE} ? 70 : 138"},
                                        fontWeight="bold").encode(
-        x=x, y=y, yOffset=alt.YOffset("nudge:Q", scale=None), text=alt.Text("place:N"),
-        color=colour)
+        x=x, y=alt.Y("label_y:Q", title=y_title, scale=alt.Scale(zero=False)),
+        text=alt.Text("place:N"), color=colour)
     chart = alt.layer(*layers, labels).properties(
         title=alt.TitleParams(textwrap.wrap(title, 90), anchor="start", fontSize=18,
                               subtitle=textwrap.wrap(

@@ -74,7 +74,7 @@ def test_place_without_a_practice_gets_a_message():
 def test_practices_left_out_are_counted_in_words():
     from explorer.provision import left_out_sentence as _left_out
 
-    assert _left_out(0).startswith("Every one of them")
+    assert _left_out(0).startswith("No practice in the year's payments is left out")
     assert _left_out(1) == ("1 practice without registered or weighted patients or a "
                             "practice IMD score is left out.")
     assert _left_out(1200).startswith("1,200 practices") and _left_out(2).endswith("are left out.")

@@ -184,5 +184,8 @@ def test_end_labels_that_would_overlap_are_pushed_apart():
     frame = trends.trend_frame(["workington-parish-wards", "blackpool"], "91547")
     chart = trends.trend_chart(frame, "91547", "t").to_dict()
     text = next(layer for layer in chart["layer"] if layer["mark"]["type"] == "text")
-    assert text["encoding"]["yOffset"] == {"field": "nudge", "type": "quantitative",
-                                           "scale": None}
+    assert text["encoding"]["y"]["field"] == "label_y"
+    ends = {r["place"]: r for r in chart["datasets"][text["data"]["name"]]}
+    apart = abs(ends["England"]["label_y"] - ends["Workington (parish wards)"]["label_y"])
+    assert apart > abs(ends["England"]["value"] - ends["Workington (parish wards)"]["value"])
+    assert ends["Blackpool"]["label_y"] == ends["Blackpool"]["value"]  # clear: not moved
