@@ -98,9 +98,10 @@ _MEMO = "_hee_spec_texts"
 
 def share(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Mark a chart as shared and never changed after it was built (a cached builder's
-    result, :func:`explorer.charts.cached`): its spec is then converted and validated once,
-    and every later :func:`chart_dict`, :func:`chart_json` and :func:`derived` text is read
-    back from that (a conversion with validation costs 0.05-0.5 s of CPU per chart)."""
+    result, :func:`explorer.charts.cached`): its spec is then converted once (checked
+    against the schema where :func:`validating`), and every later :func:`chart_dict`,
+    :func:`chart_json` and :func:`derived` text is read back from that (a conversion with
+    the check costs 0.05-0.5 s of CPU per chart)."""
     object.__setattr__(chart, _MEMO, {})
     return chart
 
