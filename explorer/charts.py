@@ -87,6 +87,8 @@ def cached(maxsize: int, share: Callable[[Any], Any] | None = None) -> Callable[
 
 FONT_SIZE = 14
 TITLE_SIZE = 18
+#: Chart boxes narrower than this (px) get the phone layout (``ui/charts.py``, Trends).
+PHONE_PX = 600
 
 
 #: Characters per line of chart titles and subtitles: Vega does not wrap text, so titles

@@ -19,7 +19,7 @@ import altair as alt
 import pandas as pd
 
 from explorer import indicators
-from explorer.charts import cached
+from explorer.charts import PHONE_PX, cached
 from explorer.palette import COMPARISON_COLOURS, NEUTRAL
 from explorer.places import Place, registry
 from explorer.stats import trends as stats
@@ -393,7 +393,7 @@ def marker_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 #: A Vega expression: the chart is drawn in a phone-sized box (the end labels' padding is
 #: then smaller, or fit-x squeezes the plot to nothing).
-_PHONE = "containerSize()[0] < 600"  # ui.charts.PHONE_PX
+_PHONE = f"containerSize()[0] < {PHONE_PX}"
 #: The plot's height (px) and the least gap between two end labels' baselines.
 PLOT_HEIGHT = 320
 LABEL_GAP_PX = 15

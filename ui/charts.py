@@ -22,7 +22,7 @@ import altair as alt
 import streamlit as st
 
 from explorer import exports
-from explorer.charts import wrap
+from explorer.charts import PHONE_PX, wrap
 from ui import present
 from ui.theme import PRESENT_CHART_SCALE
 
@@ -34,8 +34,6 @@ LABEL_MIN_PX = 90
 LABEL_MAX_PX = 320
 #: Axis titles longer than this are drawn on several lines.
 AXIS_TITLE_CHARS = 30
-#: Boxes narrower than this get the phone form (legend columns).
-PHONE_PX = 600
 #: Boxes narrower than this (a phone, the map's side panel) get one legend column.
 NARROW_PX = 420
 
