@@ -399,15 +399,21 @@ PLOT_HEIGHT = 320
 LABEL_GAP_PX = 15
 
 
+def _units_per_px(low: float, high: float, height: float = PLOT_HEIGHT) -> float:
+    """Data units per pixel of the y-scale, taken as 25 % wider than the values drawn (Vega
+    rounds it outwards to round ticks)."""
+    return ((high - low) * 1.25 or 1.0) / height
+
+
 def label_offsets(values: Sequence[float], low: float, high: float,
                   height: float = PLOT_HEIGHT, gap: float = LABEL_GAP_PX) -> list[float]:
     """Pixel offsets (down positive) that keep end labels at least ``gap`` apart, each as
     near its line's end as it can be: England and a place ending at the same value would
     otherwise print one name over the other. ``low``/``high`` are the lowest and highest
-    values drawn; the y-scale is taken as 25 % wider (Vega rounds it outwards to round
-    ticks), so labels usually end up a little further apart than needed."""
-    span = (high - low) * 1.25 or 1.0
-    px = [(high - v) / span * height for v in values]  # down from the top, as drawn
+    values drawn (:func:`_units_per_px`: labels usually end up a little further apart than
+    needed)."""
+    per_px = _units_per_px(low, high, height)
+    px = [(high - v) / per_px for v in values]  # down from the top, as drawn
     order = sorted(range(len(px)), key=lambda i: px[i])
     # clusters of labels that touch, each drawn as a block centred on its lines' ends;
     # merged with the block above while they overlap
@@ -499,8 +505,8 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
     # moved in data units (Vega-Lite ignores a pixel yOffset on a continuous scale)
     low, high = (float(drawn.min()), float(drawn.max())) if len(drawn) else (0.0, 0.0)
     nudge = label_offsets(last["value"].tolist(), low, high) if len(drawn) else 0.0
-    last["label_y"] = last["value"] - pd.Series(nudge, index=last.index) * (
-        (high - low) * 1.25 / PLOT_HEIGHT)
+    last["label_y"] = last["value"] - pd.Series(nudge, index=last.index) * _units_per_px(
+        low, high)
     # end labels stay inside the right padding (150 px, 80 on a phone): a longer name
     # ("Workington (parish wards)") pushed the content past the width and fit-x squeezed the
     # plot to nothing on a phone; truncated here, the full name is in the title and the table

@@ -34,25 +34,15 @@ def _rug(vintage: int, grouping: str, how: str, sort: str | None,
     return glance.rug(2019 if vintage == 2019 else 2024, grouping, how, sort)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _rug_styles(vintage: int, grouping: str, how: str, sort: str | None,
-                places: tuple[str, ...]) -> pd.DataFrame:
-    """The cell colours of one view of the rug (0.3-0.6 s to work out; the same for every
-    session choosing that view)."""
-    table, cells = _rug(vintage, grouping, how, sort)
-    return _styles(table, cells, list(places))
-
-
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _rug_styler(vintage: int, grouping: str, how: str, sort: str | None,
                 places: tuple[str, ...]) -> Styler:
-    """The rug as drawn: one styler per view, shared by every session, so its styles are
-    computed once, not on every run (read-only)."""
-    table, _ = _rug(vintage, grouping, how, sort)
+    """The rug as drawn: one styler per view, shared by every session, so its cell colours
+    (0.3-0.6 s to work out) and styles are computed once, not on every run (read-only)."""
+    table, cells = _rug(vintage, grouping, how, sort)
     names = {"group": "Group", "row": "Indicator"}
     shown = table.drop(columns=HIDDEN).rename(columns=names)
-    styles = _rug_styles(vintage, grouping, how, sort, places).drop(
-        columns=HIDDEN).rename(columns=names)
+    styles = _styles(table, cells, list(places)).drop(columns=HIDDEN).rename(columns=names)
     view = hashlib.sha1(repr((vintage, grouping, how, sort, places)).encode()).hexdigest()
     return shared_styler(shown, styles, uuid=f"rug{view[:10]}")
 
