@@ -57,7 +57,8 @@ def gradient_bars(groups: pd.DataFrame, title: str, grouping: str,
         layers += [eng.mark_rule(strokeDash=[6, 4], size=2, color="black").encode(y=alt.Y("y:Q")),
                    eng.mark_text(align="left", dx=4, dy=-8, fontWeight="bold").encode(
                        y=alt.Y("y:Q"), x=alt.XValue(0), text=alt.Text("t:N"))]
-    chart = alt.layer(*layers).properties(
+    chart = alt.layer(
+        *layers,
         title=_title(wrap(title, FINDING_CHARS),
                      "Bars: payments ÷ Carr-Hill weighted patients over the group's "
                      "practices; dashed line: England, all payments."),
@@ -87,8 +88,8 @@ def gap_lines(trend: pd.DataFrame, title: str) -> alt.TopLevelMixin:
         tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("measure:N", title="Measure"),
                  alt.Tooltip("label:N", title="Gap")])
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=NEUTRAL).encode(y=alt.Y("y:Q"))
-    chart = alt.layer(zero, base.mark_line(strokeWidth=3), base.mark_point(filled=True,
-                                                                           size=70)).properties(
+    chart = alt.layer(
+        zero, base.mark_line(strokeWidth=3), base.mark_point(filled=True, size=70),
         title=_title(wrap(title, FINDING_CHARS),
                      "Below zero: the most deprived group receives less per weighted "
                      "patient than the least deprived."),
@@ -204,6 +205,7 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
     if outside:
         subtitle = [subtitle, f"{outside} practice{'s' if outside != 1 else ''} outside the "
                     "£ range drawn (England's 1st-99th percentiles) listed in the table."]
-    chart = alt.layer(points, rules, hrule, *labels).properties(
+    chart = alt.layer(
+        points, rules, hrule, *labels,
         title=_title(wrap(title, FINDING_CHARS), subtitle), height=440, width="container")
     return _configure(chart)

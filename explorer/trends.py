@@ -19,7 +19,7 @@ import altair as alt
 import pandas as pd
 
 from explorer import indicators
-from explorer.charts import PHONE_PX, cached
+from explorer.charts import PHONE_PX, cached, configured
 from explorer.palette import COMPARISON_COLOURS, NEUTRAL
 from explorer.places import Place, registry
 from explorer.stats import trends as stats
@@ -515,7 +515,8 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
                                        fontWeight="bold").encode(
         x=x, y=alt.Y("label_y:Q", title=y_title, scale=alt.Scale(zero=False)),
         text=alt.Text("place:N"), color=colour)
-    chart = alt.layer(*layers, labels).properties(
+    chart = alt.layer(
+        *layers, labels,
         title=alt.TitleParams(textwrap.wrap(title, 90), anchor="start", fontSize=18,
                               subtitle=textwrap.wrap(
                                   f"{m.name}. Bars: 95% confidence intervals where "
@@ -528,12 +529,13 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
                               subtitleColor="#444444"),
         width="container", height=PLOT_HEIGHT,
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
-        padding={"expr": f"{{left: 5, top: 5, bottom: 5, right: {_PHONE} ? 80 : 150}}"}
-        ).resolve_scale(color="shared")
-    return chart.configure_axis(labelFontSize=13, titleFontSize=13).configure_legend(
-        labelFontSize=13, titleFontSize=13, orient="bottom", columns=2,
-        labelLimit=120, symbolStrokeWidth=0.6, symbolSize=150).configure_view(
-        stroke=None)
+        padding={"expr": f"{{left: 5, top: 5, bottom: 5, right: {_PHONE} ? 80 : 150}}"},
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="shared")))
+    return configured(chart, axis={"labelFontSize": 13, "titleFontSize": 13},
+                      legend={"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom",
+                              "columns": 2, "labelLimit": 120, "symbolStrokeWidth": 0.6,
+                              "symbolSize": 150},
+                      view={"stroke": None})
 
 
 def trend_text(frame: pd.DataFrame, indicator_id: str) -> str:

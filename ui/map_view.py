@@ -288,11 +288,13 @@ def _set_sel_from_code() -> None:
 def finder(choice: MapChoice, view: pd.DataFrame, sel: str | None) -> None:
     """A keyboard-friendly twin of clicking: pick an area by name (or code, on big maps)."""
     if len(view) <= FINDER_MAX:
-        options = sorted(view.index, key=lambda c: (view.at[c, "name"], c))
+        # one dict, not a .at look-up per option twice a run (~5 % of a room's script CPU)
+        names = dict(zip(view.index.tolist(), view["name"].tolist(), strict=True))
+        options = sorted(names, key=lambda c: (names[c], c))
         st.session_state["map_find"] = sel
         st.selectbox(f"Find {_a(choice.geo.singular)}", options, key="map_find", index=None,
                      placeholder="Type a name, or click the map",
-                     format_func=lambda c: f"{view.at[c, 'name']} ({c})",
+                     format_func=lambda c: f"{names[c]} ({c})",
                      on_change=_set_sel_from_finder)
     else:
         st.session_state["map_code"] = sel or ""
