@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from explorer.charts import _configure, _title, cached, wrap
+from explorer.charts import PHONE_PX, _configure, _title, cached, wrap
 from explorer.palette import NEUTRAL, PLACE_COLOURS
 from explorer.provision import QUADRANTS
 
@@ -201,7 +201,11 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
                 **pos, color=alt.Color("colour:N", scale=None)))
             labels.append(alt.Chart(part).mark_text(
                 align=a, baseline="middle", dx=sign * 22, dy=dy, fontWeight="bold",
-                fontSize=12, color=NEUTRAL).encode(**pos, text=alt.Text("t:N")))
+                # two corner names share a row: smaller on a phone, and never past the
+                # middle (at 390 px "Low need, high resource" ran into "High need, …")
+                fontSize={"expr": f"containerSize()[0] < {PHONE_PX} ? 10 : 12"},
+                limit={"expr": "max(60, width / 2 - 30)"},
+                color=NEUTRAL).encode(**pos, text=alt.Text("t:N")))
     if outside:
         subtitle = [subtitle, f"{outside} practice{'s' if outside != 1 else ''} outside the "
                     "£ range drawn (England's 1st-99th percentiles) listed in the table."]

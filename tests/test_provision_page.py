@@ -78,3 +78,17 @@ def test_practices_left_out_are_counted_in_words():
     assert _left_out(1) == ("1 practice without registered or weighted patients or a "
                             "practice IMD score is left out.")
     assert _left_out(1200).startswith("1,200 practices") and _left_out(2).endswith("are left out.")
+
+
+def test_quadrant_corner_names_fit_beside_each_other_on_a_phone():
+    """Two corner names share the top row: seen at 390 px, 'Low need, high resource' ran
+    into 'High need, high resource'. Smaller there, and never past the middle."""
+    import json
+
+    at = open_page(PAGE, p="blackpool", yr="2022-23")
+    spec = json.loads(at.get("vega_lite_chart")[1].proto.spec)
+    texts = [la["mark"] for la in spec["layer"] if la["mark"]["type"] == "text"]
+    assert len(texts) == 4
+    for mark in texts:
+        assert "containerSize()[0] < 600 ? 10 : 12" in mark["fontSize"]["expr"]
+        assert mark["limit"] == {"expr": "max(60, width / 2 - 30)"}
