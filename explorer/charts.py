@@ -89,6 +89,13 @@ FONT_SIZE = 14
 TITLE_SIZE = 18
 #: Chart boxes narrower than this (px) get the phone layout (``ui/charts.py``, Trends).
 PHONE_PX = 600
+#: The Vega test for that layout.
+PHONE = f"containerSize()[0] < {PHONE_PX}"
+
+
+def on_phone(phone: object, wide: object) -> dict:
+    """A Vega expression: ``phone`` in a box narrower than :data:`PHONE_PX`, else ``wide``."""
+    return {"expr": f"{PHONE} ? {phone} : {wide}"}
 
 
 #: Characters per line of chart titles and subtitles: Vega does not wrap text, so titles

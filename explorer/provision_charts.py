@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from explorer.charts import PHONE_PX, _configure, _title, cached, wrap
+from explorer.charts import _configure, _title, cached, on_phone, wrap
 from explorer.palette import NEUTRAL, PLACE_COLOURS
 from explorer.provision import QUADRANTS
 
@@ -203,7 +203,7 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
                 align=a, baseline="middle", dx=sign * 22, dy=dy, fontWeight="bold",
                 # two corner names share a row: smaller on a phone, and never past the
                 # middle (at 390 px "Low need, high resource" ran into "High need, …")
-                fontSize={"expr": f"containerSize()[0] < {PHONE_PX} ? 10 : 12"},
+                fontSize=on_phone(10, 12),
                 limit={"expr": "max(60, width / 2 - 30)"},
                 color=NEUTRAL).encode(**pos, text=alt.Text("t:N")))
     if outside:

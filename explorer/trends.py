@@ -19,7 +19,7 @@ import altair as alt
 import pandas as pd
 
 from explorer import indicators
-from explorer.charts import PHONE_PX, cached, configured
+from explorer.charts import PHONE, cached, configured, on_phone
 from explorer.palette import COMPARISON_COLOURS, NEUTRAL
 from explorer.places import Place, registry
 from explorer.stats import trends as stats
@@ -393,7 +393,6 @@ def marker_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 #: A Vega expression: the chart is drawn in a phone-sized box (the end labels' padding is
 #: then smaller, or fit-x squeezes the plot to nothing).
-_PHONE = f"containerSize()[0] < {PHONE_PX}"
 #: The plot's height (px) and the least gap between two end labels' baselines.
 PLOT_HEIGHT = 320
 LABEL_GAP_PX = 15
@@ -511,7 +510,7 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
     # ("Workington (parish wards)") pushed the content past the width and fit-x squeezed the
     # plot to nothing on a phone; truncated here, the full name is in the title and the table
     labels = alt.Chart(last).mark_text(align="left", dx=9, fontSize=12,
-                                       limit={"expr": f"{_PHONE} ? 70 : 138"},
+                                       limit=on_phone(70, 138),
                                        fontWeight="bold").encode(
         x=x, y=alt.Y("label_y:Q", title=y_title, scale=alt.Scale(zero=False)),
         text=alt.Text("place:N"), color=colour)
@@ -529,7 +528,7 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
                               subtitleColor="#444444"),
         width="container", height=PLOT_HEIGHT,
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
-        padding={"expr": f"{{left: 5, top: 5, bottom: 5, right: {_PHONE} ? 80 : 150}}"},
+        padding={"expr": f"{{left: 5, top: 5, bottom: 5, right: {PHONE} ? 80 : 150}}"},
         resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="shared")))
     return configured(chart, axis={"labelFontSize": 13, "titleFontSize": 13},
                       legend={"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom",

@@ -22,7 +22,7 @@ import altair as alt
 import streamlit as st
 
 from explorer import exports
-from explorer.charts import PHONE_PX, wrap
+from explorer.charts import on_phone, wrap
 from ui import present
 from ui.theme import PRESENT_CHART_SCALE
 
@@ -93,11 +93,6 @@ def wrap_titles(node: Any, width: int = AXIS_TITLE_CHARS) -> Any:
     return node
 
 
-def _narrow(phone: str, wide: str) -> dict:
-    """A Vega expression: ``phone`` in a box narrower than a phone breakpoint, else ``wide``."""
-    return {"expr": f"containerSize()[0] < {PHONE_PX} ? {phone} : {wide}"}
-
-
 def fit_encoding(enc: dict, top: int) -> dict:
     """One layer's encoding made to fit its box: category labels on y limited to a share of
     the box (the plot keeps its width on a phone), the x-axis title ending at the plot's right
@@ -122,7 +117,7 @@ def fit_encoding(enc: dict, top: int) -> dict:
             long = isinstance(domain, list) and any(len(str(d)) > 12 for d in domain)
             if legend.get("orient", "bottom") in ("bottom", "top"):
                 cols = "1" if long else f"(containerSize()[0] < {NARROW_PX} ? 1 : 2)"
-                out[channel] = {**c, "legend": {"columns": _narrow(cols, "0"), **legend}}
+                out[channel] = {**c, "legend": {"columns": on_phone(cols, "0"), **legend}}
     return out
 
 
