@@ -98,6 +98,12 @@ def on_phone(phone: object, wide: object) -> dict:
     return {"expr": f"{PHONE} ? {phone} : {wide}"}
 
 
+#: Widest place name in a one-column legend, in pixels: room for "Workington (parish
+#: wards)" and most custom names at a projector's font size, and narrower than a phone's
+#: plot (a legend wider than the box makes Vega-Lite's fit-x shrink the plot).
+PLACE_LABEL_PX = 280
+
+
 #: Characters per line of chart titles and subtitles: Vega does not wrap text, so titles
 #: are broken into lines that fit a phone (390 px) as well as a desktop.
 TITLE_CHARS, SUBTITLE_CHARS, AXIS_CHARS = 38, 48, 24
@@ -244,7 +250,8 @@ def domain_dots(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMix
                 scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("place:N", sort=order, title="Place",
                         scale=alt.Scale(domain=order, range=list(PLACE_COLOURS[:len(order)])),
-                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=100)),
+                        legend=alt.Legend(orient="bottom", columns=1,
+                                          labelLimit=PLACE_LABEL_PX)),
         shape=alt.Shape("place:N", sort=order, legend=None),
         tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("domain:N", title="Domain"),
                  alt.Tooltip("score:Q", title="Score", format=".3f"),
@@ -334,7 +341,8 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
     # fill would otherwise blank the legend's symbols)
     keys = base.mark_point(size=150, filled=True, color=NEUTRAL, opacity=1).encode(
         x=x, shape=alt.Shape("place:N", sort=order, title="Place",
-                             legend=alt.Legend(orient="top", columns=1, labelLimit=120)))
+                             legend=alt.Legend(orient="top", columns=1,
+                                                 labelLimit=PLACE_LABEL_PX)))
     chart = alt.layer(
         bars, keys, points, data=data, width="container",
         height=alt.Step(step=16, **{"for": "offset"}),

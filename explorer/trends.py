@@ -19,7 +19,7 @@ import altair as alt
 import pandas as pd
 
 from explorer import indicators
-from explorer.charts import PHONE, cached, configured, on_phone
+from explorer.charts import PHONE, cached, configured
 from explorer.palette import COMPARISON_COLOURS, NEUTRAL
 from explorer.places import Place, registry
 from explorer.stats import trends as stats
@@ -395,6 +395,8 @@ def marker_rows(frame: pd.DataFrame) -> pd.DataFrame:
 #: then smaller, or fit-x squeezes the plot to nothing).
 #: The plot's height (px) and the least gap between two end labels' baselines.
 PLOT_HEIGHT = 320
+#: A box wide enough (a 1920 screen) for longer end labels in a wider right padding.
+WIDE = "containerSize()[0] >= 1000"
 LABEL_GAP_PX = 15
 
 
@@ -506,11 +508,12 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
     nudge = label_offsets(last["value"].tolist(), low, high) if len(drawn) else 0.0
     last["label_y"] = last["value"] - pd.Series(nudge, index=last.index) * _units_per_px(
         low, high)
-    # end labels stay inside the right padding (150 px, 80 on a phone): a longer name
-    # ("Workington (parish wards)") pushed the content past the width and fit-x squeezed the
-    # plot to nothing on a phone; truncated here, the full name is in the title and the table
+    # end labels stay inside the right padding (200 px on a wide screen, 150 on a laptop, 80
+    # on a phone): a longer name ("Workington (parish wards)") pushed the content past the
+    # width and fit-x squeezed the plot to nothing on a phone; cut short only where the box
+    # is narrow, the full name is in the title and the table
     labels = alt.Chart(last).mark_text(align="left", dx=9, fontSize=12,
-                                       limit=on_phone(70, 138),
+                                       limit={"expr": f"{PHONE} ? 70 : {WIDE} ? 188 : 138"},
                                        fontWeight="bold").encode(
         x=x, y=alt.Y("label_y:Q", title=y_title, scale=alt.Scale(zero=False)),
         text=alt.Text("place:N"), color=colour)
@@ -528,7 +531,8 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
                               subtitleColor="#444444"),
         width="container", height=PLOT_HEIGHT,
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
-        padding={"expr": f"{{left: 5, top: 5, bottom: 5, right: {PHONE} ? 80 : 150}}"},
+        padding={"expr": f"{{left: 5, top: 5, bottom: 5, right: {PHONE} ? 80 : "
+                        f"{WIDE} ? 200 : 150}}"},
         resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="shared")))
     return configured(chart, axis={"labelFontSize": 13, "titleFontSize": 13},
                       legend={"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom",

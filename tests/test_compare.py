@@ -111,3 +111,19 @@ def test_what_good_looks_like_matches_sex_and_polarity(places):
     people = int(income["Gap"].split()[0].replace(",", ""))
     assert people == round((r.value / 100 - 0.0568) * r.denominator) or abs(
         people - (r.value / 100 - 0.057) * r.denominator) < 200
+
+
+def test_place_legends_show_whole_names(trio):
+    """The place key names each place in full ("Workington (paris…" hid which Workington):
+    rendered to SVG by the export path, the legend text is the whole name, never cut."""
+    from explorer.charts import indicator_forest
+    from explorer.compare import indicator_frame
+    from explorer.exports import chart_svg
+
+    ps, profs = trio
+    rows = [r for p in ps for r in deprivation_indicator_rows(p)]
+    for chart in (domain_dots(domain_rows(profs, ps), 2019, "t"),
+                  indicator_forest(indicator_frame(rows), "t", "95%")):
+        svg = chart_svg(chart, "footer")
+        assert "Workington (parish wards)</text>" in svg
+        assert "Workington (paris…" not in svg and "…</text>" not in svg

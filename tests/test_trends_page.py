@@ -81,6 +81,10 @@ def test_another_areas_value_is_ringed_on_the_chart():
     assert trends.RINGED not in " ".join(own.to_dict()["title"]["subtitle"])
     # on a phone the end labels get a smaller padding (a long name left no plot at 390 px)
     assert "containerSize()[0] < 600" in chart["padding"]["expr"]
+    # and a wider one on a 1920 screen, where "Workington (parish wards)" is shown whole
+    assert trends.WIDE in chart["padding"]["expr"]
+    labels = [lay for lay in chart["layer"] if lay.get("mark", {}).get("type") == "text"]
+    assert trends.WIDE in labels[0]["mark"]["limit"]["expr"]
 
 
 def test_cli_trend_json_and_csv():
