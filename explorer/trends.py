@@ -105,7 +105,9 @@ def _point(p: Place, indicator_id: str, sex: str, period: str) -> dict:
     return _point_of(p, indicator_id, sex, period)
 
 
-@functools.lru_cache(maxsize=1 << 17)
+#: ~1 KB a point: 16,384 points (~16 MB) hold about 200 four-place charts of 20 periods;
+#: 131,072 could grow to ~130 MB in a long-running server
+@functools.lru_cache(maxsize=1 << 14)
 def _point_cached(place_id: str, indicator_id: str, sex: str, period: str) -> dict:
     return _point_of(registry().get(place_id), indicator_id, sex, period)
 
