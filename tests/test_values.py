@@ -197,3 +197,31 @@ def test_deprivation_counts_are_registry_entries_summed_like_any_lsoa_indicator(
     inc = indicators.indicator_for_place(bpl, "income_deprivation")
     assert dec["count"].sum() == pytest.approx(inc.count)
     assert data.count.sum() > inc.count
+
+
+def test_slice_text_columns_are_compact_and_read_as_the_rows():
+    """A slice's text columns are the categorical codes (not a list per row) and read back
+    exactly the rows' values, missing as None, for a stored and a derived indicator."""
+    import numpy as np
+    import pandas as pd
+
+    from explorer import store
+
+    for ind in ("91547", "core20"):
+        frame = store.raw(ind)
+        period = frame["period"].iloc[-1]
+        sl = store.slice_of(ind, period, "Persons")
+        keep = ((frame["period"] == period) & (frame["sex"] == "Persons")
+                & frame["category"].isna()).to_numpy(dtype=bool)
+        if store.meta(ind).method == "derived":  # LSOA counts are kept apart, as LsoaData
+            keep = keep & (frame["area_type"] != "lsoa").to_numpy(dtype=bool)
+        rows = frame[keep]
+        for labels, col in ((sl.codes, "area_code"), (sl.area_type, "area_type"),
+                            (sl.age, "age"), (sl.value_note, "value_note"),
+                            (sl.compared, "compared_to_england")):
+            want = [None if pd.isna(v) else v for v in rows[col].tolist()]
+            assert list(labels) == want and [labels[i] for i in range(len(want))] == want
+            assert labels.codes.dtype.itemsize <= 4 and isinstance(labels.codes, np.ndarray)
+        assert sl.any_msoa == bool((rows["area_type"] == "msoa").any())
+    plain = store.Labels(pd.Series(["a", None, "b", "a"]))
+    assert list(plain) == ["a", None, "b", "a"] and plain.has("b") and not plain.has("c")
