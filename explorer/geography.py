@@ -12,6 +12,7 @@ denominators on the lookup's rows so that :meth:`LsoaData.total` (a place) and
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -95,7 +96,8 @@ def lsoa_codes(year: int) -> pd.Index:
 
 @functools.cache
 def lsoa_positions(year: int) -> dict[str, int]:
-    return {code: i for i, code in enumerate(lsoa_codes(year).tolist())}
+    # interned: the keys are then the place registry's own code strings, not a third copy
+    return {sys.intern(code): i for i, code in enumerate(lsoa_codes(year).tolist())}
 
 
 class LsoaSet:

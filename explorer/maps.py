@@ -26,6 +26,7 @@ import html
 import json
 import math
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -121,7 +122,8 @@ def _boundary_codes(table: str) -> frozenset[str]:
         return json.dumps(codes, separators=(",", ":")).encode()
 
     name = static_geo.ensure(f"codes-{table}", key, build)
-    return frozenset(json.loads((static_geo.static_dir() / name).read_bytes()))
+    # interned: the codes are then the place registry's own strings, not another copy
+    return frozenset(map(sys.intern, json.loads((static_geo.static_dir() / name).read_bytes())))
 
 
 def _has_shape(codes: Iterable[str], table: str) -> pd.Series:

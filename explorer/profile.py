@@ -13,6 +13,7 @@ not use).
 from __future__ import annotations
 
 import functools
+import sys
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -83,7 +84,8 @@ def lsoa_arrays(vintage: int) -> LsoaArrays:
     df = lsoa_frame(vintage)
     cols = {c: df[c].to_numpy(dtype=float, na_value=np.nan) for c in df.columns
             if c.endswith(("_score", "_decile", "_num")) or c.startswith("pop_")}
-    return LsoaArrays({c: i for i, c in enumerate(df.index)}, cols)
+    # interned: the keys are the place registry's own code strings, not another copy
+    return LsoaArrays({sys.intern(c): i for i, c in enumerate(df.index.tolist())}, cols)
 
 
 @functools.lru_cache(maxsize=4096)
