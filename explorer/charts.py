@@ -99,9 +99,15 @@ def on_phone(phone: object, wide: object) -> dict:
 
 
 #: Widest place name in a one-column legend, in pixels: room for "Workington (parish
-#: wards)" and most custom names at a projector's font size, and narrower than a phone's
-#: plot (a legend wider than the box makes Vega-Lite's fit-x shrink the plot).
+#: wards)" and most custom names at a projector's font size; 150 on a phone, where the
+#: legend starts after the row labels and a wider one ran past the chart's box.
 PLACE_LABEL_PX = 280
+PLACE_LABEL_PHONE_PX = 150
+
+
+def place_label_limit() -> dict:
+    """A place legend's label limit (a Vega expression on the box the chart is drawn in)."""
+    return on_phone(PLACE_LABEL_PHONE_PX, PLACE_LABEL_PX)
 
 
 #: Characters per line of chart titles and subtitles: Vega does not wrap text, so titles
@@ -251,7 +257,7 @@ def domain_dots(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMix
         color=alt.Color("place:N", sort=order, title="Place",
                         scale=alt.Scale(domain=order, range=list(PLACE_COLOURS[:len(order)])),
                         legend=alt.Legend(orient="bottom", columns=1,
-                                          labelLimit=PLACE_LABEL_PX)),
+                                          labelLimit=place_label_limit())),
         shape=alt.Shape("place:N", sort=order, legend=None),
         tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("domain:N", title="Domain"),
                  alt.Tooltip("score:Q", title="Score", format=".3f"),
@@ -342,7 +348,7 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
     keys = base.mark_point(size=150, filled=True, color=NEUTRAL, opacity=1).encode(
         x=x, shape=alt.Shape("place:N", sort=order, title="Place",
                              legend=alt.Legend(orient="top", columns=1,
-                                                 labelLimit=PLACE_LABEL_PX)))
+                                                 labelLimit=place_label_limit())))
     chart = alt.layer(
         bars, keys, points, data=data, width="container",
         height=alt.Step(step=16, **{"for": "offset"}),
