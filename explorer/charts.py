@@ -99,10 +99,10 @@ def on_phone(phone: object, wide: object) -> dict:
 
 
 #: Widest place name in a one-column legend, in pixels: room for "Workington (parish
-#: wards)" and most custom names at a projector's font size; 150 on a phone, where the
+#: wards)" and most custom names at a projector's font size; 155 on a phone, where the
 #: legend starts after the row labels and a wider one ran past the chart's box.
 PLACE_LABEL_PX = 280
-PLACE_LABEL_PHONE_PX = 150
+PLACE_LABEL_PHONE_PX = 155
 
 
 def place_label_limit() -> dict:
