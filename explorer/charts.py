@@ -91,6 +91,10 @@ TITLE_SIZE = 18
 PHONE_PX = 600
 #: The Vega test for that layout.
 PHONE = f"containerSize()[0] < {PHONE_PX}"
+#: Boxes at least this wide (a 1920 screen's main column) get room for longer end labels.
+WIDE_PX = 1000
+#: The Vega test for that.
+WIDE = f"containerSize()[0] >= {WIDE_PX}"
 
 
 def on_phone(phone: object, wide: object) -> dict:

@@ -80,8 +80,13 @@ def _store_groups() -> dict[str, pd.DataFrame]:
             for k, g in df.groupby("indicator_id", observed=True, sort=True)}
 
 
+def store_dtypes() -> pd.Series:
+    """The store's column types (every indicator's frame has the same)."""
+    return next(iter(_store_groups().values())).dtypes
+
+
 def store_columns() -> list[str]:
-    return list(next(iter(_store_groups().values())).columns)
+    return list(store_dtypes().index)
 
 
 def _fill(frame: pd.DataFrame, m: IndicatorMeta) -> pd.DataFrame:
@@ -126,7 +131,7 @@ def _raw_cached(indicator_id: str) -> pd.DataFrame:
         # the store's own column types: as text, the repeated codes, periods and sources
         # of 33,000 LSOA rows cost ~4.5 MB per indicator (~30 MB for the seven), as
         # categories ~1 MB, and every caller sees one kind of frame, stored or derived
-        kinds = next(iter(_store_groups().values())).dtypes
+        kinds = store_dtypes()
         # (each frame its own categories: the store's would turn unknown codes into NaN)
         return pd.DataFrame({c: df[c].astype("category" if kinds[c] == "category"
                                              else kinds[c]) for c in store_columns()})

@@ -19,7 +19,7 @@ import altair as alt
 import pandas as pd
 
 from explorer import indicators
-from explorer.charts import PHONE, cached, configured
+from explorer.charts import PHONE, WIDE, cached, configured
 from explorer.palette import COMPARISON_COLOURS, NEUTRAL
 from explorer.places import Place, registry
 from explorer.stats import trends as stats
@@ -397,8 +397,6 @@ def marker_rows(frame: pd.DataFrame) -> pd.DataFrame:
 #: then smaller, or fit-x squeezes the plot to nothing).
 #: The plot's height (px) and the least gap between two end labels' baselines.
 PLOT_HEIGHT = 320
-#: A box wide enough (a 1920 screen) for longer end labels in a wider right padding.
-WIDE = "containerSize()[0] >= 1000"
 LABEL_GAP_PX = 15
 
 
