@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+from pathlib import Path
 
 from ui.warmup import warm
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_warm_fills_the_shared_caches():
@@ -14,6 +19,16 @@ def test_warm_fills_the_shared_caches():
     assert seconds >= 0
     assert lsoa_arrays.cache_info().currsize >= 2
     gc.unfreeze()
+
+
+def test_start_up_leaves_the_statistics_libraries_unimported():
+    """An idle server holds what start-up imports: scipy (scipy.special ~13 MB, scipy.stats
+    through PHStatsMethods ~65 MB) waits for the first interval or SII."""
+    code = ("import sys; from ui.warmup import warm; warm(); "
+            "print(sorted(m for m in ('scipy', 'PHStatsMethods') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
 
 
 def test_warm_views_runs_every_page_and_scene_cleanly():

@@ -24,6 +24,7 @@ group's limits do not change when other groups are added or removed.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 import zlib
@@ -34,7 +35,6 @@ from typing import Final, Literal, TypeAlias
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.special import expit, logit, ndtri
 
 from ._common import Numeric, as_float_array, normalise_confidences
 
@@ -63,7 +63,16 @@ _VALUE_TYPE_NAMES: Final = {0: "normal", 1: "rate", 2: "proportion"}
 _VALUE_TYPE_ALIASES: Final = {"normal": 0, "other": 0, "rate": 1, "proportion": 2}
 _TRANSFORM_NAMES: Final = {1: "log", 2: "logit"}
 # phe_sii always derives the SE from 95% limits, whatever confidence is requested for the SII.
-_Z95: Final = float(ndtri(0.975))  # = scipy.stats.norm.ppf, without importing scipy.stats
+
+
+@functools.cache
+def _z95() -> float:
+    """scipy.stats.norm.ppf(0.975), without scipy.stats. scipy.special (~13 MB) is imported on
+    the first SII, not by every server at start-up (the stats package is imported by pages
+    that never compute one)."""
+    from scipy.special import ndtri
+
+    return float(ndtri(0.975))
 
 
 class SIIDataWarning(UserWarning):
@@ -112,6 +121,8 @@ def _forward(vt: int) -> Callable[[FloatArray], FloatArray]:
     if vt == 1:
         return np.log
     if vt == 2:
+        from scipy.special import logit
+
         return logit
     return lambda v: v
 
@@ -120,6 +131,8 @@ def _backward(vt: int) -> Callable[[FloatArray], FloatArray]:
     if vt == 1:
         return np.exp
     if vt == 2:
+        from scipy.special import expit
+
         return expit
     return lambda v: v
 
@@ -172,7 +185,7 @@ def _prepare(
             assert lower_cl is not None and upper_cl is not None
             lcl = fwd(as_float_array(lower_cl).reshape(-1))
             ucl = fwd(as_float_array(upper_cl).reshape(-1))
-            se_t = (ucl - lcl) / _Z95 / 2
+            se_t = (ucl - lcl) / _z95() / 2
     if not np.all(np.isfinite(val_t)):
         raise _InvalidGroupError("missing value (or 0 for a rate/proportion)")
     if not np.all(np.isfinite(se_t)) or np.any(se_t < 0):
