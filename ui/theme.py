@@ -81,6 +81,13 @@ BASE_CSS = """
   visibility: visible !important; }
 /* QR code: never wider than its box */
 [data-testid="stPopoverBody"] img { max-width: 100%; height: auto; }
+/* maps on a touch screen: deck.gl claims every touch (touch-action: none on its wrapper), so
+   on a phone, where the map is the width of the screen, a swipe over it panned the map and
+   the page could not be scrolled past it. A vertical swipe scrolls the page; a sideways drag
+   pans, a pinch zooms, a tap selects. In fullscreen (Streamlit's "Close fullscreen" button
+   is shown) the map takes every touch again. */
+[data-testid="stDeckGlJsonChart"]:not(:has([aria-label^="Close fullscreen"])) div:has(> canvas) {
+  touch-action: pan-y !important; }
 """
 
 PHONE_CSS = """

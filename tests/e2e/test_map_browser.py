@@ -168,3 +168,75 @@ def test_all_england_draws_from_tiles_selects_recolours_and_zooms(app_server, br
     page.http_errors[:] = [e for e in page.http_errors  # type: ignore[attr-defined]
                            if not ("/app/static/tiles-" in e and e.endswith("ERR_ABORTED"))]
     assert_no_console_errors(page)
+
+
+def _swipe(cdp, x: float, y: float, dx: float, dy: float, steps: int = 15) -> None:
+    """One finger from (x, y) to (x + dx, y + dy), as a phone's touch screen sends it."""
+    def at(i: int) -> list[dict]:
+        return [{"x": x + dx * i / steps, "y": y + dy * i / steps}]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": at(0)})
+    for i in range(1, steps + 1):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": at(i)})
+        time.sleep(0.016)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_on_a_phone_a_swipe_over_the_map_scrolls_the_page(app_server, _browser):
+    """On a 390 px phone the map is the width of the screen: deck.gl's touch-action: none
+    made a swipe over it pan the map, and the page could not be scrolled past it. Now a
+    vertical swipe scrolls the page, a sideways drag pans the map, a tap selects, and in
+    fullscreen the map takes every touch again."""
+    context = _browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                   has_touch=True, device_scale_factor=2)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{app_server}/map?r=blackpool")
+        wait_for_map(page)
+        wait_for_script_idle(page)
+        main = "document.querySelector('[data-testid=stMain]')"
+        canvas = page.locator(f"{DECK} canvas").first
+        top = canvas.bounding_box()["y"]  # type: ignore[index]
+        page.evaluate(f"{main}.scrollBy(0, {top - 80})")  # the map now fills the screen
+        time.sleep(1)
+        box = canvas.bounding_box()
+        assert box is not None and box["y"] < 120 and box["y"] + box["height"] > 600
+        x, y = box["x"] + box["width"] / 2, 560.0
+        assert page.evaluate(f"document.elementFromPoint({x}, {y}).tagName") == "CANVAS"
+        cdp = context.new_cdp_session(page)
+        before = page.evaluate(f"{main}.scrollTop")
+        _swipe(cdp, x, y, 0, -300)
+        time.sleep(1)
+        assert page.evaluate(f"{main}.scrollTop") > before + 150, "the swipe did not scroll"
+        page.evaluate(f"{main}.scrollBy(0, -400)")
+        time.sleep(1)
+        box = canvas.bounding_box()
+        assert box is not None
+        for fx, fy in ((0.5, 0.3), (0.5, 0.45), (0.45, 0.6), (0.55, 0.2)):  # a tap selects
+            page.touchscreen.tap(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            try:
+                page.wait_for_url("**sel=E01*", timeout=15_000)
+                break
+            except PlaywrightTimeout:  # that point may be outside every area: try another
+                continue
+        else:
+            pytest.fail("tapping the map never selected an area")
+        wait_for_script_idle(page)
+        time.sleep(1)
+        scrolled = page.evaluate(f"{main}.scrollTop")
+        view = _pixels(page)
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.3
+        _swipe(cdp, x - 100, y, 200, 0)  # sideways: the map pans, the page stays
+        deadline = time.time() + 20
+        while _pixels(page) == view and time.time() < deadline:
+            time.sleep(0.5)
+        assert _pixels(page) != view, "a sideways drag did not pan the map"
+        assert page.evaluate(f"{main}.scrollTop") == scrolled
+        touch = (f'getComputedStyle(document.querySelector("{DECK} canvas").parentElement)'
+                 ".touchAction")
+        assert page.evaluate(touch) == "pan-y"
+        page.get_by_role("button", name="Fullscreen").first.click(force=True)
+        page.get_by_role("button", name="Close fullscreen").first.wait_for()
+        assert page.evaluate(touch) == "none"
+    finally:
+        context.close()
