@@ -393,11 +393,13 @@ def marker_rows(frame: pd.DataFrame) -> pd.DataFrame:
             "recent_trend_reason": "Why", "trend_method": "Method"})
 
 
-#: A Vega expression: the chart is drawn in a phone-sized box (the end labels' padding is
-#: then smaller, or fit-x squeezes the plot to nothing).
 #: The plot's height (px) and the least gap between two end labels' baselines.
 PLOT_HEIGHT = 320
 LABEL_GAP_PX = 15
+#: The end labels' longest text (px) in a phone, a laptop and a wide (1920) box: whole names
+#: such as "Workington (parish wards)" (~165 px in 12 px bold, ~255 px in presentation mode)
+#: from a laptop up.
+END_LABEL_PX = (110, 200, 280)
 
 
 def _units_per_px(low: float, high: float, height: float = PLOT_HEIGHT) -> float:
@@ -508,12 +510,15 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
     nudge = label_offsets(last["value"].tolist(), low, high) if len(drawn) else 0.0
     last["label_y"] = last["value"] - pd.Series(nudge, index=last.index) * _units_per_px(
         low, high)
-    # end labels stay inside the right padding (200 px on a wide screen, 150 on a laptop, 80
-    # on a phone): a longer name ("Workington (parish wards)") pushed the content past the
-    # width and fit-x squeezed the plot to nothing on a phone; cut short only where the box
-    # is narrow, the full name is in the title and the table
+    # end labels: Vega's fit-x counts their width into the chart's, so the plot narrows to
+    # make room for them (a right padding on top of that left an empty band as wide as
+    # the labels' own); each is cut short at a limit a narrow box can spare (an unlimited
+    # "Workington (parish wards)" squeezed the plot to nothing on a phone), the full name is
+    # in the title and the table
+    phone, laptop, wide = END_LABEL_PX
     labels = alt.Chart(last).mark_text(align="left", dx=9, fontSize=12,
-                                       limit={"expr": f"{PHONE} ? 70 : {WIDE} ? 188 : 138"},
+                                       limit={"expr": f"{PHONE} ? {phone} : {WIDE} ? "
+                                                      f"{wide} : {laptop}"},
                                        fontWeight="bold").encode(
         x=x, y=alt.Y("label_y:Q", title=y_title, scale=alt.Scale(zero=False)),
         text=alt.Text("place:N"), color=colour)
@@ -531,8 +536,7 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
                               subtitleColor="#444444"),
         width="container", height=PLOT_HEIGHT,
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
-        padding={"expr": f"{{left: 5, top: 5, bottom: 5, right: {PHONE} ? 80 : "
-                        f"{WIDE} ? 200 : 150}}"},
+        padding={"left": 5, "top": 5, "bottom": 5, "right": 5},
         resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="shared")))
     return configured(chart, axis={"labelFontSize": 13, "titleFontSize": 13},
                       legend={"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom",

@@ -7,7 +7,7 @@ import streamlit as st
 from explorer import indicators, trends
 from explorer import state as url_state
 from explorer.places import registry
-from ui import exports
+from ui import exports, tables
 from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
@@ -87,7 +87,9 @@ with guard("The trend"):
 
     st.subheader("Recent trend (latest five periods, Fingertips' method)")
     markers = trends.marker_rows(frame)
-    st.dataframe(markers, hide_index=True, width="stretch")
+    # HTML, not a data grid: the "Why" text is read whole (a grid cut it mid-sentence, and
+    # it is where a series borrowed from another area says so)
+    tables.show(markers, label="Recent trend by place", max_height=None)
     st.caption("Proportions: chi-square test for trend on counts and denominators; other "
                "value types: weighted regression on the 95% confidence intervals; significant "
                "at the 99.8% level unless one point reverses the direction. Rolling or pooled "

@@ -44,3 +44,35 @@ def test_glance_renders_the_grid(app_server, browser_page):
     page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
     assert_no_console_errors(page)
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_trend_end_labels_use_the_box_not_an_empty_band(app_server, _browser, width):
+    """The end labels sat before an empty band as wide as themselves (a right padding on
+    top of the room Vega's fit-x already makes for them): the plot was ~140 px narrower
+    than its box on a laptop and "Workington (parish wards)" was cut. Drawn, the labels
+    now reach the box's right edge, and the whole name is shown from a laptop up."""
+    context = _browser.new_context(viewport={"width": width, "height": 1000})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(app_server + "/trends?p=workington-parish-wards,eden,blackpool&ind=91547")
+        wait_for_script_idle(page)
+        svg = page.locator("[data-testid='stVegaLiteChart'] svg").first
+        svg.wait_for()
+        box = svg.bounding_box()
+        assert box is not None
+        labels = page.evaluate("""() => [...document.querySelectorAll(
+            '[data-testid=stVegaLiteChart] svg .mark-text text')].map(t => {
+            const r = t.getBoundingClientRect(); return [t.textContent, r.right]; })""")
+        names = {text: right for text, right in labels}
+        assert {"Blackpool", "Eden", "England"} <= set(names)
+        workington = [t for t in names if t.startswith("Workington")]
+        assert len(workington) == 1
+        if width == 1400:
+            assert workington[0] == "Workington (parish wards)"
+        right = max(names.values())
+        assert right > box["x"] + box["width"] - 20, (right, box)
+        assert right <= box["x"] + box["width"] + 1
+    finally:
+        context.close()
