@@ -163,7 +163,8 @@ with guard("What good looks like"):
     if not good.empty:
         st.markdown("**Indicator by indicator**: the best North West district on its own "
                     "figures, and the gap to it.")
-        st.dataframe(good, hide_index=True, width="stretch")
+        # HTML, not a data grid: each gap is a sentence, read whole
+        tables.show(good, label="What good looks like, indicator by indicator")
         exports.downloads("what-good-looks-like", good,
                           "What good looks like: best North West district by indicator",
                           list(fig.sources), PAGE, state)

@@ -127,3 +127,19 @@ def test_place_legends_show_whole_names(trio):
         svg = chart_svg(chart, "footer")
         assert "Workington (parish wards)</text>" in svg
         assert "Workington (paris…" not in svg and "…</text>" not in svg
+
+
+def test_compare_page_shows_each_gap_sentence_whole():
+    """"What good looks like" is an HTML table: a gap is a sentence ("3,236 fewer people to
+    match Ribble Valley"), and the data grid it was drawn in cut the longer ones."""
+    import re
+
+    from tests.apptest import assert_clean, open_page
+
+    at = open_page("pages/compare.py", p="workington-parish-wards,eden,blackpool")
+    assert_clean(at)
+    shown = next(m.value for m in at.markdown if "What good looks like, indicator by" in m.value)
+    assert "<th scope='col' class=''>Gap</th>" in shown
+    gaps = re.findall(r"<td class=''>([\d,]+ (?:fewer|more) people to match [^<]+)</td>",
+                      shown)
+    assert len(gaps) >= 5 and "3,236 fewer people to match Ribble Valley" in gaps
