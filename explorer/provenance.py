@@ -17,11 +17,23 @@ def sources_table() -> pd.DataFrame:
             "table": name, "description": rec.get("description", ""),
             "publisher": rec["publisher"], "dataset": rec["dataset"],
             "vintage": rec["vintage"], "licence": rec["licence"], "url": rec["url"],
-            "rows": rec["rows"], "MB": round(rec.get("bytes", 0) / 1e6, 2),
-            "inputs": "; ".join(i["path"] for i in rec["inputs"]),
-            "notes": rec.get("notes", ""),
+            "rows": rec["rows"], "notes": rec.get("notes", ""),
         })
     return pd.DataFrame(rows)
+
+
+def inputs_table() -> pd.DataFrame:
+    """One row per file a snapshot table was built from: the table, the raw file (relative
+    to the shared raw folder) and its SHA-256, then the table's own file and checksum, so a
+    figure can be traced to the exact bytes it came from."""
+    rows = []
+    for name, rec in snapshot.manifest()["tables"].items():
+        for i in rec["inputs"]:
+            rows.append({"table": name, "file": i["path"], "sha256": i.get("sha256", ""),
+                         "role": "input"})
+        rows.append({"table": name, "file": f"data/snapshot/{rec['file']}",
+                     "sha256": rec.get("output_sha256", ""), "role": "snapshot"})
+    return pd.DataFrame(rows, columns=["table", "role", "file", "sha256"])
 
 
 def check_snapshot() -> list[tuple[str, str]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from explorer.places import KINDS, registry
 from explorer.profile import CORE20_DEFINITION
-from explorer.provenance import attributions, check_snapshot, sources_table
+from explorer.provenance import attributions, check_snapshot, inputs_table, sources_table
+from ui import tables
 from ui.frame import guard, require_app_frame
 
 require_app_frame()
@@ -29,9 +31,25 @@ with guard("The snapshot check"):
 
 with guard("The source list"):
     st.subheader("Sources")
-    table = sources_table()
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"url": st.column_config.LinkColumn("Official URL")})
+    # HTML tables: publisher, dataset, vintage and notes are read whole (a grid cut them)
+    tables.show(sources_table(), {
+        "table": tables.Col("text", label="Table"),
+        "description": tables.Col("text", label="What it holds"),
+        "publisher": tables.Col("text", label="Publisher"),
+        "dataset": tables.Col("text", label="Dataset"),
+        "vintage": tables.Col("text", label="Vintage"),
+        "licence": tables.Col("text", label="Licence"),
+        "url": tables.Col("source", label="Official URL"),
+        "rows": tables.Col("int", label="Rows"), "notes": tables.Col("text", label="Notes")},
+        label="Sources of the snapshot tables", max_height=640, prose=True)
+    with st.expander("Input files and checksums"):
+        tables.show(inputs_table(), {
+            "table": tables.Col("text", label="Table"), "role": tables.Col("text", label="Role"),
+            "file": tables.Col("text", label="File"),
+            "sha256": tables.Col("text", label="SHA-256")},
+            caption="Inputs are relative to the shared raw-data folder the build reads "
+                    "(make data); the snapshot file is the table as bundled.",
+            label="Input files and checksums", max_height=480, prose=True)
     st.subheader("Attribution")
     for line in attributions():
         st.markdown(f"- {line}")
@@ -69,7 +87,8 @@ with guard("The place definitions"):
     kind = st.selectbox("Kind", [k for k in KINDS if k not in ("lsoa", "custom")], index=4)
     places = registry().all(kind)
     st.caption(f"{len(places)} built-in places of this kind.")
-    st.dataframe(
-        [{"id": p.id, "name": p.name, "code": p.code, "note": p.note,
-          "LSOAs 2011": len(p.lsoa11), "LSOAs 2021": len(p.lsoa21), "definition": p.definition}
-         for p in places], hide_index=True, width="stretch")
+    tables.show(pd.DataFrame(
+        [{"Name": p.name, "Link id": p.id, "Code": p.code, "Note": p.note,
+          "LSOAs 2011": len(p.lsoa11), "LSOAs 2021": len(p.lsoa21), "Definition": p.definition}
+         for p in places]), {"LSOAs 2011": tables.INT, "LSOAs 2021": tables.INT},
+        label=f"Place definitions: {kind}", max_height=560, prose=True)

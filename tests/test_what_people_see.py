@@ -4,6 +4,7 @@ the map legend, presentation start, and the upload form's column roles (issue 14
 from __future__ import annotations
 
 import math
+from html import escape as html_escape
 
 import altair as alt
 import pandas as pd
@@ -56,6 +57,36 @@ def test_a_table_drawn_again_is_the_same_html_and_a_changed_one_is_new():
     for i in range(tables._HTML_MAX + 5):
         tables._html(df.assign(Share=[i, None]), cols, None, "L", None)
     assert tables._cached_html.cache_len() == tables._HTML_MAX
+
+
+def test_a_publishers_page_is_a_link_and_anything_else_is_text():
+    df = pd.DataFrame({"URL": ["https://fingertips.phe.org.uk/search/91547",
+                               "javascript:alert(1)", "http://example.org/x",
+                               "https://x.org/a'onmouseover='b", None]})
+    html = tables.to_html(df, {"URL": tables.SOURCE})
+    assert ("<a href='https://fingertips.phe.org.uk/search/91547' target='_blank' "
+            "rel='noopener noreferrer'>https://fingertips.phe.org.uk/search/91547</a>") in html
+    assert html.count("<a ") == 1  # not a script, not plain http, not a broken-out quote
+    assert "<td class=''>javascript:alert(1)</td>" in html
+    assert "onmouseover=&#x27;b" in html and "no value" in html
+
+
+def test_sources_page_shows_every_table_with_its_publisher_and_url_whole():
+    """Data and methods: the snapshot's sources are read whole (a data grid cut publisher,
+    dataset and notes) with each official URL a link."""
+    from explorer.provenance import sources_table
+    from tests.apptest import assert_clean, open_page
+
+    at = open_page("pages/sources.py")
+    assert_clean(at)
+    shown = next(m.value for m in at.markdown if "Sources of the snapshot tables" in m.value)
+    for r in sources_table().itertuples():
+        assert f"<td class=''>{html_escape(r.publisher)}</td>" in shown
+        assert f"<td class=''>{html_escape(' '.join(r.dataset.split()))}</td>" in shown
+        if r.url.startswith("https://"):
+            assert f">{html_escape(r.url)}</a>" in shown
+    defs = next(m.value for m in at.markdown if "Place definitions:" in m.value)
+    assert "<th scope='col' class=''>Definition</th>" in defs
 
 
 def test_unknown_column_kind_is_refused():

@@ -28,7 +28,7 @@ from explorer.charts import cached
 MISSING = "—"
 MISSING_HTML = (f"<span aria-hidden='true'>{MISSING}</span>"
                 "<span class='hee-sr-only'>no value</span>")
-KINDS = ("text", "int", "num", "pct", "rank", "link")
+KINDS = ("text", "int", "num", "pct", "rank", "link", "source")
 #: Above this many rows the HTML would weigh megabytes: the caller should page or summarise.
 MAX_ROWS = 3_000
 
@@ -36,7 +36,8 @@ MAX_ROWS = 3_000
 @dataclass(frozen=True)
 class Col:
     """How one column is shown: ``kind`` text | int | num | pct (a fraction) | rank | link
-    (an in-app path such as ``/trends?p=…``, drawn as a link reading ``label`` or "Open")."""
+    (an in-app path such as ``/trends?p=…``, drawn as a link reading ``label`` or "Open") |
+    source (a publisher's https page from the snapshot manifest, opened in a new tab)."""
 
     kind: str = "text"
     digits: int = 1
@@ -59,6 +60,10 @@ def link(text: str = "Open") -> Col:
     return Col("link", 0, None, text)
 
 
+#: A publisher's page (the manifest's official URLs): the address itself is the link text.
+SOURCE = Col("source")
+
+
 def num(digits: int = 1, label: str | None = None) -> Col:
     return Col("num", digits, label)
 
@@ -78,7 +83,7 @@ def format_cell(value: Any, col: Col = TEXT) -> str:
     """One value as shown (plain text, not yet escaped); missing -> :data:`MISSING`."""
     if is_missing(value):
         return MISSING
-    if isinstance(value, str) and col.kind == "text":
+    if isinstance(value, str) and col.kind in ("text", "source"):
         text = value.strip()
         return text if text and text.lower() not in ("none", "nan", "nat") else MISSING
     try:
@@ -131,13 +136,24 @@ def _link(path: str, text: str) -> str:
             f"{html.escape(text)}</a>")
 
 
+def _source(url: str) -> str:
+    """An anchor for a publisher's https page, read as its address; anything else as text.
+    Only for the manifest's URLs (written by the build), never for user input."""
+    if not url.startswith("https://") or any(ch.isspace() or ch in "<>'\"" for ch in url):
+        return html.escape(url)
+    return (f"<a href='{html.escape(url, quote=True)}' target='_blank' "
+            f"rel='noopener noreferrer'>{html.escape(url)}</a>")
+
+
 def to_html(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
             caption: str | None = None, label: str = "Table", max_height: int | None = 420,
-            ) -> str:
-    """An accessible HTML table in a box that scrolls inside itself."""
+            prose: bool = False) -> str:
+    """An accessible HTML table in a box that scrolls inside itself. ``prose``: a table of
+    sentences (sources, definitions): text columns get a readable width instead of the
+    browser's squeeze of the short ones, and long addresses break."""
     cols = columns_of(df, columns)
     names = list(df.columns)
-    numeric = {c: cols[c].kind not in ("text", "link") for c in names}
+    numeric = {c: cols[c].kind not in ("text", "link", "source") for c in names}
     head = "".join(f"<th scope='col' class='{'num' if numeric[c] else ''}'>"
                    f"{html.escape(str(cols[c].label or c))}</th>" for c in names)
     rows = []
@@ -151,6 +167,8 @@ def to_html(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
                 body = MISSING_HTML
             elif cols[c].kind == "link":
                 body = _link(text, cols[c].text)
+            elif cols[c].kind == "source":
+                body = _source(text)
             else:  # whitespace collapsed: a blank line would end the HTML block
                 body = html.escape(" ".join(text.split()))
             cells.append(f"<td class='{cls.strip()}'>{body}</td>")
@@ -161,7 +179,7 @@ def to_html(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
     style = f" style='max-height:{max_height}px'" if max_height else ""
     return (f"<div class='hee-table-wrap' role='region' tabindex='0' "
             f"aria-label='{html.escape(label, quote=True)}'{style}>"
-            f"<table class='hee-table'>"
+            f"<table class='hee-table{' hee-prose' if prose else ''}'>"
             + (f"<caption>{html.escape(cap)}</caption>" if cap.strip() else "")
             + f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
@@ -172,25 +190,26 @@ _HTML_MAX = 128
 
 @cached(_HTML_MAX, share=lambda text: text)
 def _cached_html(df: pd.DataFrame, columns: tuple[tuple[str, Col], ...], caption: str | None,
-                 label: str, max_height: int | None) -> str:
-    return to_html(df, dict(columns), caption=caption, label=label, max_height=max_height)
+                 label: str, max_height: int | None, prose: bool = False) -> str:
+    return to_html(df, dict(columns), caption=caption, label=label, max_height=max_height,
+                   prose=prose)
 
 
 def _html(df: pd.DataFrame, columns: Mapping[str, Col] | None, caption: str | None,
-          label: str, max_height: int | None) -> str:
+          label: str, max_height: int | None, prose: bool = False) -> str:
     """:func:`to_html`, made once per table content and options and shared by every session
     (HTML text is immutable; a table of 60 rows costs 10-20 ms of escaping a run)."""
-    return _cached_html(df, tuple((columns or {}).items()), caption, label, max_height)
+    return _cached_html(df, tuple((columns or {}).items()), caption, label, max_height, prose)
 
 
 def show(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
          caption: str | None = None, label: str = "Table", max_height: int | None = 420,
-         ) -> None:
+         prose: bool = False) -> None:
     """Draw a table twin with the shared formatting (see the module docstring)."""
     if df.empty:
         st.caption("No rows to show.")
         return
-    st.markdown(_html(df, columns, caption, label, max_height), unsafe_allow_html=True)
+    st.markdown(_html(df, columns, caption, label, max_height, prose), unsafe_allow_html=True)
 
 
 def same_columns(names: Sequence[str], col: Col) -> dict[str, Col]:

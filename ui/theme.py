@@ -70,6 +70,10 @@ BASE_CSS = """
 .hee-table caption { caption-side: bottom; text-align: left; color: #444;
   font-size: 0.85rem; padding: 0.3rem 0.6rem; }
 .hee-table tbody tr:nth-child(even) { background: #fafbfc; }
+/* a table of sentences (ui.tables.show(prose=True)): text columns a readable width, long
+   addresses and checksums broken rather than widening their column */
+.hee-table.hee-prose td:not(.num) { min-width: 9rem; max-width: 28rem; }
+.hee-table.hee-prose td { overflow-wrap: anywhere; }
 .hee-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
 /* the map legend (ui.map_view.draw_legend) */
