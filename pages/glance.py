@@ -96,13 +96,16 @@ with guard("The overview"):
     n = glance.counts(cells)
     st.subheader(f"{n['worse']} of {n['cells']} district values are worse than England; "
                  f"{n['worsening']} are worse and getting worse")
+    # one chip per comparison, never broken across lines (on a phone "○ not compared" split)
+    chips = " ".join(
+        f"<span style='background:{bg};{'color:#fff;' if white_text else ''}padding:0 6px;"
+        f"white-space:nowrap;display:inline-block'>{text}</span>"
+        for bg, white_text, text in (
+            ("#3b7dd8", False, "▲ better"), ("#f2c14e", False, "● similar"),
+            ("#c2410c", True, "▼ worse"), ("#a6bddb", False, "▽ lower"),
+            ("#1c4e80", True, "△ higher"), ("#d9d9d9", False, "○ not compared")))
     st.markdown(
-        "<span style='background:#3b7dd8;padding:0 6px'>▲ better</span> "
-        "<span style='background:#f2c14e;padding:0 6px'>● similar</span> "
-        "<span style='background:#c2410c;color:#fff;padding:0 6px'>▼ worse</span> "
-        "<span style='background:#a6bddb;padding:0 6px'>▽ lower</span> "
-        "<span style='background:#1c4e80;color:#fff;padding:0 6px'>△ higher</span> "
-        "<span style='background:#d9d9d9;padding:0 6px'>○ not compared</span> "
+        chips + " "
         "&nbsp; than England. &nbsp; ↑ ↓ significant recent trend, → no significant change "
         "(latest five periods, Fingertips' method); no arrow: cannot be calculated. "
         "\\* the value of another area (a former district's successor, or the area the "

@@ -83,6 +83,11 @@ BASE_CSS = """
 /* the copy button of a code box (the share link) is always shown, not only on hover */
 [data-testid="stCodeCopyButton"], [data-testid="stCode"] button { opacity: 1 !important;
   visibility: visible !important; }
+/* segmented controls: options that do not fit the column go onto a second row instead of
+   running off its edge ("Worse than England and getting worse" was cut on a phone) */
+[data-testid="stButtonGroup"] > div { flex-wrap: wrap; row-gap: 0.25rem; }
+[data-testid="stButtonGroup"] button { max-width: 100%; }
+[data-testid="stButtonGroup"] button p { white-space: normal; text-align: left; }
 /* QR code: never wider than its box */
 [data-testid="stPopoverBody"] img { max-width: 100%; height: auto; }
 /* maps on a touch screen: deck.gl claims every touch (touch-action: none on its wrapper), so

@@ -72,6 +72,19 @@
     if (s.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1)
       out.push({kind: 'truncated', where: label(el), detail: (el.innerText || '').slice(0, 60)});
   }
+  // a control running past the edge of the main area: cut off where nothing scrolls (a
+  // phone's main area hides its sideways overflow), e.g. the third option of a
+  // segmented control; controls inside boxes that scroll themselves are theirs
+  const mr = main.getBoundingClientRect();
+  const right = Math.min(mr.right, innerWidth), left = Math.max(mr.left, 0);
+  for (const el of main.querySelectorAll('button, input, select, textarea, [role=radio], [role=checkbox]')) {
+    if (!vis(el) || el.closest('.hee-table-wrap, [data-testid=stDataFrame], [data-testid=stPopoverBody]')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.right > right + 2 || r.left < left - 2)
+      out.push({kind: 'cut', where: label(el), detail:
+        `${el.tagName.toLowerCase()} "${(el.innerText || el.value || el.getAttribute('aria-label') || '').slice(0, 40)}" ` +
+        `at ${Math.round(r.left)}-${Math.round(r.right)} px in a ${Math.round(left)}-${Math.round(right)} px area`});
+  }
   const se = document.scrollingElement;
   if (se.scrollWidth > innerWidth + 2) out.push({kind: 'hscroll', where: 'page',
     detail: `page is ${se.scrollWidth}px wide in a ${innerWidth}px window`});
