@@ -20,8 +20,10 @@ What it does, all in one run so the figures are comparable:
    each with its longest main-thread task and the CPU seconds of the renderer and of the GPU
    process (software WebGL here: the raster of the map is GPU-process CPU, and the page's
    main thread waits for it in every frame). CPU seconds vary much less with the machine's
-   load than wall time. Done for the current design (pre-cut tiles) and, on a second
-   server with ``HEE_MAP_TILES=0``, for the previous design (one static GeoJSON file);
+   load than wall time. Done for the current design (a pre-drawn picture at the England
+   view, polygon tiles when zoomed in) and, on further servers, for the previous designs:
+   polygon tiles at every zoom (``HEE_MAP_PICTURE=0``) and one static GeoJSON file
+   (``HEE_MAP_TILES=0``);
 6. on a fresh server, peak server RSS while 5 sessions open the all-England map at once;
 7. the naive pydeck baseline in the same run: a throwaway page in a temporary folder that
    sends the GeoJSON inside a default ``pdk.Deck`` (pydeck's indented JSON) per session.
@@ -364,15 +366,23 @@ def main(argv: list[str] | None = None) -> int:
         stop(proc)
 
     if not args.skip_old:
-        print("previous design (HEE_MAP_TILES=0: one static file)…", file=sys.stderr)
-        proc, url = start(REPO, env={"HEE_MAP_TILES": "0"})
-        try:
-            open_root_once(url)
-            page_loads(f"{url}/map?r=england", 1, pid=proc.pid)  # builds the one file
-            res["old_england_cpu"] = england_cpu(f"{url}/map?r=england",
-                                                 "Income domain score", args.runs)
-        finally:
-            stop(proc)
+        for key, env, what in (
+                ("tiles_england_cpu", {"HEE_MAP_PICTURE": "0"},
+                 "HEE_MAP_PICTURE=0: polygon tiles at every zoom"),
+                ("old_england_cpu", {"HEE_MAP_TILES": "0"},
+                 "HEE_MAP_TILES=0: one static file")):
+            print(f"previous design ({what})…", file=sys.stderr)
+            proc, url = start(REPO, env=env)
+            try:
+                open_root_once(url)
+                page_loads(f"{url}/map?r=england", 1, pid=proc.pid)  # builds its files
+                res[key] = england_cpu(f"{url}/map?r=england", "Income domain score",
+                                       args.runs)
+            finally:
+                stop(proc)
+        # put back the current design's files (the designs share file prefixes)
+        subprocess.run([PY, "-m", "explorer.static_geo"], cwd=REPO, check=True,
+                       capture_output=True)
 
     if not args.skip_sessions:
         print("5 concurrent sessions on a fresh server…", file=sys.stderr)
@@ -416,8 +426,9 @@ def main(argv: list[str] | None = None) -> int:
         ("  server RSS before those sessions (after opening /)",
          res.get("sessions_5", {}).get("server_rss_before_mb"), None, "MB"),
     ]
-    for key, label in (("england_cpu", "TILES (current)"),
-                       ("old_england_cpu", "ONE FILE (previous)")):
+    for key, label in (("england_cpu", "PICTURE + TILES (current)"),
+                       ("tiles_england_cpu", "TILES ONLY (previous)"),
+                       ("old_england_cpu", "ONE FILE (before that)")):
         rows = res.get(key) or []
         if not rows:
             continue

@@ -12,6 +12,11 @@ Pure functions of the snapshot (no Streamlit). The design follows the measuremen
   coarser, topology-preserving simplified geometry at national zoom, the source geometry
   when zoomed in, only the tiles in view fetched and drawn (``HEE_MAP_TILES=0`` turns this
   off: one file, as for the other maps, e.g. to compare them in ``bench/bench_map.py``);
+* at the England view (below screen zoom 6.5) those maps show a pre-drawn picture of every
+  LSOA's class instead of polygons (:mod:`explorer.picture`, a ``BitmapLayer``: two
+  triangles instead of ~180,000 in software WebGL), one small PNG per indicator; the tiles
+  hold polygons from zoom 6.5 in, where an LSOA is big enough to point at
+  (``HEE_MAP_PICTURE=0``: polygons at every zoom, the previous design);
 * the deck spec is a few KB of compact, deterministic JSON (:class:`PreSerialisedDeck`):
   Streamlit parses it with a slow JSON5 parser and re-sends it only when its bytes change;
 * colours come from one fixed palette (``explorer.palette``), indexed by class: 0 = no
@@ -38,7 +43,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from explorer import area_metrics as am
-from explorer import static_geo, tiles
+from explorer import picture, static_geo, tiles
 from explorer.area_metrics import AreaIndicator, Geography
 from explorer.palette import DECILE_COLOURS, HIGHLIGHT, MISSING_COLOUR, hex_to_rgb
 from explorer.places import Place
@@ -539,6 +544,15 @@ def areas_geojson(geo_id: str, extent: Place, group: str = "iod") -> bytes:
     return _areas_geojson(geo_id, extent, group)[0]
 
 
+def _drawn_geometry(geo_id: str, extent: Place, group: str,
+                    ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The view frame's rows that have a shape (sorted by code) and their source shapes."""
+    view = view_frame(geo_id, extent, group)
+    drawn = view[view["has_geometry"]]
+    bt = snapshot.geo_table(am.GEOGRAPHIES[geo_id].boundary_table).set_index("code")
+    return drawn, bt.geometry.reindex(drawn.index).to_numpy()
+
+
 def _area_features(geo_id: str, extent: Place, group: str = "iod",
                    ) -> tuple[list[str], np.ndarray, list[str]]:
     """Codes, source shapes and JSON ``properties`` of every drawable area in view, sorted
@@ -547,10 +561,7 @@ def _area_features(geo_id: str, extent: Place, group: str = "iod",
     class ``d<k>`` and the class in view ``q<k>`` (omitted for all-England maps, where it
     equals the national class). No NaN, ever."""
     geo = am.GEOGRAPHIES[geo_id]
-    view = view_frame(geo_id, extent, group)
-    drawn = view[view["has_geometry"]]
-    bt = snapshot.geo_table(geo.boundary_table).set_index("code")
-    geoms = bt.geometry.reindex(drawn.index).to_numpy()
+    drawn, geoms = _drawn_geometry(geo_id, extent, group)
     series = series_columns(geo, group)
     cols = {}
     for s in series:
@@ -632,16 +643,81 @@ def areas_tiles_meta(geo_id: str, extent: Place, group: str = "iod") -> tuple[st
     """Folder name and metadata (``bounds``, ``features``, tile ``extent`` and zoom range)
     of a map's tiles (:mod:`explorer.tiles`), generating them if needed."""
     geo = am.GEOGRAPHIES[geo_id]
+    empty_below = picture.POLYGON_LEVEL if pictures_enabled() else None
     key = [STATIC_FORMAT, "tiles", tiles.FORMAT, geo_id, group, extent_key(extent),
-           am.signature(group), *_table_hashes(_input_tables(geo, group))]
+           f"empty_below={empty_below}", am.signature(group),
+           *_table_hashes(_input_tables(geo, group))]
 
     def build() -> tuple[dict[str, bytes], dict]:
         codes, geoms, props = _area_features(geo_id, extent, group)
-        ts = tiles.build(geoms, props)
+        ts = tiles.build(geoms, props, empty_below=empty_below)
         bounds = [round(float(x), 5) for x in shapely.total_bounds(geoms)]
         return ts.files, {**ts.meta(), "bounds": bounds, "features": len(codes)}
 
     return static_geo.ensure_meta(f"tiles-{geo_id}-{extent.id}-{group}", key, build)
+
+
+def pictures_enabled() -> bool:
+    """Tiled maps show a picture at the England view unless ``HEE_MAP_PICTURE=0``."""
+    return os.environ.get("HEE_MAP_PICTURE", "1") != "0"
+
+
+def pictured(geo_id: str, extent: Place) -> bool:
+    """Whether the map shows a picture, not polygons, at its first (England) view."""
+    return pictures_enabled() and use_tiles(geo_id, extent)
+
+
+@dataclass(frozen=True)
+class PictureSource:
+    """A map picture as the BitmapLayer reads it: image URL and lon/lat corners."""
+
+    url: str
+    bounds: tuple[float, float, float, float]
+
+
+@functools.lru_cache(maxsize=3)
+def _area_raster(geo_id: str, extent: Place, group: str) -> picture.AreaRaster:
+    """The drawn areas of a tiled map rasterised once (~1 s, ~5 MB); every indicator's
+    picture of the group is a look-up in it."""
+    return picture.area_raster(_drawn_geometry(geo_id, extent, group)[1])
+
+
+def picture_classes(geo_id: str, extent: Place, group: str, fill_prop: str) -> np.ndarray:
+    """The class the fill accessor reads from ``fill_prop`` for every drawn area, in the
+    static files' order (0 = no value), so the picture and the polygons agree."""
+    geo = am.GEOGRAPHIES[geo_id]
+    column = None
+    for s in series_columns(geo, group):
+        if fill_prop == s.class_prop:
+            column = f"n:{s.primary.id}"
+        elif fill_prop == s.view_prop:
+            column = f"q:{s.key}"
+    if column is None:
+        raise KeyError(f"no series of {geo_id}/{group} has the property {fill_prop!r}")
+    view = view_frame(geo_id, extent, group)
+    values = view.loc[view["has_geometry"], column].to_numpy(dtype="float64")
+    return np.where(values > 0, np.nan_to_num(values), 0).astype(np.int64)
+
+
+def picture_file(geo_id: str, extent: Place, group: str, fill_prop: str,
+                 base_url_path: str = "") -> PictureSource:
+    """The picture of one indicator (class property) on a tiled map, generating it if
+    needed: a palette PNG of ~160 kB, content-hashed like the other static files."""
+    geo = am.GEOGRAPHIES[geo_id]
+    key = [STATIC_FORMAT, "picture", str(picture.ZOOM), geo_id, group, fill_prop,
+           extent_key(extent), am.signature(group), *_table_hashes(_input_tables(geo, group))]
+
+    def build() -> tuple[bytes, dict]:
+        raster = _area_raster(geo_id, extent, group)
+        data = picture.png(raster, picture_classes(geo_id, extent, group, fill_prop),
+                           PALETTE_RGB)
+        return data, {"bounds": [round(v, 7) for v in raster.bounds]}
+
+    name, meta = static_geo.ensure_meta(
+        f"picture-{geo_id}-{extent.id}-{group}-{fill_prop}", key, build)
+    b = meta["bounds"]
+    return PictureSource(static_geo.url(name, base_url_path),
+                         (float(b[0]), float(b[1]), float(b[2]), float(b[3])))
 
 
 def tile_source(name: str, meta: dict, base_url_path: str = "") -> TileSource:
@@ -892,6 +968,8 @@ class MapLayers:
     selection: str | None = None
     layer_id: str = "areas"
     tiles: TileSource | None = None
+    #: drawn under the tiles: the areas at the England view (the tiles are empty there)
+    picture: PictureSource | None = None
     #: White edges between areas: off for LSOAs (the strokes would cost more to draw than
     #: the fills in software WebGL, and the district outlines give the structure).
     stroked: bool = True
@@ -938,6 +1016,11 @@ def deck_json(layers: MapLayers, fill_prop: str, view: ViewState, trigger: str,
     else:
         raise ValueError("a map needs its areas: a file or tiles")
     deck_layers = [area]
+    if layers.picture:
+        p = layers.picture
+        # quoted: pydeck would otherwise read a path ending in .png as a local file to inline
+        deck_layers.insert(0, pdk.Layer("BitmapLayer", id="areas-picture", image=f"'{p.url}'",
+                                        bounds=list(p.bounds), pickable=False))
     if layers.edges:
         deck_layers.append(_outline("area-edges", layers.edges, [255, 255, 255, 160], 0.6))
     if layers.wards:

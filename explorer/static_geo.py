@@ -21,7 +21,11 @@ place) or evicts a file before it is indexed. When a prefix gets a new file, old
 that prefix are removed. Run ``python -m explorer.static_geo`` to pre-generate the usual maps
 at deploy time (read-only or multi-replica deployments).
 
-The served folder holds nothing but content-hashed ``.json`` files and tile folders: the
+A build that returns PNG bytes (the all-England map's picture, :mod:`explorer.picture`) is
+stored as ``<prefix>-<hash>.png``.
+
+The served folder holds nothing but content-hashed ``.json`` and ``.png`` files and tile
+folders: the
 index, the lock and temporary files live in a sibling folder (``.static-meta``), so no
 dotfile is ever served.
 The folder is bounded, because every distinct extent or selection in a link makes a file:
@@ -66,8 +70,12 @@ FOLDER_RECHECK_S = 60.0
 _folder_checked: dict[str, float] = {}
 #: file name -> last time this process handed it out (for least-recently-used eviction)
 _last_used: dict[str, float] = {}
-_SERVED = re.compile(r"^[A-Za-z0-9_.-]+-[0-9a-f]{16}(\.json)?$")
+#: a served file ends in its content hash and its type (JSON, or a PNG picture); a folder
+#: (map tiles) in its hash alone
+_SUFFIX = r"(\.json|\.png)?"
+_SERVED = re.compile(r"^[A-Za-z0-9_.-]+-[0-9a-f]{16}" + _SUFFIX + "$")
 _REL = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.json$")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: What a build returns: one file's bytes, or a folder's files by relative path.
 Content = bytes | Mapping[str, bytes]
 
@@ -233,7 +241,7 @@ def _write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
 def is_valid(path: Path) -> bool:
     """The file (or tile folder) exists and its content still hashes to the hash in its
     name."""
-    m = re.search(r"-([0-9a-f]{16})(\.json)?$", path.name)
+    m = re.search(r"-([0-9a-f]{16})" + _SUFFIX + "$", path.name)
     if not m:
         return False
     folder = m.group(2) is None
@@ -314,7 +322,8 @@ def ensure_meta(prefix: str, key: Sequence[str],
             return known
         data, meta = build()  # the slow part: only this key waits for it
         if isinstance(data, bytes | bytearray):
-            name = f"{prefix}-{content_hash(bytes(data))}.json"
+            suffix = ".png" if bytes(data[:8]) == PNG_SIGNATURE else ".json"
+            name = f"{prefix}-{content_hash(bytes(data))}{suffix}"
         else:
             name = f"{prefix}-{tree_hash(data)}"
         with _locked(folder):
@@ -407,7 +416,7 @@ def _evict(folder: Path, index: dict[str, dict], keep: str) -> list[str]:
 
 
 def _prefix_of(name: str) -> str:
-    return re.sub(r"-[0-9a-f]{16}(\.json)?$", "", name)
+    return re.sub(r"-[0-9a-f]{16}" + _SUFFIX + "$", "", name)
 
 
 def warm(combinations: Sequence[tuple[str, str]] | None = None) -> list[str]:
@@ -417,6 +426,7 @@ def warm(combinations: Sequence[tuple[str, str]] | None = None) -> list[str]:
     daemon=True).start()``) so the first visitor does not wait for the files and data, or run
     ``python -m explorer.static_geo`` at deploy time.
     """
+    from explorer import area_metrics as am
     from explorer import maps
     from explorer.places import DEFAULT_REGION, registry
 
@@ -428,6 +438,11 @@ def warm(combinations: Sequence[tuple[str, str]] | None = None) -> list[str]:
         extent = reg.get(extent_id)
         if maps.use_tiles(geo_id, extent):
             names.append(maps.areas_tiles_meta(geo_id, extent)[0])
+            if maps.pictures_enabled():  # the map page's first view: IMD, national deciles
+                prop = maps.accessor_prop(am.get("imd_score"), am.GEOGRAPHIES[geo_id],
+                                          extent, maps.DEFAULT_SCHEME)
+                names.append(maps.picture_file(geo_id, extent, "iod", prop).url
+                             .rsplit("/", 1)[1])
         else:
             names.append(maps.areas_file(geo_id, extent))
         maps.view_frame(geo_id, extent)  # in a server process: the first visit is warm too

@@ -31,6 +31,11 @@ drawn, not with less parsing. The price: tiles arrive one by one and each redraw
 the GPU process spends more CPU on a first visit (11 s against 3.4 s) while the page's own
 main thread is blocked for shorter stretches.
 
+With a picture (:mod:`explorer.picture`, the default) the levels of the England view hold
+empty tiles: the map shows the picture there, and these tiles only keep the layer from
+asking for files that do not exist. Polygons start at the level of screen zoom 6.5
+(``picture.POLYGON_LEVEL``), where an LSOA is big enough to point at.
+
 A feature goes into every tile its bounding box touches (no clipping), so an LSOA on a
 tile edge is drawn whole by each tile that holds it, and hover and click see the whole area.
 """
@@ -57,6 +62,9 @@ MAX_ZOOM = 9
 TOLERANCE_PX = 0.5
 #: Coordinates are rounded to this many decimals per level (5 = about 1 m).
 DECIMALS = {7: 4, 8: 4, 9: 5}
+
+
+EMPTY_TILE = b'{"type":"FeatureCollection","features":[]}'
 
 
 def degrees_per_pixel(zoom: float) -> float:
@@ -166,17 +174,25 @@ class Tileset:
                 "tiles": len(self.files)}
 
 
-def build(geoms: Sequence[shapely.Geometry], props: Sequence[str]) -> Tileset:
+def build(geoms: Sequence[shapely.Geometry], props: Sequence[str],
+          empty_below: int | None = None) -> Tileset:
     """Cut features (source geometry and ready-made JSON ``properties`` strings, one per
     feature, in the same order) into tiles for every level from ``MIN_ZOOM`` to
     ``MAX_ZOOM``. Every tile inside the extent's box is written, empty or not, so the layer
-    never asks for a missing file."""
+    never asks for a missing file. Levels below ``empty_below`` hold empty tiles: the map
+    shows a picture there (:mod:`explorer.picture`) and the layer draws nothing."""
     geoms = list(geoms)
     if len(geoms) != len(props):
         raise ValueError("one properties string per geometry")
     extent = tuple(float(v) for v in shapely.total_bounds(np.asarray(geoms, dtype=object)))
     files: dict[str, bytes] = {}
     for z in range(MIN_ZOOM, MAX_ZOOM + 1):
+        if empty_below is not None and z < empty_below:
+            ex0, ey0, ex1, ey1 = tile_range(extent, z)
+            for x in range(ex0, ex1 + 1):
+                for y in range(ey0, ey1 + 1):
+                    files[f"{z}/{x}/{y}.json"] = EMPTY_TILE
+            continue
         level = level_geometry(geoms, z)
         feats = ['{"type":"Feature","properties":' + p + ',"geometry":'
                  + _feature_geometry(g, src, DECIMALS[z]) + "}"

@@ -32,7 +32,12 @@ def deck(at: AppTest) -> tuple[dict, object]:
 
 
 def area_layer(spec: dict) -> dict:
-    return spec["layers"][0]
+    """The areas' own layer (polygons; a picture, if any, is drawn under it)."""
+    return next(lay for lay in spec["layers"] if lay["id"] != "areas-picture")
+
+
+def picture_layer(spec: dict) -> dict | None:
+    return next((lay for lay in spec["layers"] if lay["id"] == "areas-picture"), None)
 
 
 def side_panel_title(at: AppTest) -> list[str]:
@@ -102,6 +107,12 @@ def test_changing_the_indicator_keeps_the_geometry_url():
     assert after["getFillColor"] != before["getFillColor"]
     assert after["updateTriggers"] != before["updateTriggers"]
     assert at.query_params["ind"] == "income_score"
+    # all England's first view is a picture per indicator, under the polygons' tiles
+    pics = [picture_layer(deck(a)[0]) for a in (open_map(r="england"), at)]
+    assert all(p and p["@@type"] == "BitmapLayer" for p in pics)
+    assert pics[0]["image"] != pics[1]["image"] and pics[0]["bounds"] == pics[1]["bounds"]
+    assert any("Zoom in" in m.value for m in at.markdown)
+    assert picture_layer(deck(open_map(r="blackpool"))[0]) is None
 
 
 def test_quantiles_in_view_use_the_view_classes():

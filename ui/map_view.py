@@ -181,7 +181,10 @@ def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zo
     if maps.use_tiles(geo_id, _extent):
         folder, meta = maps.areas_tiles_meta(geo_id, _extent, group)
         areas, tiles = None, maps.tile_source(folder, meta, base_url)
+        pic = (maps.picture_file(geo_id, _extent, group, fill_prop, base_url)
+               if maps.pictured(geo_id, _extent) else None)
     else:
+        pic = None
         areas, meta = maps.areas_file_meta(geo_id, _extent, group)
         tiles = None
     bounds = maps.view_bounds(geo_id, [zoom]) if zoom else meta.get("bounds")
@@ -191,7 +194,7 @@ def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zo
         return None if name is None else maps.static_geo.url(name, base_url)
 
     layers = maps.MapLayers(
-        areas=url(areas), tiles=tiles,
+        areas=url(areas), tiles=tiles, picture=pic,
         edges=url(maps.area_edges_file(geo_id, _extent)),
         districts=url(maps.district_outline_file(geo_id, _extent)),
         wards=url(maps.ward_outline_file(geo_id, _extent)),
@@ -421,6 +424,14 @@ def _profile(place_id: str, vintage: int, _place: Place) -> Profile:
 
 def side_panel(choice: MapChoice, view: pd.DataFrame, sel: str | None) -> None:
     """The selected area's profile, with "Compare" and "Zoom to"."""
+    if not sel and maps.pictured(choice.geo.id, choice.extent):
+        st.markdown("**Zoom in** on the map (scroll, pinch or double-click) until the areas "
+                    "are drawn as shapes, then click one to see its profile here, or find it "
+                    "by code.")
+        st.caption("At the England view an LSOA is a pixel or two across, so the map shows "
+                   "all of them as one picture, which is quick to draw; hovering shows the "
+                   "values once you zoom in. Drag to pan.")
+        return
     if not sel:
         st.markdown("**Click an area** on the map (or find it by name) to see its profile "
                     "here.")

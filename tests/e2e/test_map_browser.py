@@ -114,20 +114,31 @@ def _pixels(page) -> bytes:
     return Image.open(io.BytesIO(png)).convert("RGB").resize((80, 60)).tobytes()
 
 
-def test_all_england_draws_from_tiles_selects_recolours_and_zooms(app_server, browser_page):
-    """All England is a TileLayer over pre-cut static tiles: the coarse tiles draw the
-    country, an indicator change recolours without fetching any tile again, a click selects
-    an LSOA, and zooming in fetches the detailed tiles."""
+def test_all_england_is_a_picture_that_recolours_then_polygons_to_click(app_server,
+                                                                        browser_page):
+    """All England: at the England view a pre-drawn picture (one PNG per indicator) under
+    empty coarse tiles; an indicator change fetches the next picture and no tile; zooming in
+    fetches the polygon tiles, and a click on them selects an LSOA."""
+    from explorer import picture
     from explorer import tiles as t
     page = browser_page
-    tiles = []
-    page.on("response", lambda r: tiles.append((r.status, r.url))
-            if "/app/static/tiles-lsoa19-england-" in r.url else None)
+    tiles, pictures = [], []
+
+    def seen(r) -> None:
+        if "/app/static/tiles-lsoa19-england-" in r.url:
+            tiles.append((r.status, r.url))
+        elif "/app/static/picture-lsoa19-england-" in r.url:
+            pictures.append((r.status, r.url))
+
+    page.on("response", seen)
     page.goto(f"{app_server}/map?r=england")
     wait_for_map(page, min_share=0.1, timeout=120)
     wait_for_script_idle(page)
+    assert len(pictures) == 1 and pictures[0][0] in (200, 304)
+    assert pictures[0][1].endswith(".png")
     assert tiles and all(s in (200, 304) for s, _ in tiles)
     assert {u.split("-iod-")[1].split("/")[1] for _, u in tiles} == {str(t.MIN_ZOOM)}
+    page.get_by_text("Zoom in", exact=True).wait_for()  # the hint says how to pick an area
     before = _pixels(page)
     n = len(tiles)
     page.get_by_role("combobox", name="Indicator").click()
@@ -138,12 +149,24 @@ def test_all_england_draws_from_tiles_selects_recolours_and_zooms(app_server, br
         time.sleep(0.5)
     assert _pixels(page) != before, "the map was not recoloured"
     assert len(tiles) == n, "an indicator change fetched tiles again"
+    assert len(pictures) == 2 and pictures[1][1] != pictures[0][1]
+    wait_for_script_idle(page)
     box = page.locator(f"{DECK} canvas").first.bounding_box()
     assert box is not None
-    for fx, fy in ((0.55, 0.75), (0.5, 0.6), (0.6, 0.5), (0.45, 0.4)):
+    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.6)
+    for _ in range(8):  # scroll-zoom in by about three levels
+        page.mouse.wheel(0, -400)
+        time.sleep(0.3)
+    deadline = time.time() + 60
+    while not any(u.split("-iod-")[1].split("/")[1] == str(picture.POLYGON_LEVEL)
+                  for _, u in tiles):
+        assert time.time() < deadline, "zooming in never fetched the polygon tiles"
+        time.sleep(0.5)
+    time.sleep(3)
+    for fx, fy in ((0.5, 0.5), (0.55, 0.45), (0.45, 0.55), (0.6, 0.6)):
         x, y = box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
-        page.mouse.move(x, y)  # hover first, as a person does (the hover pass is slow in
-        time.sleep(2)  # software WebGL on 30k areas, and a tap must not wait behind it)
+        page.mouse.move(x, y)
+        time.sleep(1)
         page.mouse.click(x, y)
         try:
             page.wait_for_url("**sel=E01*", timeout=30_000)
@@ -151,19 +174,9 @@ def test_all_england_draws_from_tiles_selects_recolours_and_zooms(app_server, br
         except PlaywrightTimeout:
             continue
     else:
-        pytest.fail("clicking the England map never selected an LSOA")
+        pytest.fail("clicking the zoomed-in England map never selected an LSOA")
     page.get_by_role("button", name="Zoom to").wait_for()
-    wait_for_script_idle(page)
-    box = page.locator(f"{DECK} canvas").first.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.75)
-    for _ in range(8):  # scroll-zoom in by about three levels
-        page.mouse.wheel(0, -400)
-        time.sleep(0.3)
-    deadline = time.time() + 60
-    while not any(u.split("-iod-")[1].split("/")[1] == str(t.MAX_ZOOM) for _, u in tiles):
-        assert time.time() < deadline, "zooming in never fetched the detailed tiles"
-        time.sleep(0.5)
-    assert all(s in (200, 304) for s, _ in tiles)
+    assert all(s in (200, 304) for s, _ in tiles + pictures)
     # zooming past a level cancels its tiles still in flight: an abort, not an error
     page.http_errors[:] = [e for e in page.http_errors  # type: ignore[attr-defined]
                            if not ("/app/static/tiles-" in e and e.endswith("ERR_ABORTED"))]
