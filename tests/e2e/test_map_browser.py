@@ -37,6 +37,21 @@ def wait_for_map(page, min_share: float = 0.05, timeout: float = 60) -> float:
     raise AssertionError(f"the map did not draw (coloured share {share:.3f})")
 
 
+def select_by_pointing(page, box: dict, points, url_glob: str, what: str,
+                       gesture=None, timeout_ms: int = 15_000) -> None:
+    """Point at the map (a click, or ``gesture(x, y)``) at fractions of its ``box`` until
+    the link shows a selection: a point may fall outside every area, so try the next."""
+    act = gesture or page.mouse.click
+    for fx, fy in points:
+        act(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        try:
+            page.wait_for_url(url_glob, timeout=timeout_ms)
+            return
+        except PlaywrightTimeout:
+            continue
+    pytest.fail(f"{what} never selected an area")
+
+
 def test_map_canvas_draws_with_its_legend(app_server, browser_page):
     page = browser_page
     static = []
@@ -73,15 +88,8 @@ def test_clicking_an_area_selects_it(app_server, browser_page):
     wait_for_script_idle(page)
     box = page.locator(f"{DECK} canvas").first.bounding_box()
     assert box is not None
-    for fx, fy in ((0.5, 0.5), (0.45, 0.6), (0.55, 0.4), (0.5, 0.7)):
-        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-        try:
-            page.wait_for_url("**sel=E0*", timeout=15_000)
-            break
-        except PlaywrightTimeout:  # that point may be outside every area: try another
-            continue
-    else:
-        pytest.fail("clicking the map never selected an area")
+    select_by_pointing(page, box, ((0.5, 0.5), (0.45, 0.6), (0.55, 0.4), (0.5, 0.7)),
+                       "**sel=E0*", "clicking the map")
     page.get_by_role("button", name="Zoom to").wait_for()
     assert_no_console_errors(page)
 
@@ -97,15 +105,8 @@ def test_clicking_a_ward_selects_it_in_large_extents(app_server, browser_page, e
     wait_for_script_idle(page)
     box = page.locator(f"{DECK} canvas").first.bounding_box()
     assert box is not None
-    for fx, fy in ((0.6, 0.72), (0.45, 0.5), (0.5, 0.5), (0.55, 0.4)):
-        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-        try:
-            page.wait_for_url("**sel=E05*", timeout=20_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    else:
-        pytest.fail(f"clicking the ward map of {extent} never selected a ward")
+    select_by_pointing(page, box, ((0.6, 0.72), (0.45, 0.5), (0.5, 0.5), (0.55, 0.4)),
+                       "**sel=E05*", f"clicking the ward map of {extent}", timeout_ms=20_000)
     page.get_by_role("button", name="Zoom to").wait_for()
 
 
@@ -163,18 +164,15 @@ def test_all_england_is_a_picture_that_recolours_then_polygons_to_click(app_serv
         assert time.time() < deadline, "zooming in never fetched the polygon tiles"
         time.sleep(0.5)
     time.sleep(3)
-    for fx, fy in ((0.5, 0.5), (0.55, 0.45), (0.45, 0.55), (0.6, 0.6)):
-        x, y = box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
-        page.mouse.move(x, y)
+
+    def hover_then_click(x: float, y: float) -> None:
+        page.mouse.move(x, y)  # as a person does: the hover pass comes first
         time.sleep(1)
         page.mouse.click(x, y)
-        try:
-            page.wait_for_url("**sel=E01*", timeout=30_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    else:
-        pytest.fail("clicking the zoomed-in England map never selected an LSOA")
+
+    select_by_pointing(page, box, ((0.5, 0.5), (0.55, 0.45), (0.45, 0.55), (0.6, 0.6)),
+                       "**sel=E01*", "clicking the zoomed-in England map",
+                       gesture=hover_then_click, timeout_ms=30_000)
     page.get_by_role("button", name="Zoom to").wait_for()
     assert all(s in (200, 304) for s, _ in tiles + pictures)
     # zooming past a level cancels its tiles still in flight: an abort, not an error
@@ -225,15 +223,8 @@ def test_on_a_phone_a_swipe_over_the_map_scrolls_the_page(app_server, _browser):
         time.sleep(1)
         box = canvas.bounding_box()
         assert box is not None
-        for fx, fy in ((0.5, 0.3), (0.5, 0.45), (0.45, 0.6), (0.55, 0.2)):  # a tap selects
-            page.touchscreen.tap(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-            try:
-                page.wait_for_url("**sel=E01*", timeout=15_000)
-                break
-            except PlaywrightTimeout:  # that point may be outside every area: try another
-                continue
-        else:
-            pytest.fail("tapping the map never selected an area")
+        select_by_pointing(page, box, ((0.5, 0.3), (0.5, 0.45), (0.45, 0.6), (0.55, 0.2)),
+                           "**sel=E01*", "tapping the map", gesture=page.touchscreen.tap)
         wait_for_script_idle(page)
         time.sleep(1)
         scrolled = page.evaluate(f"{main}.scrollTop")
