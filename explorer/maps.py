@@ -61,6 +61,8 @@ PALETTE_RGB: tuple[tuple[int, int, int], ...] = tuple(tuple(hex_to_rgb(c)) for c
 #: Assumed map size when fitting the view to an extent (the page's map column).
 #: The map's width in a 1400-px window (the map column): "Zoom to" fits an area in it.
 MAP_WIDTH_PX = 640
+#: The map's width on a phone (a 390-px screen less the page's margins).
+PHONE_MAP_WIDTH_PX = 350
 MAP_HEIGHT_PX = 620
 ENGLAND_BOUNDS = (-6.4, 49.9, 1.8, 55.8)
 #: Format of the static files; bump to regenerate them after a change to their layout.
@@ -1113,9 +1115,10 @@ def upload_map(geo_id: str, extent: Place, values: pd.Series, label: str,
                      len(in_view))
 
 
-def upload_deck(um: UploadMap, extent_url: str | None) -> pdk.Deck:
-    """The deck of an upload map: the coloured areas and the extent outline, no basemap."""
-    view = fit_view(um.bounds or ENGLAND_BOUNDS)
+def upload_deck(um: UploadMap, extent_url: str | None, width: int = MAP_WIDTH_PX) -> pdk.Deck:
+    """The deck of an upload map: the coloured areas and the extent outline, no basemap,
+    fitted to a map ``width`` pixels wide."""
+    view = fit_view(um.bounds or ENGLAND_BOUNDS, width=width)
     layers = [pdk.Layer("GeoJsonLayer", id="user-areas", data=um.geojson, pickable=True,
                         filled=True, stroked=False, get_fill_color="properties.c",
                         auto_highlight=True, highlight_color=[255, 255, 255, 110])]

@@ -175,9 +175,22 @@ def view_frame(choice: MapChoice) -> pd.DataFrame:
     return maps.view_frame(choice.geo.id, choice.extent, choice.indicator.file_group)
 
 
+def on_a_phone() -> bool:
+    """Whether the browser says it is a phone: the Sec-CH-UA-Mobile client hint (Chromium)
+    or "Mobi" in its user agent (Safari and Firefox on phones; MDN's advice). The server
+    never learns the screen's width, and a phone's map is ~360 px wide, not 640: a view
+    fitted to 640 px cut England's east off. Tablets and desktops get the wider fit."""
+    try:
+        headers = st.context.headers
+        return headers.get("Sec-CH-UA-Mobile") == "?1" or "Mobi" in (
+            headers.get("User-Agent") or "")
+    except Exception:  # no browser behind the session (tests, the warm-up)
+        return False
+
+
 @st.cache_resource(max_entries=128, show_spinner=False)
 def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zoom: str,
-          basemap: bool, base_url: str, _extent: Place) -> str:
+          basemap: bool, base_url: str, phone: bool, _extent: Place) -> str:
     if maps.use_tiles(geo_id, _extent):
         folder, meta = maps.areas_tiles_meta(geo_id, _extent, group)
         areas, tiles = None, maps.tile_source(folder, meta, base_url)
@@ -188,7 +201,9 @@ def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zo
         areas, meta = maps.areas_file_meta(geo_id, _extent, group)
         tiles = None
     bounds = maps.view_bounds(geo_id, [zoom]) if zoom else meta.get("bounds")
-    state = maps.fit_view(bounds or maps.ENGLAND_BOUNDS, max_zoom=13.0 if zoom else 12.0)
+    state = maps.fit_view(bounds or maps.ENGLAND_BOUNDS,
+                          width=maps.PHONE_MAP_WIDTH_PX if phone else maps.MAP_WIDTH_PX,
+                          max_zoom=13.0 if zoom else 12.0)
 
     def url(name: str | None) -> str | None:
         return None if name is None else maps.static_geo.url(name, base_url)
@@ -213,7 +228,7 @@ def deck_spec(choice: MapChoice, sel: str | None, zoom: str | None) -> str:
     prop = maps.accessor_prop(choice.indicator, choice.geo, choice.extent, choice.scheme)
     return _spec(choice.geo.id, f"{choice.extent.id}:{maps.extent_key(choice.extent)}",
                  choice.indicator.file_group, prop, sel or "", zoom or "", choice.basemap, base,
-                 choice.extent)
+                 on_a_phone(), choice.extent)
 
 
 # --------------------------------------------------------------------------------------
@@ -578,7 +593,8 @@ def uploads_on_map(choice: MapChoice) -> None:
             continue
         base = st.get_option("server.baseUrlPath") or ""
         outline = maps.extent_outline_file(choice.geo.id, choice.extent)
-        deck = maps.upload_deck(um, maps.static_geo.url(outline, base) if outline else None)
+        deck = maps.upload_deck(um, maps.static_geo.url(outline, base) if outline else None,
+                                maps.PHONE_MAP_WIDTH_PX if on_a_phone() else maps.MAP_WIDTH_PX)
         alt = (f"{u.name}: {um.matched:,} of the {choice.geo.plural} in {choice.extent.name} "
                "have a value, coloured in fifths from lowest to highest.")
         st.pydeck_chart(deck, height=480, key=f"user_map_{u.id}", alt=alt)

@@ -244,3 +244,40 @@ def test_on_a_phone_a_swipe_over_the_map_scrolls_the_page(app_server, _browser):
         assert page.evaluate(touch) == "none"
     finally:
         context.close()
+
+
+PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/156.0.0.0 Mobile Safari/537.36")
+
+
+def _coloured_columns(page) -> tuple[int, int, int]:
+    """First and last pixel columns of the map holding choropleth colour, and its width."""
+    png = page.locator(DECK).first.screenshot()
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    w, h = img.size
+    px = img.load()
+    cols = [x for x in range(w)
+            if any(max(px[x, y]) - min(px[x, y]) > 40 for y in range(0, h, 3))]
+    assert cols, "nothing coloured on the map"
+    return cols[0], cols[-1], w
+
+
+@pytest.mark.parametrize("extent", ["england", "eden"])
+def test_on_a_phone_the_whole_extent_is_on_the_map(app_server, _browser, extent):
+    """A phone's map is ~360 px wide; a view fitted to the laptop's 640 px cut off England's
+    east (and any wide place). A phone (by its user agent) gets a view fitted to its width:
+    colour stops short of both edges of the map."""
+    context = _browser.new_context(viewport={"width": 390, "height": 1500}, is_mobile=True,
+                                   has_touch=True, user_agent=PHONE_UA)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{app_server}/map?r={extent}")
+        wait_for_map(page, min_share=0.05, timeout=120)
+        wait_for_script_idle(page)
+        time.sleep(2)
+        first, last, width = _coloured_columns(page)
+        assert width < 400
+        assert first > 2 and last < width - 3, f"{extent} is cut at the map's edge"
+    finally:
+        context.close()
