@@ -480,7 +480,7 @@ def quadrant_title(q: pd.DataFrame, place: Place, year: str) -> str:
     where = "England" if is_england(place) else place.name
     k = int((q["quadrant"] == QUADRANTS[0]).sum())
     verb = "is" if k == 1 else "are"
-    return (f"{k} of {len(q)} practices in {where} {verb} high need, low resource: more "
+    return (f"{k:,} of {len(q):,} practices in {where} {verb} high need, low resource: more "
             f"deprived than England's median practice and paid less per weighted patient "
             f"than its median ({year})")
 

@@ -761,23 +761,24 @@ def _area_place_value(ind: UserIndicator, place: Any, confidence: float) -> Plac
     # several areas: honest only when the place is exactly those whole areas
     whole = set(to_area.index[to_area.isin(areas)])
     if whole != set(codes):
-        return PlaceValue(None, note=f"Not shown: {place.name} cuts across {len(areas)} "
+        return PlaceValue(None, note=f"Not shown: {place.name} cuts across {len(areas):,} "
                                      f"{label}s, and {label} values cannot be split honestly "
                                      "between parts of areas.")
     missing = [a for a in areas if a not in ind.frame.index]
     if len(missing) == len(areas):
         return PlaceValue(None, note=f"Not shown: the upload has no value for any of the "
-                                     f"{len(areas)} {label}s that make up {place.name}.")
+                                     f"{len(areas):,} {label}s that make up {place.name}.")
     if missing:
         return PlaceValue(None, note=f"Not shown: the upload has no value for "
-                                     f"{len(missing)} of the {len(areas)} {label}s that make up "
-                                     f"{place.name} ({_listed(names.get(a, a) for a in missing)}).")
+                                     f"{len(missing):,} of the {len(areas):,} {label}s that "
+                                     f"make up {place.name} "
+                                     f"({_listed(names.get(a, a) for a in missing)}).")
     sub = ind.frame.loc[areas]
-    used = f"{len(areas)} {label}s"
+    used = f"{len(areas):,} {label}s"
     if ind.has_counts:
         value, lo, hi, num, den = _counts_value(sub, confidence)
         return PlaceValue(value, lo, hi, num, den, geography_used=used, coverage=1.0,
-                          method=f"Sum of numerators ÷ sum of denominators over the {len(areas)} "
+                          method=f"Sum of numerators ÷ sum of denominators over the {len(areas):,} "
                                  f"{label}s that make up the place; Wilson score interval")
     pop, pop_label = _population(lsoa_vintage)
     area_pop = pop.groupby(to_area).sum().reindex(areas)

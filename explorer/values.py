@@ -300,9 +300,9 @@ def _msoa_values(m: IndicatorMeta, place: Place, geo: geog.LsoaSet, period: str,
     lo, hi = (float(vals.min()), float(vals.max())) if len(vals) else (math.nan, math.nan)
     partial = int((sizes[have] != n_have).sum())
     note = (f"Published for MSOAs without counts, so no combined value can be made for a "
-            f"place covering {len(have)} MSOAs; they range from {lo:.1f} to {hi:.1f}{m.unit}")
+            f"place covering {len(have):,} MSOAs; they range from {lo:.1f} to {hi:.1f}{m.unit}")
     note += f" ({partial} only partly inside the place)." if partial else "."
-    return _result(m, period=period, sex=sex, used=f"{len(have)} MSOAs", note=note,
+    return _result(m, period=period, sex=sex, used=f"{len(have):,} MSOAs", note=note,
                    value_range=(lo, hi), n_areas=len(have), fit=PARTIAL)
 
 
@@ -313,7 +313,7 @@ def _sum_units(m: IndicatorMeta, place: Place, sl: store.Slice, units: list[str]
     names = [geog.name_of_code().get(u, (u, ""))[0] for u in units]
     if missing:
         miss = ", ".join(geog.name_of_code().get(u, (u, ""))[0] for u in missing[:6])
-        return (f"it is made of {len(units)} whole {kind}, but {len(missing)} of them "
+        return (f"it is made of {len(units):,} whole {kind}, but {len(missing):,} of them "
                 f"({miss}{', ...' if len(missing) > 6 else ''}) have no value for {period}")
     idx = [i for u in units for i in sl.rows_of(u)]
     counts = sl.count[idx]
@@ -321,7 +321,7 @@ def _sum_units(m: IndicatorMeta, place: Place, sl: store.Slice, units: list[str]
     suppressed = no_count & np.array([sl.nil(i) for i in idx], dtype=bool)
     if (no_count & ~suppressed).any() or (
             m.value_type == "proportion" and np.isnan(sl.den[idx]).any()):
-        return f"it is made of {len(units)} whole {kind}, but not all have published counts"
+        return f"it is made of {len(units):,} whole {kind}, but not all have published counts"
     count = float(np.where(no_count, 0.0, counts).sum())
     den: float | None = None
     if m.value_type == "proportion":
@@ -330,7 +330,7 @@ def _sum_units(m: IndicatorMeta, place: Place, sl: store.Slice, units: list[str]
     else:
         value = count
     shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
-    note = f"Sum over the {len(units)} {kind} the place is made of ({shown})."
+    note = f"Sum over the {len(units):,} {kind} the place is made of ({shown})."
     if suppressed.any():
         note += f" {int(suppressed.sum())} nil or negligible ('..') counted as 0."
     return _result(m, period=period, sex=sex, value=value, count=count, den=den,

@@ -86,13 +86,13 @@ if g is not None:
                     help="Less dispensing, premises and other non-care items (listed below).")
         cov = pv.coverage(place)
         if cov:
-            st.caption(f"{cov['attributed_practices']} practices have at least half of their "
+            st.caption(f"{cov['attributed_practices']:,} practices have at least half of their "
                        f"July 2022 list living in {place.name}; they hold "
                        f"{cov['share']:.0%} of the {cov['patients_living_in_place']:,} registered "
-                       f"patients who live there ({cov['practices_with_patients']} practices have "
-                       f"some). {pv.left_out_sentence(g.excluded['practices'])}")
+                       f"patients who live there ({cov['practices_with_patients']:,} practices "
+                       f"have some). {pv.left_out_sentence(g.excluded['practices'])}")
         else:
-            st.caption(f"Every practice in the {year} payments file; {g.excluded['practices']} "
+            st.caption(f"Every practice in the {year} payments file; {g.excluded['practices']:,} "
                        "without registered or weighted patients or a practice IMD score are left "
                        f"out ({_money(g.excluded['payments'])} of payments).")
 
@@ -163,12 +163,12 @@ if g is not None:
             counts = pv.quadrant_counts(q)
             drawn = ("cells counting the practices" if len(q) > MAX_POINTS
                      else "one point per practice")
-            st.caption(f"{year}. {len(q)} practices, drawn as {drawn}; need = practice IMD "
+            st.caption(f"{year}. {len(q):,} practices, drawn as {drawn}; need = practice IMD "
                        "score, "
                        "resource = total NHS payments ÷ weighted patients; quadrants split at the "
                        f"England practice medians (IMD {q.attrs['need_median']:.1f}, "
                        f"{_money(q.attrs['resource_median'])}). "
-                       + "; ".join(f"{k}: {v}" for k, v in counts.items())
+                       + "; ".join(f"{k}: {v:,}" for k, v in counts.items())
                        + f". Source: {source}")
             qtwin = q.rename(columns={
                 "practice_code": "Code", "display_name": "Practice", "pcn_name": "PCN",
@@ -180,7 +180,7 @@ if g is not None:
                 "share": "List living in place", "le_male": "Life expectancy M",
                 "le_female": "Life expectancy F", "qof_hyp": "Hypertension %",
                 "cqc_rating": "CQC rating (latest)"})
-            with st.expander(f"Table: the {len(q)} practices by quadrant"):
+            with st.expander(f"Table: the {len(q):,} practices by quadrant"):
                 st.dataframe(qtwin, hide_index=True, width="stretch", column_config={
                     "£ per weighted patient": st.column_config.NumberColumn(format="£%.2f"),
                     "Care £ per weighted patient": st.column_config.NumberColumn(format="£%.2f"),

@@ -24,6 +24,10 @@ def test_page_runs_with_finding_titles_captions_and_exports(place):
     assert "2022/23" in captions and "Open Government Licence" in captions
     assert "NHS Payments to General Practice" in captions
     assert "practice(s)" not in captions and "\n0 practices" not in captions
+    # counts of a thousand or more carry thousands separators, as the metrics do
+    import re
+    assert not re.search(r"\b\d{4,} practices", captions + " ".join(
+        e.proto.label for e in at.expander)), "a practice count without its comma"
     labels = [b.proto.label for b in at.get("download_button")]
     charts = 2 if place == "blackpool" else 3
     assert labels.count("CSV") == 3 and labels.count("PNG") == charts == labels.count("SVG")
