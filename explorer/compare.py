@@ -12,6 +12,7 @@ import pandas as pd
 from explorer import indicators
 from explorer.places import Place, registry
 from explorer.profile import Profile, lsoa_frame, official_summaries, profile
+from explorer.registry import format_value
 from explorer.values import CONTAINING, OWN, PlaceValue
 from loaders.deprivation import DOMAINS
 
@@ -222,22 +223,6 @@ def _lower(name: str) -> str:
 
 def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A value as people read it: '45.4%', '78.3 years', '184.1 per 100,000', '525.3'
-    (values on the unit's scale: 45.4 for 45.4%)."""
-    if value is None or pd.isna(value):
-        return "–"
-    if unit == "%":
-        return f"{value:.1f}%"
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit == "ratio":
-        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
-    if unit == "value":
-        return f"{value:,.3g}"
-    return f"{value:,.1f} {unit}"
 
 
 def indicator_frame(rows: list[PlaceValue]) -> pd.DataFrame:

@@ -40,6 +40,23 @@ DERIVED_IDS = frozenset({"census-65plus", "rural-share", "core20", "income_depri
 TAGS = ("compare", "brief", "core20plus5", "plus", "deprivation", "map")
 
 
+def format_value(value: float | None, unit: str) -> str:
+    """A value as people read it: '45.4%', '78.3 years', '184.1 per 100,000', '525.3'
+    (values on the unit's scale: 45.4 for 45.4%). One writing of every unit, for every page,
+    note and export."""
+    if value is None or value != value:  # None or NaN
+        return "–"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "ratio":
+        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
+    if unit == "value":
+        return f"{value:,.3g}"
+    return f"{value:,.1f} {unit}"
+
+
 class IndicatorRegistryError(ValueError):
     """``data/indicators.yaml`` is malformed: an unknown key or value, or a missing field."""
 

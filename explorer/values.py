@@ -41,7 +41,7 @@ from explorer import geography as geog
 from explorer import store
 from explorer.geography import ENGLAND
 from explorer.places import Place
-from explorer.registry import IndicatorMeta, meta, registry
+from explorer.registry import IndicatorMeta, format_value, meta, registry
 from explorer.stats.compare import (
     HIGHER,
     LOWER,
@@ -338,6 +338,34 @@ def _sum_units(m: IndicatorMeta, place: Place, sl: store.Slice, units: list[str]
                    note=note, n_areas=len(units), from_counts=m.ci_method != "none")
 
 
+def _district_range(m: IndicatorMeta, sl: store.Slice, geo: geog.LsoaSet,
+                    period: str) -> str:
+    """What the districts' own published values span, lowest and highest named: the answer a
+    place spanning districts can still have when no combined value can be made. The
+    districts of 2019 or of 2024 (after Cumbria's merger), whichever have more values in
+    the period, that have at least half of their LSOAs in the place."""
+    best: tuple[list[tuple[float, str]], int, str] = ([], 0, "lad19")
+    for level in ("lad19", "lad24"):
+        number, sizes = geog.level_numbers(level)
+        # districts mostly inside the place: one stray LSOA does not bring its district in
+        codes = [c for c, k in geo.counts(level).items() if 2 * k >= sizes[number[c]]]
+        have = [(float(sl.value[sl.first[c]]), c) for c in codes
+                if c in sl.first and not math.isnan(float(sl.value[sl.first[c]]))]
+        if len(have) > len(best[0]):
+            best = (have, len(codes), level)
+    have, n, level = best
+    if len(have) < 2:
+        return ""
+    (lo, lo_code), (hi, hi_code) = min(have), max(have)
+    names = geog.names(level)
+    count = f"all {n}" if len(have) == n else f"{len(have)} of the {n}"
+    year = "2019" if level == "lad19" else "2024"
+    return (f" In {period} the districts' own values ({count} districts of {year} mostly "
+            f"inside it have one) range from {format_value(lo, m.unit)} in "
+            f"{names.get(lo_code, lo_code)} to {format_value(hi, m.unit)} in "
+            f"{names.get(hi_code, hi_code)}.")
+
+
 def _published(m: IndicatorMeta, place: Place, geo: geog.LsoaSet, period: str, sex: str,
                sl: store.Slice) -> PlaceValue:
     england = sl.england
@@ -380,7 +408,8 @@ def _published(m: IndicatorMeta, place: Place, geo: geog.LsoaSet, period: str, s
         return _result(m, period=period, sex=sex, england=england, used=None,
                        note=f"Published for {sl.levels} only; this place "
                        f"spans {len(n)} districts ({names}{more}) and no combined value "
-                       "can be made without counts, so none is shown." + why_not)
+                       "can be made without counts, so none is shown."
+                       + _district_range(m, sl, geo, period) + why_not)
     chain: list[tuple[str, str]] = []
     own_district = d19 is not None and place.code == d19
     if d19 is not None and not own_district:

@@ -225,3 +225,33 @@ def test_slice_text_columns_are_compact_and_read_as_the_rows():
         assert sl.any_msoa == bool((rows["area_type"] == "msoa").any())
     plain = store.Labels(pd.Series(["a", None, "b", "a"]))
     assert list(plain) == ["a", None, "b", "a"] and plain.has("b") and not plain.has("c")
+
+
+def test_a_place_spanning_districts_names_the_range_of_their_published_values(places):
+    """No combined life expectancy can be made for Lancashire and South Cumbria with North
+    Cumbria, but the note says what its districts' own published values span, lowest and
+    highest named, in the same period, and both ends are those districts' own figures."""
+    from explorer import geography as geog
+
+    region = places.get("lsc-north-cumbria")
+    pv = indicators.indicator_for_place(region, "90366", sex="Male")
+    assert pv.value is None
+    assert f"In {pv.period} the districts' own values" in pv.geography_note
+    m = re.search(r"the districts' own values \((all (\d+)|(\d+) of the (\d+)) districts of "
+                  r"(2019|2024) mostly inside it have one\) range from ([\d.]+) years in "
+                  r"(.+?) to ([\d.]+) years in (.+?)\.", pv.geography_note)
+    assert m, pv.geography_note
+    level = "lad19" if m.group(5) == "2019" else "lad24"
+    number, sizes = geog.level_numbers(level)
+    counts = geog.lsoa_set(tuple(region.lsoa11), 2011).counts(level)
+    inside = [c for c, k in counts.items() if 2 * k >= sizes[number[c]]]
+    assert int(m.group(2) or m.group(4)) == len(inside) >= 14
+    own = {}
+    for code in inside:
+        d = indicators.indicator_for_place(code, "90366", sex="Male", period=pv.period)
+        if d.value is not None and d.fit == "own":
+            own[geog.names(level)[code]] = d.value
+    lo, hi = min(own, key=own.get), max(own, key=own.get)
+    assert (m.group(7), m.group(9)) == (lo, hi) == ("Blackpool", "Ribble Valley")
+    assert float(m.group(6)) == pytest.approx(own[lo], abs=0.05)
+    assert float(m.group(8)) == pytest.approx(own[hi], abs=0.05)
