@@ -44,13 +44,13 @@ def _source_of(indicator_id: str, source: str) -> str:
 
 
 #: Table-twin columns (frame column -> heading) of the indicator figure.
-INDICATOR_TABLE = {
+INDICATOR_TABLE = {  # the comparison right after the value and interval it was decided on
     "label": "Indicator", "place": "Place", "period": "Period", "value_display": "Value",
-    "ci_display": "Interval", "interval": "Interval level", "count": "Count",
-    "denominator": "Denominator", "age_group": "Age group", "england_display": "England",
+    "ci_display": "Interval", "england_display": "England",
     "compared_to_england": "Compared with England", "comparison_basis": "Decided on",
-    "geography_used": "Geography used", "taken_from": "Taken from a larger area",
-    "note": "Note",
+    "interval": "Interval level", "count": "Count", "denominator": "Denominator",
+    "age_group": "Age group", "geography_used": "Geography used",
+    "taken_from": "Taken from a larger area", "note": "Note",
 }
 #: Trend columns added when the figure knows its places (issue 10).
 TREND_TABLE = {"recent_trend": "Recent trend", "trend_link": "Trend"}

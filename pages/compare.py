@@ -138,8 +138,12 @@ with guard("The domains"):
 
 with guard("The indicators"):
     fig = indicator_figure(ind_rows, f"{conf_key}%", places)  # with recent-trend markers
-    show(fig, PAGE, state, expanded=True, columns={
-        "Trend": tables.link("Open trend"), "Count": tables.INT, "Denominator": tables.INT})
+    # notes and geography sentences a readable width: the table scrolls sideways instead
+    # of squeezing 17 columns into rows a dozen lines tall
+    show(fig, PAGE, state, expanded=True, wide=True, max_height=640, columns={
+        "Trend": tables.link("Open trend"), "Count": tables.INT, "Denominator": tables.INT,
+        **tables.same_columns(("Value", "Interval", "Interval level", "England",
+                               "Compared with England"), tables.SHORT)})
 
 with guard("What good looks like"):
     st.subheader("What does good look like?")

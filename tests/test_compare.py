@@ -143,3 +143,26 @@ def test_compare_page_shows_each_gap_sentence_whole():
     gaps = re.findall(r"<td class=''>([\d,]+ (?:fewer|more) people to match [^<]+)</td>",
                       shown)
     assert len(gaps) >= 5 and "3,236 fewer people to match Ribble Valley" in gaps
+
+
+def test_compare_indicator_table_reads_across_with_the_decision_beside_its_interval():
+    """The indicators table has seventeen columns and sentence-long notes: it is a wide table
+    (each column as wide as its text needs, the box scrolls sideways; squeezed into the
+    page's width its rows were a dozen lines tall), values and intervals stay on one line,
+    and the comparison comes right after the value, interval and England value."""
+    import re
+
+    from tests.apptest import assert_clean, open_page
+
+    at = open_page("pages/compare.py", p="workington-parish-wards,eden,blackpool")
+    assert_clean(at)
+    shown = next(m.value for m in at.markdown if "hee-wide" in m.value)
+    heads = re.findall(r"<th scope='col' class='[^']*'>([^<]+)</th>", shown)
+    i = heads.index("Value")
+    assert heads[i:i + 5] == ["Value", "Interval", "England", "Compared with England",
+                              "Decided on"]
+    assert "Note" in heads and heads.index("Note") > heads.index("Decided on")
+    assert re.search(r"<td class='short'>\d+\.\d% to \d+\.\d%</td>", shown)
+    from ui import theme
+    assert ".hee-table.hee-wide { width: max-content" in theme.BASE_CSS
+    assert ".hee-table td.short { white-space: nowrap; }" in theme.BASE_CSS

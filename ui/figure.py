@@ -15,9 +15,11 @@ from ui.charts import show as show_chart
 
 
 def show(fig: Figure, page: str, state: Mapping[str, Any], *, expanded: bool = False,
-         columns: Mapping[str, tables.Col] | None = None, subheader: bool = True) -> None:
+         columns: Mapping[str, tables.Col] | None = None, subheader: bool = True,
+         wide: bool = False, max_height: int | None = 420) -> None:
     """Heading, chart (its title states the finding and is its text alternative), caption,
-    the table twin in the shared table format (``columns`` says how to show a column), and
+    the table twin in the shared table format (``columns`` says how to show a column;
+    ``wide``: many columns with notes, each as wide as its text needs), and
     CSV/PNG/SVG."""
     if subheader:
         st.subheader(fig.heading)
@@ -30,9 +32,10 @@ def show(fig: Figure, page: str, state: Mapping[str, Any], *, expanded: bool = F
     if fig.caption:
         st.caption(fig.caption)
     if expanded:
-        tables.show(fig.table, columns, label=fig.title)
+        tables.show(fig.table, columns, label=fig.title, wide=wide, max_height=max_height)
     else:
         with st.expander("Table"):
-            tables.show(fig.table, columns, label=fig.title)
+            tables.show(fig.table, columns, label=fig.title, wide=wide,
+                        max_height=max_height)
     exports.downloads(fig.file_name, fig.export, fig.title, list(fig.sources), page,
                       state, chart=fig.chart)

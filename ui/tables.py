@@ -28,14 +28,15 @@ from explorer.charts import cached
 MISSING = "—"
 MISSING_HTML = (f"<span aria-hidden='true'>{MISSING}</span>"
                 "<span class='hee-sr-only'>no value</span>")
-KINDS = ("text", "int", "num", "pct", "rank", "link", "source")
+KINDS = ("text", "short", "int", "num", "pct", "rank", "link", "source")
 #: Above this many rows the HTML would weigh megabytes: the caller should page or summarise.
 MAX_ROWS = 3_000
 
 
 @dataclass(frozen=True)
 class Col:
-    """How one column is shown: ``kind`` text | int | num | pct (a fraction) | rank | link
+    """How one column is shown: ``kind`` text | short (text kept on one line: a value with
+    its unit, an interval, a period) | int | num | pct (a fraction) | rank | link
     (an in-app path such as ``/trends?p=…``, drawn as a link reading ``label`` or "Open") |
     source (a publisher's https page from the snapshot manifest, opened in a new tab)."""
 
@@ -53,6 +54,7 @@ INT = Col("int")
 PCT = Col("pct")
 RANK = Col("rank")
 TEXT = Col("text")
+SHORT = Col("short")
 
 
 def link(text: str = "Open") -> Col:
@@ -83,7 +85,7 @@ def format_cell(value: Any, col: Col = TEXT) -> str:
     """One value as shown (plain text, not yet escaped); missing -> :data:`MISSING`."""
     if is_missing(value):
         return MISSING
-    if isinstance(value, str) and col.kind in ("text", "source"):
+    if isinstance(value, str) and col.kind in ("text", "short", "source"):
         text = value.strip()
         return text if text and text.lower() not in ("none", "nan", "nat") else MISSING
     try:
@@ -147,13 +149,17 @@ def _source(url: str) -> str:
 
 def to_html(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
             caption: str | None = None, label: str = "Table", max_height: int | None = 420,
-            prose: bool = False) -> str:
+            prose: bool = False, wide: bool = False) -> str:
     """An accessible HTML table in a box that scrolls inside itself. ``prose``: a table of
     sentences (sources, definitions): text columns get a readable width instead of the
-    browser's squeeze of the short ones, and long addresses break."""
+    browser's squeeze of the short ones, and long addresses break. ``wide``: a table of many
+    columns with notes (Compare's indicators): every column as wide as its text needs, up to
+    a readable measure, and the box scrolls sideways, rather than seventeen columns squeezed
+    into the page's width and rows a dozen lines tall."""
     cols = columns_of(df, columns)
     names = list(df.columns)
-    numeric = {c: cols[c].kind not in ("text", "link", "source") for c in names}
+    numeric = {c: cols[c].kind not in ("text", "short", "link", "source") for c in names}
+    short = {c: cols[c].kind == "short" for c in names}
     head = "".join(f"<th scope='col' class='{'num' if numeric[c] else ''}'>"
                    f"{html.escape(str(cols[c].label or c))}</th>" for c in names)
     rows = []
@@ -162,7 +168,8 @@ def to_html(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
         cells = []
         for j, c in enumerate(names):
             text = format_cell(values[j][i], cols[c])
-            cls = ("num " if numeric[c] else "") + ("missing" if text == MISSING else "")
+            cls = (("num " if numeric[c] else "") + ("short " if short[c] else "")
+                   + ("missing" if text == MISSING else ""))
             if text == MISSING:
                 body = MISSING_HTML
             elif cols[c].kind == "link":
@@ -179,7 +186,8 @@ def to_html(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
     style = f" style='max-height:{max_height}px'" if max_height else ""
     return (f"<div class='hee-table-wrap' role='region' tabindex='0' "
             f"aria-label='{html.escape(label, quote=True)}'{style}>"
-            f"<table class='hee-table{' hee-prose' if prose else ''}'>"
+            f"<table class='hee-table{' hee-prose' if prose else ''}"
+            f"{' hee-wide' if wide else ''}'>"
             + (f"<caption>{html.escape(cap)}</caption>" if cap.strip() else "")
             + f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
@@ -190,26 +198,29 @@ _HTML_MAX = 128
 
 @cached(_HTML_MAX, share=lambda text: text)
 def _cached_html(df: pd.DataFrame, columns: tuple[tuple[str, Col], ...], caption: str | None,
-                 label: str, max_height: int | None, prose: bool = False) -> str:
+                 label: str, max_height: int | None, prose: bool = False,
+                 wide: bool = False) -> str:
     return to_html(df, dict(columns), caption=caption, label=label, max_height=max_height,
-                   prose=prose)
+                   prose=prose, wide=wide)
 
 
 def _html(df: pd.DataFrame, columns: Mapping[str, Col] | None, caption: str | None,
-          label: str, max_height: int | None, prose: bool = False) -> str:
+          label: str, max_height: int | None, prose: bool = False, wide: bool = False) -> str:
     """:func:`to_html`, made once per table content and options and shared by every session
     (HTML text is immutable; a table of 60 rows costs 10-20 ms of escaping a run)."""
-    return _cached_html(df, tuple((columns or {}).items()), caption, label, max_height, prose)
+    return _cached_html(df, tuple((columns or {}).items()), caption, label, max_height, prose,
+                        wide)
 
 
 def show(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
          caption: str | None = None, label: str = "Table", max_height: int | None = 420,
-         prose: bool = False) -> None:
+         prose: bool = False, wide: bool = False) -> None:
     """Draw a table twin with the shared formatting (see the module docstring)."""
     if df.empty:
         st.caption("No rows to show.")
         return
-    st.markdown(_html(df, columns, caption, label, max_height, prose), unsafe_allow_html=True)
+    st.markdown(_html(df, columns, caption, label, max_height, prose, wide),
+                unsafe_allow_html=True)
 
 
 def same_columns(names: Sequence[str], col: Col) -> dict[str, Col]:

@@ -72,7 +72,12 @@ BASE_CSS = """
 .hee-table tbody tr:nth-child(even) { background: #fafbfc; }
 /* a table of sentences (ui.tables.show(prose=True)): text columns a readable width, long
    addresses and checksums broken rather than widening their column */
-.hee-table.hee-prose td:not(.num) { min-width: 9rem; max-width: 28rem; }
+.hee-table.hee-prose td:not(.num):not(.short) { min-width: 9rem; max-width: 28rem; }
+.hee-table td.short { white-space: nowrap; }
+/* a table of many columns with notes (ui.tables.show(wide=True)): each column as wide as its
+   text needs up to a readable measure; the box scrolls sideways */
+.hee-table.hee-wide { width: max-content; min-width: 100%; }
+.hee-table.hee-wide td:not(.num):not(.short) { max-width: 22rem; }
 .hee-table.hee-prose td { overflow-wrap: anywhere; }
 .hee-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
