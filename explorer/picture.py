@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from PIL import Image, ImageDraw
 
 #: Zoom whose pixels the picture has (deck.gl world of 512 px at zoom 0).
 ZOOM = 7.0
@@ -98,6 +97,8 @@ def area_raster(geoms: Sequence[shapely.Geometry], zoom: float = ZOOM) -> AreaRa
     ox, oy = int(math.floor(float(x0))), int(math.floor(float(y0)))
     width = int(math.ceil(float(x1))) - ox
     height = int(math.ceil(float(y1))) - oy
+    from PIL import Image, ImageDraw  # ~4 MB: only a process that draws a picture needs it
+
     img = Image.new("I", (max(width, 1), max(height, 1)), 0)
     draw = ImageDraw.Draw(img)
     order = np.argsort(-shapely.area(shapely.envelope(arr)), kind="stable")
@@ -136,6 +137,8 @@ def png(raster: AreaRaster, classes: np.ndarray,
     bad = (classes < 0) | (classes >= len(palette))
     if bad.any():
         raise ValueError(f"classes outside the palette: {sorted(set(classes[bad].tolist()))}")
+    from PIL import Image
+
     lut = np.zeros(raster.areas + 1, dtype=np.uint8)
     lut[1:] = classes.astype(np.uint8) + 1  # palette index 0 is transparent
     img = Image.fromarray(lut[raster.ids], mode="P")

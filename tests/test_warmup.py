@@ -31,6 +31,15 @@ def test_start_up_leaves_the_statistics_libraries_unimported():
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
 
 
+def test_the_map_code_leaves_pillow_unimported():
+    """Pillow (~4 MB) is needed only to draw a map picture that is not on disk yet."""
+    code = ("import sys; import explorer.maps, ui.map_view; "
+            "print('PIL' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr
+
+
 def test_warm_views_runs_every_page_and_scene_cleanly():
     """The loopback warm-up session (what serve.py runs after start-up) opens every page in
     the navigation and every built-in scene of a real server without one exception."""
