@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import math
 import pickle
 import threading
 from collections import OrderedDict
@@ -181,11 +182,16 @@ def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage
              f"in {region_name} ({top['share_label']})" if top is not None
              else f"Core20 share in {region_name}")
     order = data["label"].tolist()
+    # values in a column just right of the longest bar and of the England line, so the
+    # dashed line never runs through them; the axis ends a little past that column (a
+    # 0-100 axis left the right half of the chart empty: no North West place is above 60%)
+    label_x = min(100.0, max([*data["share"].dropna(), england_share * 100, 0.0]) + 2)
+    axis_end = min(100.0, math.ceil((label_x + 8) / 10) * 10)
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", sort=order, title=None),
         x=alt.X("share:Q", title=wrap("Residents in the most deprived national quintile (%)",
                                       AXIS_CHARS),
-                scale=alt.Scale(domain=[0, 100])),
+                scale=alt.Scale(domain=[0, axis_end])),
     )
     bars = base.mark_bar(height={"band": 0.8}).encode(
         color=alt.Color("kind:N", title="Place", scale=alt.Scale(
@@ -195,9 +201,6 @@ def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage
                  alt.Tooltip("core20_fmt:N", title="Residents in Core20"),
                  alt.Tooltip("population_fmt:N", title="Population")],
     )
-    # values in a column just right of the longest bar and of the England line, so the
-    # dashed line never runs through them
-    label_x = min(100.0, max([*data["share"].dropna(), england_share * 100, 0.0]) + 2)
     labels = base.mark_text(align="left", dx=2, fontSize=FONT_SIZE - 1, color=NEUTRAL).encode(
         x=alt.XDatum(round(label_x, 1)), text=alt.Text("share_label:N"))
     rule = alt.Chart(pd.DataFrame({"x": [england_share * 100],

@@ -264,3 +264,15 @@ def test_an_upload_reaches_the_map_in_fifths_of_the_areas_in_view():
     assert len(coloured) == len(codes) and all(len(f["properties"]["c"]) == 4 for f in coloured)
     # fitted to the uploaded areas (Blackpool), not the whole sub-region
     assert um.bounds is not None and um.bounds[3] < 54.0
+
+
+def test_core20_axis_ends_just_past_the_value_column(overview_chart):
+    """A 0-100 axis left the right half of the overview's chart empty on a projector (no
+    North West place is above 60%): the axis ends at the next ten past the value column."""
+    spec, *_ = charts.screen_spec(overview_chart)
+    domains = [lay["encoding"]["x"]["scale"]["domain"] for lay in spec["layer"]
+               if "scale" in lay["encoding"].get("x", {})]
+    label_x = next(lay["encoding"]["x"]["datum"] for lay in spec["layer"]
+                   if "datum" in lay["encoding"].get("x", {}))
+    assert domains and all(d == [0, 70] for d in domains)
+    assert 56.3 < label_x < 70
