@@ -249,3 +249,18 @@ def test_golden_qof_smoking_markers_all_districts(raw_dir, capsys):
     districts = m[m["Area Type"] == "District"]
     assert len(districts) > 150 and districts["agree"].all()
     assert not math.isnan(float(ours["chi2"].dropna().iloc[0]))
+
+
+def test_chi_square_in_the_why_sentence_has_thousands_separators():
+    """England's chi-square runs to six figures ("100720.46" read as a code, not a number)."""
+    import re
+
+    from explorer.stats import trends as tr
+
+    counts = [1_000_000.0, 975_000.0, 950_000.0, 925_000.0, 900_000.0]
+    res = tr.recent_trend(["2018/19", "2019/20", "2020/21", "2021/22", "2022/23"],
+                          value=[c / 5_000_000 * 100 for c in counts], count=counts,
+                          denominator=[5_000_000.0] * 5, value_type="proportion",
+                          polarity="low_is_good")
+    m = re.search(r"Chi-square ([\d,]+\.\d\d) is", res.reason)
+    assert m and "," in m.group(1), res.reason

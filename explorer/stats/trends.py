@@ -230,7 +230,7 @@ def recent_trend(periods: Sequence[str], *, value_type: str, polarity: str | Non
     beta, chi2 = fit(everything)
     result = dict(method=method, chi2=round(chi2, 4), beta=beta, **span)
     if not chi2 > CHI2_998:
-        return TrendResult(NO_CHANGE, f"Chi-square {chi2:.2f} is not above {CHI2_998} "
+        return TrendResult(NO_CHANGE, f"Chi-square {chi2:,.2f} is not above {CHI2_998} "
                                       "(99.8% level).", **result)
     for j in everything:
         b, _ = fit([i for i in everything if i != j])
@@ -238,7 +238,7 @@ def recent_trend(periods: Sequence[str], *, value_type: str, polarity: str | Non
             return TrendResult(NO_CHANGE, f"Significant, but leaving out {periods[sl][j]} "
                                           "reverses the direction (an outlier).", **result)
     word = _word(1 if beta > 0 else -1, polarity)
-    return TrendResult(word, f"Chi-square {chi2:.2f} is above {CHI2_998} (99.8% level) "
+    return TrendResult(word, f"Chi-square {chi2:,.2f} is above {CHI2_998} (99.8% level) "
                              "and no single point reverses it.", **result)
 
 
