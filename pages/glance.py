@@ -94,8 +94,8 @@ with guard("The overview"):
 
     table, cells = _rug(vintage, grouping, how, None if sort == "indicator" else sort)
     n = glance.counts(cells)
-    st.subheader(f"{n['worse']} of {n['cells']} district values are worse than England; "
-                 f"{n['worsening']} are worse and getting worse")
+    st.subheader(f"{n['worse']:,} of {n['cells']:,} district values are worse than England; "
+                 f"{n['worsening']:,} are worse and getting worse")
     # one chip per comparison, never broken across lines (on a phone "○ not compared" split)
     chips = " ".join(
         f"<span style='background:{bg};{'color:#fff;' if white_text else ''}padding:0 6px;"
@@ -121,7 +121,8 @@ with guard("The overview"):
     config |= {"Group": st.column_config.TextColumn("Group", width=60, pinned=True),
                "Indicator": st.column_config.TextColumn("Indicator", width="medium",
                                                         pinned=True),
-               "Period": st.column_config.TextColumn("Period", width="small"),
+               # "IoD2019 (2015–16 data)", "November 2025": whole, not cut at "small"
+               "Period": st.column_config.TextColumn("Period", width=165),
                "England": st.column_config.TextColumn("England", width="small")}
     st.caption("Groups: " + " · ".join(glance.group_legend(cells)) + ". Click a district's "
                "cell to open its trend. Columns scroll sideways; the group and indicator "

@@ -165,6 +165,10 @@ def test_glance_page_renders_and_filters():
     assert "worse than England" in at.subheader[0].value
     grid = at.dataframe[0].value
     assert "Blackpool" in grid.columns and len(grid) > 5
+    # the headline's counts carry separators ("424 of 2100" read as a code)
+    import re
+    at = open_page("pages/glance.py")
+    assert re.match(r"[\d,]+ of \d{1,3},\d{3} district values", at.subheader[0].value)
 
 
 def test_compare_and_core20plus5_rows_link_to_the_trend():
