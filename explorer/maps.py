@@ -706,8 +706,9 @@ def picture_file(geo_id: str, extent: Place, group: str, fill_prop: str,
     """The picture of one indicator (class property) on a tiled map, generating it if
     needed: a palette PNG of ~160 kB, content-hashed like the other static files."""
     geo = am.GEOGRAPHIES[geo_id]
-    key = [STATIC_FORMAT, "picture", str(picture.ZOOM), geo_id, group, fill_prop,
-           extent_key(extent), am.signature(group), *_table_hashes(_input_tables(geo, group))]
+    key = [STATIC_FORMAT, "picture", picture.FORMAT, str(picture.ZOOM), geo_id, group,
+           fill_prop, extent_key(extent), repr(PALETTE_RGB), am.signature(group),
+           *_table_hashes(_input_tables(geo, group))]
 
     def build() -> tuple[bytes, dict]:
         raster = _area_raster(geo_id, extent, group)

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+#: Layout version of the pictures: bump to regenerate them after a change here.
+FORMAT = "1"
 #: Zoom whose pixels the picture has (deck.gl world of 512 px at zoom 0).
 ZOOM = 7.0
 #: The map draws polygons, not the picture, from this tile level (see explorer.tiles).
