@@ -677,11 +677,32 @@ class PictureSource:
     bounds: tuple[float, float, float, float]
 
 
-@functools.lru_cache(maxsize=3)
 def _area_raster(geo_id: str, extent: Place, group: str) -> picture.AreaRaster:
-    """The drawn areas of a tiled map rasterised once (~1 s, ~5 MB); every indicator's
-    picture of the group is a look-up in it."""
-    return picture.area_raster(_drawn_geometry(geo_id, extent, group)[1])
+    """The drawn areas of a tiled map rasterised once (~1 s) and kept on disk beside the
+    static files' index (``.static-meta``, never served; ~1 MB compressed), so a new
+    indicator's picture is a look-up that needs neither the geometry (tens of MB, read
+    uncached for the build and let go) nor memory held between pictures."""
+    geo = am.GEOGRAPHIES[geo_id]
+    view = view_frame(geo_id, extent, group)
+    codes = view.index[view["has_geometry"].to_numpy(dtype=bool)]
+    digest = static_geo.key_digest(
+        [STATIC_FORMAT, "raster", picture.FORMAT, str(picture.ZOOM), geo_id,
+         extent_key(extent), *_table_hashes([geo.boundary_table]),
+         hashlib.sha256("\n".join(codes).encode()).hexdigest()])
+    prefix = f"raster-{geo_id}-{extent.id}-"
+    path = static_geo.meta_dir() / f"{prefix}{digest}.npz"
+    try:
+        return picture.load(path, len(codes))
+    except (OSError, ValueError, KeyError):
+        pass  # missing or damaged: build it again
+    bt = snapshot.read_geo(geo.boundary_table).set_index("code")
+    raster = picture.area_raster(bt.geometry.reindex(codes).to_numpy())
+    del bt
+    picture.save(raster, path)
+    for old in path.parent.glob(f"{prefix}*.npz"):  # rasters of superseded inputs
+        if old != path:
+            old.unlink(missing_ok=True)
+    return raster
 
 
 def picture_classes(geo_id: str, extent: Place, group: str, fill_prop: str) -> np.ndarray:

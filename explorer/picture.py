@@ -23,10 +23,14 @@ pixel per screen pixel at zoom 7, and two per screen pixel at the England view o
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
+import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import shapely
@@ -124,6 +128,38 @@ def area_raster(geoms: Sequence[shapely.Geometry], zoom: float = ZOOM) -> AreaRa
     west, north = lonlat(ox, oy, zoom)
     east, south = lonlat(ox + width, oy + height, zoom)
     return AreaRaster(ids, (ox, oy), (west, south, east, north), len(arr), zoom)
+
+
+def save(raster: AreaRaster, path: Path) -> None:
+    """Write a raster (compressed NumPy archive) atomically: a reader never meets half a
+    file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-raster-", suffix=".npz", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(fh, ids=raster.ids, origin=np.asarray(raster.origin),
+                                bounds=np.asarray(raster.bounds), areas=raster.areas,
+                                zoom=raster.zoom)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def load(path: Path, areas: int) -> AreaRaster:
+    """A raster written by :func:`save`; ``ValueError`` if it is not one of ``areas`` areas
+    at :data:`ZOOM` (damaged, or from another build)."""
+    with np.load(path, allow_pickle=False) as z:
+        ids = z["ids"]
+        origin = tuple(int(v) for v in z["origin"])
+        bounds = tuple(float(v) for v in z["bounds"])
+        stored, zoom = int(z["areas"]), float(z["zoom"])
+    if stored != areas or zoom != ZOOM or ids.ndim != 2 or len(origin) != 2 \
+            or len(bounds) != 4 or (ids.size and int(ids.max()) > areas):
+        raise ValueError(f"{path.name} is not a raster of {areas} areas at zoom {ZOOM}")
+    return AreaRaster(ids, (origin[0], origin[1]), (bounds[0], bounds[1], bounds[2],
+                                                     bounds[3]), areas, zoom)
 
 
 def png(raster: AreaRaster, classes: np.ndarray,

@@ -98,6 +98,12 @@ def read(name: str) -> pd.DataFrame:
 @functools.cache
 def geo_table(name: str):
     """A GeoParquet table as a GeoDataFrame (geopandas is imported only when needed)."""
+    return read_geo(name)
+
+
+def read_geo(name: str):
+    """A GeoParquet table read afresh and not kept: for a one-off build from the geometry
+    (a map picture's area raster) in a server that otherwise never holds it."""
     import geopandas as gpd
 
     path = snapshot_dir() / f"{name}.parquet"

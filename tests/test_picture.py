@@ -129,3 +129,25 @@ def test_england_deck_draws_the_picture_under_empty_low_zoom_tiles():
     assert {k for k in bitmap if bitmap[k] != b["layers"][0][k]} == {"image"}
     assert {k for k in area if area[k] != b["layers"][1][k]} == {"getFillColor",
                                                                   "updateTriggers"}
+
+
+def test_area_raster_is_kept_on_disk_not_in_memory_and_rebuilt_if_damaged(tmp_static, places):
+    """A new indicator's picture needs the area raster: it is read from the unserved
+    .static-meta folder, not rebuilt, and the geometry read to build it is not kept (a
+    server with its files built never holds the tens of MB of boundaries)."""
+    from loaders import snapshot
+
+    england = places.get("england")
+    maps.view_frame("lsoa19", england, "iod")  # (builds the boundary-codes sidecar)
+    snapshot.geo_table.cache_clear()
+    first = maps._area_raster("lsoa19", england, "iod")
+    assert snapshot.geo_table.cache_info().currsize == 0
+    files = list(static_geo.meta_dir().glob("raster-lsoa19-england-*.npz"))
+    assert len(files) == 1 and not list(tmp_static.glob("raster-*"))
+    again = maps._area_raster("lsoa19", england, "iod")
+    assert again.bounds == first.bounds and (again.ids == first.ids).all()
+    files[0].write_bytes(b"not a raster")
+    rebuilt = maps._area_raster("lsoa19", england, "iod")
+    assert (rebuilt.ids == first.ids).all()
+    with pytest.raises(ValueError):
+        picture.load(files[0], first.areas + 1)  # a raster of other areas is refused
