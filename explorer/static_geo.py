@@ -445,7 +445,11 @@ def warm(combinations: Sequence[tuple[str, str]] | None = None) -> list[str]:
                              .rsplit("/", 1)[1])
         else:
             names.append(maps.areas_file(geo_id, extent))
-        maps.view_frame(geo_id, extent)  # in a server process: the first visit is warm too
+        if not maps.england_like(extent):
+            # in a server process the first visit is warm too; all England's frames
+            # (~16 MB each, built in ~0.3 s) wait for the first England map instead of
+            # sitting in every idle process
+            maps.view_frame(geo_id, extent)
         for extra in (maps.district_outline_file, maps.extent_outline_file):
             n = extra(geo_id, extent)
             if n:
