@@ -49,6 +49,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from explorer import picture
+
 #: Layout version of the tiles: bump to regenerate them after a change here.
 FORMAT = "3"
 #: Tile size in pixels (deck.gl's TileLayer default): a tile of level z covers 512 px at
@@ -84,16 +86,16 @@ def tolerance(z: int) -> float:
 
 def tile_x(lon: float, z: int) -> int:
     n = 2 ** z
-    return min(max(int(math.floor((lon + 180.0) / 360.0 * n)), 0), n - 1)
+    x, _ = picture.world_px(lon, 0.0, z)
+    return min(max(int(math.floor(float(x) / TILE_SIZE)), 0), n - 1)
 
 
 def tile_y(lat: float, z: int) -> int:
-    """Tile row (0 = north), Web Mercator as deck.gl's TileLayer and OSM number them."""
+    """Tile row (0 = north), Web Mercator as deck.gl's TileLayer and OSM number them (the
+    picture's pixels: a tile of level z is 512 of them at zoom z)."""
     n = 2 ** z
-    lat = max(min(lat, 85.0511), -85.0511)
-    r = math.radians(lat)
-    y = (1.0 - math.log(math.tan(r) + 1.0 / math.cos(r)) / math.pi) / 2.0 * n
-    return min(max(int(math.floor(y)), 0), n - 1)
+    _, y = picture.world_px(0.0, lat, z)
+    return min(max(int(math.floor(float(y) / TILE_SIZE)), 0), n - 1)
 
 
 def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:

@@ -188,9 +188,14 @@ def on_a_phone() -> bool:
         return False
 
 
+def map_width() -> int:
+    """The width a map's view is fitted to: a phone's, or the laptop map column's."""
+    return maps.PHONE_MAP_WIDTH_PX if on_a_phone() else maps.MAP_WIDTH_PX
+
+
 @st.cache_resource(max_entries=128, show_spinner=False)
 def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zoom: str,
-          basemap: bool, base_url: str, phone: bool, _extent: Place) -> str:
+          basemap: bool, base_url: str, width: int, _extent: Place) -> str:
     if maps.use_tiles(geo_id, _extent):
         folder, meta = maps.areas_tiles_meta(geo_id, _extent, group)
         areas, tiles = None, maps.tile_source(folder, meta, base_url)
@@ -202,7 +207,7 @@ def _spec(geo_id: str, extent_key: str, group: str, fill_prop: str, sel: str, zo
         tiles = None
     bounds = maps.view_bounds(geo_id, [zoom]) if zoom else meta.get("bounds")
     state = maps.fit_view(bounds or maps.ENGLAND_BOUNDS,
-                          width=maps.PHONE_MAP_WIDTH_PX if phone else maps.MAP_WIDTH_PX,
+                          width=width,
                           max_zoom=13.0 if zoom else 12.0)
 
     def url(name: str | None) -> str | None:
@@ -228,7 +233,7 @@ def deck_spec(choice: MapChoice, sel: str | None, zoom: str | None) -> str:
     prop = maps.accessor_prop(choice.indicator, choice.geo, choice.extent, choice.scheme)
     return _spec(choice.geo.id, f"{choice.extent.id}:{maps.extent_key(choice.extent)}",
                  choice.indicator.file_group, prop, sel or "", zoom or "", choice.basemap, base,
-                 on_a_phone(), choice.extent)
+                 map_width(), choice.extent)
 
 
 # --------------------------------------------------------------------------------------
@@ -594,7 +599,7 @@ def uploads_on_map(choice: MapChoice) -> None:
         base = st.get_option("server.baseUrlPath") or ""
         outline = maps.extent_outline_file(choice.geo.id, choice.extent)
         deck = maps.upload_deck(um, maps.static_geo.url(outline, base) if outline else None,
-                                maps.PHONE_MAP_WIDTH_PX if on_a_phone() else maps.MAP_WIDTH_PX)
+                                map_width())
         alt = (f"{u.name}: {um.matched:,} of the {choice.geo.plural} in {choice.extent.name} "
                "have a value, coloured in fifths from lowest to highest.")
         st.pydeck_chart(deck, height=480, key=f"user_map_{u.id}", alt=alt)
