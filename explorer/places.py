@@ -18,6 +18,7 @@ from typing import Literal
 import pandas as pd
 import yaml
 
+from explorer.text import quote as plain_quote
 from loaders import snapshot
 from loaders.paths import PLACES_FILE
 
@@ -173,13 +174,46 @@ class PlaceRegistry:
         raise UnknownPlaceError(name, self.suggest(name))
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
-        keys = difflib.get_close_matches(_norm(name), list(self._by_name), n=n, cutoff=0.6)
+        """Names close to ``name``: places whose name starts with it first ("working" ->
+        both Workingtons), then spelling neighbours ("blakpool" -> Blackpool)."""
+        q = _norm(name)
+        prefixed = sorted(k for k in self._by_name if len(q) >= 3 and k.startswith(q))
+        keys = prefixed + difflib.get_close_matches(q, list(self._by_name), n=n, cutoff=0.6)
         out: list[str] = []
         for k in keys:
             label = self._by_name[k][0].name
             if label not in out:
                 out.append(label)
-        return out
+        return out[:n]
+
+    def read_link(self, values: Iterable[str], known: Iterable[str], what: str = "place",
+                  ) -> tuple[list[str], list[str]]:
+        """Places named in a link -> (their ids, in order and once each; a problem per
+        value that names none of ``known``).
+
+        A link may name a place by id, ONS code, name or alias, in any case
+        (``?p=Blackpool,E07000030``: what a person types); ids come back, so the page
+        writes the canonical link. ``known`` is what the page offers (its kinds plus the
+        session's custom places)."""
+        allowed = set(known)
+        ids: list[str] = []
+        problems: list[str] = []
+        for value in values:
+            text = str(value).strip()
+            hit = text if text in allowed else None
+            if hit is None:
+                try:
+                    found = self.resolve(text).id
+                    hit = found if found in allowed else None
+                except UnknownPlaceError:
+                    hit = None
+            if hit is None:
+                hints = self.suggest(text, 3)
+                tip = f" (did you mean {', '.join(hints)}?)" if hints else ""
+                problems.append(f"unknown {what} {plain_quote(text)}{tip}")
+            elif hit not in ids:
+                ids.append(hit)
+        return ids, problems
 
     def search(self, text: str, limit: int = 20) -> list[Place]:
         t = _norm(text)

@@ -145,6 +145,16 @@ class InvalidValue(ValueError):
 Validator = Callable[[Any], Any]
 
 
+@dataclass(frozen=True)
+class Noted:
+    """What a validator returns when it kept part of a value: the part kept and a note for
+    the user ("unknown place 'atlantis'; showing the others"), shown with the link's other
+    messages."""
+
+    value: Any
+    note: str
+
+
 def quote(value: Any) -> str:
     """A user value inside a message: ``'value'``, cleaned and shortened (plain text: the UI
     escapes messages when it shows them)."""
@@ -169,6 +179,8 @@ def parse(query: Mapping[str, Any], validators: Mapping[str, Validator] | None =
             value, note = _coerce(param, raw)
             if key in validators:
                 value = validators[key](value)
+            if isinstance(value, Noted):
+                value, note = value.value, "; ".join(n for n in (note, value.note) if n)
         except InvalidValue as exc:
             messages.append(f"Ignored {param.label} in the link: {exc}")
             continue

@@ -27,7 +27,7 @@ from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
 from ui.user_data import user_indicators
-from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
+from ui.widgets import PLACE_KINDS, place_label, place_link, place_options, resolve
 
 require_app_frame()
 
@@ -37,26 +37,7 @@ PERIODS = url_state.PERIOD_CHOICES
 P, CI, PER = url_state.PLACES, url_state.CONFIDENCE, url_state.PERIOD
 
 
-def _valid_places(ids: list[str]) -> list[str]:
-    known = set(place_options(PLACE_KINDS)) | set(st.session_state.get("custom_places", {}))
-    bad = [i for i in ids if i not in known]
-    good = [i for i in ids if i in known]
-    if bad:
-        names = []
-        for b in bad:
-            sug = registry().suggest(b, 3)
-            names.append(url_state.quote(b) + (f" (did you mean {', '.join(sug)}?)" if sug
-                                               else ""))
-        shown = "; ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        st.session_state["_compare_bad"] = (
-            f"Unknown place(s) in the link: {shown}. Showing the others.")
-    if not good:
-        raise url_state.InvalidValue("no known place")
-    return good
-
-
-st.session_state.pop("_compare_bad", None)
-seed(PAGE, validators={P: _valid_places,
+seed(PAGE, validators={P: place_link(),
                        CI: url_state.allowed(CI, "confidence level"),
                        PER: url_state.allowed(PER, "period choice")},
      defaults={P: list(DEFAULT_COMPARISON), CI: url_state.DEFAULT_CONFIDENCE,
@@ -69,9 +50,6 @@ for pid in st.session_state.pop("compare_add", []):
 
 st.title("Compare places")
 show_messages()
-if "_compare_bad" in st.session_state:
-    st.warning(plain_text.escape_markdown(st.session_state["_compare_bad"]),
-               icon=":material/travel_explore:")
 
 with guard("The comparison", essential=True):
     top = st.columns([4, 1, 1, 1])

@@ -19,7 +19,7 @@ from ui.frame import guard, require_app_frame
 from ui.indicator_cards import indicator_line
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
-from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
+from ui.widgets import PLACE_KINDS, place_label, place_link, place_options, resolve
 
 require_app_frame()
 
@@ -27,16 +27,8 @@ PAGE = "core20plus5"
 VIEWS = {"card": "CORE20PLUS5", "marmot": "Marmot principles"}
 
 
-def _first_known(ids: list[str]) -> list[str]:
-    known = set(place_options(PLACE_KINDS)) | set(st.session_state.get("custom_places", {}))
-    good = [i for i in ids if i in known]
-    if not good:
-        raise url_state.InvalidValue(f"unknown place {url_state.quote(ids[0])}")
-    return good[0]  # the Place selectbox's value
-
-
 P, VIEW, CI = url_state.PLACES, url_state.VIEW, url_state.CONFIDENCE
-seed(PAGE, validators={P: _first_known, VIEW: url_state.choice(VIEWS, "view"),
+seed(PAGE, validators={P: place_link(single=True), VIEW: url_state.choice(VIEWS, "view"),
                        CI: url_state.allowed(CI, "confidence level")},
      defaults={P: "blackpool", VIEW: "card", CI: url_state.DEFAULT_CONFIDENCE})
 st.title("CORE20PLUS5")

@@ -18,7 +18,7 @@ from ui.custom_place import caption as custom_caption
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
-from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
+from ui.widgets import PLACE_KINDS, place_label, place_link, place_options, resolve
 
 require_app_frame()
 
@@ -27,18 +27,12 @@ GROUPINGS = url_state.GROUPINGS
 P, IND, GRP, CI = url_state.PLACES, url_state.INDICATOR, url_state.GROUPING, url_state.CONFIDENCE
 
 
-def _one_place(ids: list[str]) -> list[str]:
-    good = [i for i in ids if i in set(place_options(PLACE_KINDS))]
-    if not good:
-        raise url_state.InvalidValue(f"unknown place {url_state.quote(ids[0])}")
-    return good[0]  # the Place selectbox's value
-
-
 indicator_names = gradient_indicators()
 if url_state.REGION in st.query_params and P not in st.query_params:
     st.query_params[P] = st.query_params[url_state.REGION]  # ?r=blackpool names the place
     del st.query_params[url_state.REGION]
-seed(PAGE, validators={P: _one_place, IND: url_state.choice(indicator_names, "indicator"),
+seed(PAGE, validators={P: place_link(single=True),
+                       IND: url_state.choice(indicator_names, "indicator"),
                        GRP: url_state.allowed(GRP),
                        CI: url_state.allowed(CI, "confidence level")},
      defaults={P: "lsc-north-cumbria", IND: "qof-copd", GRP: "decile",

@@ -23,7 +23,7 @@ from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages
-from ui.widgets import REGION_KINDS, place_options, region_picker, vintage_picker
+from ui.widgets import REGION_KINDS, place_link, region_picker, vintage_picker
 
 require_app_frame()
 
@@ -31,7 +31,7 @@ PAGE = "overview"
 R, V = url_state.REGION, url_state.VINTAGE
 MAX_BARS = 45
 
-seed(PAGE, validators={R: url_state.choice(place_options(REGION_KINDS), "region"),
+seed(PAGE, validators={R: place_link(REGION_KINDS, single=True, what="region"),
                        V: url_state.choice(VINTAGES, "vintage")},
      defaults={R: DEFAULT_REGION, V: 2019})
 

@@ -13,7 +13,7 @@ from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
-from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
+from ui.widgets import PLACE_KINDS, place_label, place_link, place_options, resolve
 
 require_app_frame()
 
@@ -23,20 +23,12 @@ YEAR_KEYS = [y.replace("/", "-") for y in pv.YEARS]  # URL form: 2022-23
 DEFAULT_PLACE = "north-west"
 
 
-def _one_place(ids: list[str]) -> list[str]:
-    known = set(place_options(PLACE_KINDS)) | set(st.session_state.get("custom_places", {}))
-    good = [i for i in ids if i in known]
-    if not good:
-        raise url_state.InvalidValue(f"unknown place {url_state.quote(ids[0])}")
-    return good[0]  # the Place selectbox's value
-
-
 def _money(v: float | None) -> str:
     return "–" if v is None or pd.isna(v) else f"£{v:,.2f}"
 
 
 P, GRP, YR = url_state.PLACES, url_state.GROUPING, url_state.YEAR
-seed(PAGE, validators={P: _one_place, GRP: url_state.allowed(GRP, "grouping"),
+seed(PAGE, validators={P: place_link(single=True), GRP: url_state.allowed(GRP, "grouping"),
                        YR: url_state.choice(YEAR_KEYS, "year")},
      defaults={P: DEFAULT_PLACE, GRP: "quintile", YR: YEAR_KEYS[-1]})
 st.title("Is care where need is?")

@@ -12,7 +12,7 @@ from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
-from ui.widgets import PLACE_KINDS, place_label, place_options, resolve
+from ui.widgets import PLACE_KINDS, place_label, place_link, place_options, resolve
 
 require_app_frame()
 
@@ -29,29 +29,13 @@ def _indicator_names() -> dict[str, str]:
             if len(indicators.periods(k)) > 1}
 
 
-def _valid_places(ids: list[str]) -> list[str]:
-    known = set(place_options(PLACE_KINDS)) | set(st.session_state.get("custom_places", {}))
-    good = [i for i in ids if i in known]
-    bad = [i for i in ids if i not in known]
-    if bad:
-        st.session_state["_trends_bad"] = (
-            "Unknown place(s) in the link: " + ", ".join(f"'{b[:40]}'" for b in bad)
-            + (". Showing the others." if good else "."))
-    if not good:
-        raise url_state.InvalidValue("no known place")
-    return good
-
-
 names = _indicator_names()
-st.session_state.pop("_trends_bad", None)
-seed(PAGE, validators={P: _valid_places, IND: url_state.choice(names, "indicator"),
+seed(PAGE, validators={P: place_link(), IND: url_state.choice(names, "indicator"),
                        SEX: url_state.choice(indicators.SEX_ORDER, "sex")},
      defaults={P: DEFAULT_PLACES, IND: DEFAULT_INDICATOR, SEX: None})
 
 st.title("Trends")
 show_messages()
-if "_trends_bad" in st.session_state:
-    st.warning(st.session_state["_trends_bad"], icon=":material/travel_explore:")
 
 with guard("The trend"):
     top = st.columns([4, 3, 2, 1.5])

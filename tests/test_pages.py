@@ -73,13 +73,35 @@ def test_overview_iod2025_from_url():
 def test_compare_from_url_with_unknown_place():
     at = app_at("pages/compare.py", p="workington-parish-wards,eden,blackpool,atlantis")
     assert_clean(at)
-    warnings = " ".join(w.value for w in at.warning)
-    assert "atlantis" in warnings
+    messages = " ".join(m.value for m in at.info).replace("\\", "")
+    assert "unknown place 'atlantis'" in messages and "showing the others" in messages
     assert at.multiselect[0].value == ["workington-parish-wards", "eden", "blackpool"]
     text = " ".join(m.value for m in at.markdown)
     assert "45.4%" in text and "Eden 0.0%" in text
     metric_labels = [m.label for m in at.metric]
     assert metric_labels[:3] == ["Workington (parish wards)", "Eden", "Blackpool"]
+
+
+def test_links_name_places_as_people_type_them():
+    """?p=Workington,E07000030,BLACKPOOL: names, codes and any case; the link comes back
+    with ids, and an unknown name gets its suggestions."""
+    at = app_at("pages/compare.py", p="Workington,E07000030,BLACKPOOL,blakpool")
+    assert_clean(at)
+    assert at.multiselect[0].value == ["workington-parish-wards", "eden", "blackpool"]
+    assert at.query_params["p"] in ("workington-parish-wards,eden,blackpool",
+                                    ["workington-parish-wards,eden,blackpool"])
+    messages = " ".join(m.value for m in at.info).replace("\\", "")
+    assert "unknown place 'blakpool' (did you mean Blackpool" in messages
+    for page in ("pages/trends.py", "pages/core20plus5.py", "pages/provision.py",
+                 "pages/inequalities.py"):
+        at = app_at(page, p="Eden")
+        assert_clean(at)
+        widget = at.multiselect[0] if page.endswith("trends.py") else at.selectbox[0]
+        assert widget.value in ("eden", ["eden"]), page
+    at = app_at("pages/overview.py", r="North East and North Cumbria ICB")
+    assert_clean(at)
+    assert not at.info, [m.value for m in at.info]
+    assert at.selectbox[0].value == "icb-north-east-and-north-cumbria"
 
 
 def test_compare_change_places_updates_url():

@@ -42,6 +42,23 @@ def test_unknown_place_lists_closest_matches(places):
     assert "Did you mean" in str(err.value)
 
 
+def test_a_link_names_places_by_id_code_name_or_alias(places):
+    known = [p.id for p in places.all()]
+    ids, problems = places.read_link(
+        ["Workington", "E07000030", "eden", "BLACKPOOL", "blakpool", "atlantis"], known)
+    assert ids == ["workington-parish-wards", "eden", "blackpool"]  # Eden once
+    assert problems[0].startswith("unknown place 'blakpool' (did you mean Blackpool")
+    assert problems[1] == "unknown place 'atlantis'"
+    # a place the page does not offer is not in its link, whatever it is called
+    ids, problems = places.read_link(["Eden", "north-west"], ["north-west"])
+    assert ids == ["north-west"] and problems[0].startswith("unknown place 'Eden'")
+
+
+def test_suggestions_start_with_names_that_begin_with_the_text(places):
+    assert set(places.suggest("working")[:2]) == {"Workington (parish wards)",
+                                                   "Workington (built-up area)"}
+
+
 def test_workington_definitions(places):
     wards = places.get("workington-parish-wards")
     assert "Moorclose & Moss Bay" in wards.definition

@@ -111,3 +111,12 @@ def test_to_query_refuses_unregistered_keys() -> None:
 def test_zero_survives_a_round_trip() -> None:
     state = {"scene": 0}
     assert url_state.parse(_query_of(url_state.url("facilitator", state)))[0] == state
+
+
+def test_a_validator_may_keep_part_of_a_value_with_a_note() -> None:
+    def first_two(ids: list[str]) -> url_state.Noted:
+        return url_state.Noted(ids[:2], "kept two")
+
+    state, messages = url_state.parse({"p": "a,b,c"}, {"p": first_two})
+    assert state["p"] == ["a", "b"]
+    assert messages == ["The link's places: kept two."]

@@ -26,7 +26,7 @@ from explorer.state import InvalidValue
 from ui import tables
 from ui.charts import show as show_chart
 from ui.state import needs_seed, publish, seed, widget_key
-from ui.widgets import place_label, resolve, vintage_picker
+from ui.widgets import place_label, place_link, place_options, resolve, vintage_picker
 
 PAGE = "map"
 LEVEL, VINTAGE, REGION = url_state.LEVEL, url_state.VINTAGE, url_state.REGION
@@ -65,9 +65,7 @@ class MapChoice:
 
 
 def _extent_options() -> list[str]:
-    reg = registry()
-    custom = list(st.session_state.get("custom_places", {}))  # ui/custom_place.py
-    return [p.id for k in EXTENT_KINDS for p in reg.all(k)] + custom
+    return place_options((*EXTENT_KINDS, "custom"))  # custom: ui/custom_place.py
 
 
 def _valid_sel(value: Any) -> str:
@@ -84,7 +82,7 @@ def seed_from_url() -> None:
     seed(PAGE, validators={
         LEVEL: url_state.choice(list(am.LEVELS), "map level"),
         VINTAGE: url_state.choice(VINTAGES, "vintage"),
-        REGION: url_state.choice(_extent_options(), "map extent"),
+        REGION: place_link((*EXTENT_KINDS, "custom"), single=True, what="map extent"),
         INDICATOR: url_state.choice([i.id for i in am.indicators()], "indicator"),
         CLASSES: url_state.choice(list(maps.SCHEMES), "class scheme"),
         SELECTION: _valid_sel,

@@ -25,6 +25,26 @@ def place_options(kinds: Iterable[str]) -> list[str]:
     return ids
 
 
+def place_link(kinds: Iterable[str] = PLACE_KINDS, single: bool = False,
+               what: str = "place") -> url_state.Validator:
+    """The validator of a link's places (``p``, ``r``) for a page offering ``kinds``: ids,
+    codes, names or aliases in any case; unknown ones are dropped with a suggestion and the
+    rest kept. ``single``: the first place, for a page's one-place picker."""
+    kinds = tuple(kinds)
+
+    def check(value: str | list[str]) -> str | list[str] | url_state.Noted:
+        values = [value] if isinstance(value, str) else list(value)
+        ids, problems = registry().read_link(values, place_options(kinds), what)
+        if not ids:
+            raise url_state.InvalidValue("; ".join(problems) or "no place named")
+        kept: str | list[str] = ids[0] if single else ids
+        if problems:
+            return url_state.Noted(kept, "; ".join(problems) + "; showing the others")
+        return kept
+
+    return check
+
+
 def place_label(place_id: str) -> str:
     label = registry().label(place_id)
     if label is not None:

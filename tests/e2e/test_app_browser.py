@@ -55,7 +55,7 @@ def test_unknown_place_in_link_shows_message_not_traceback(app_server, browser_p
     page = browser_page
     page.goto(app_server + "/compare?p=atlantis,eden")
     wait_for_script_idle(page)
-    page.get_by_text(re.compile("Unknown place\\(s\\) in the link: 'atlantis'")).wait_for()
+    page.get_by_text(re.compile("unknown place 'atlantis'.*showing the others")).wait_for()
     assert page.locator("[data-testid='stException']").count() == 0
     assert "Traceback" not in page.content()
 
