@@ -103,6 +103,13 @@ def on_phone(phone: object, wide: object) -> dict:
     return {"expr": f"{PHONE} ? {phone} : {wide}"}
 
 
+def tick_count(px_per_tick: int = 110) -> dict:
+    """A Vega expression: about one axis label per ``px_per_tick`` of the chart's width.
+    Why: Vega's default (one per 40 px) labelled a 1,400 px scatter every 0.5 IMD points
+    (45 labels), unreadable on a projector; Vega rounds the count to 1, 2 or 5 steps."""
+    return {"expr": f"max(4, round(containerSize()[0] / {px_per_tick}))"}
+
+
 #: Widest place name in a one-column legend, in pixels: room for "Workington (parish
 #: wards)" and most custom names at a projector's font size; 155 on a phone, where the
 #: legend starts after the row labels and a wider one ran past the chart's box.
@@ -260,7 +267,7 @@ def domain_dots(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMix
         x=alt.X("percentile:Q", title=wrap("National position of the place's average "
                                            "score (0 = least deprived LSOA, 100 = most "
                                            "deprived)", AXIS_CHARS),
-                scale=alt.Scale(domain=[0, 100])),
+                scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(tickCount=tick_count())),
         color=alt.Color("place:N", sort=order, title="Place",
                         scale=alt.Scale(domain=order, range=list(PLACE_COLOURS[:len(order)])),
                         legend=alt.Legend(orient="bottom", columns=1,

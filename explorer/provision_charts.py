@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from explorer.charts import _configure, _title, cached, on_phone, wrap
+from explorer.charts import _configure, _title, cached, on_phone, tick_count, wrap
 from explorer.palette import NEUTRAL, PLACE_COLOURS
 from explorer.provision import QUADRANTS
 
@@ -132,6 +132,7 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
     xs = alt.Scale(domain=[max(0.0, lo_x - pad_x), hi_x + pad_x], nice=False)
     ys = alt.Scale(domain=[max(0.0, lo_y - pad_y), hi_y + pad_y], nice=False)
     x_title = "Need: practice IMD score (higher = more deprived)"
+    x_axis = alt.Axis(tickCount=tick_count())
     y_title = "£ per weighted patient"
     if big:
         counts = data.assign(
@@ -141,7 +142,7 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
             ["bx", "by"], as_index=False).size()
         counts = counts.assign(bx2=counts["bx"] + 2, by2=counts["by"] + 5)
         points = alt.Chart(counts).mark_rect(clip=True).encode(
-            x=alt.X("bx:Q", title=x_title, scale=xs), x2="bx2:Q",
+            x=alt.X("bx:Q", title=x_title, scale=xs, axis=x_axis), x2="bx2:Q",
             y=alt.Y("by:Q", title=y_title, scale=ys), y2="by2:Q",
             color=alt.Color("size:Q", title="Practices", scale=alt.Scale(scheme="viridis",
                                                                            reverse=True)),
@@ -154,10 +155,13 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
         drawn = data[data["per_weighted"].between(lo_y, hi_y)]
         points = alt.Chart(drawn).mark_circle(opacity=0.75, stroke="black", strokeWidth=0.5,
                                               clip=True).encode(
-            x=alt.X("imd_score:Q", title=x_title, scale=xs),
+            x=alt.X("imd_score:Q", title=x_title, scale=xs, axis=x_axis),
             y=alt.Y("per_weighted:Q", title=y_title, scale=ys),
             size=alt.Size("registered:Q", title="Registered patients",
-                          scale=alt.Scale(range=[30, 600]), legend=None),
+                          # a phone's chart has a fifth of the area: smaller points, or
+                          # 1,003 practices cover each other
+                          scale=alt.Scale(range=[on_phone(8, 30), on_phone(150, 600)]),
+                          legend=None),
             color=alt.Color("quadrant:N", title=None,
                             scale=alt.Scale(domain=list(QUADRANT_COLOURS),
                                             range=list(QUADRANT_COLOURS.values())),
