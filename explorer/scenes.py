@@ -135,25 +135,26 @@ def _ordered(state: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _place_check(extra: Mapping[str, tuple[str, str]] | None = None,
-                 ) -> Callable[[str], str | None] | None:
-    """A function giving the problem with a place id (None when known), or None when the
-    registry is unavailable (no data snapshot): scenes then load unchecked rather than not
-    at all."""
+                 ) -> Callable[[str], str] | None:
+    """A function giving a scene's place as an id (a scene may name it as a link may: id,
+    code, name or alias; ``PlaceRegistry.read_link``), raising InvalidValue with the
+    suggestions when it names none; or None when the registry is unavailable (no data
+    snapshot): scenes then load unchecked rather than not at all."""
     try:
         from explorer.places import registry
 
         reg = registry()
     except Exception:  # scene files must load even without the data snapshot
         return None
+    known = [*(p.id for p in reg.all()), *(extra or {})]
 
-    def problem(place_id: str) -> str | None:
-        if place_id in reg or place_id in (extra or {}):
-            return None
-        hints = reg.suggest(place_id, 3)
-        tip = f" (did you mean {', '.join(hints)}?)" if hints else ""
-        return f"unknown place {url_state.quote(place_id)}{tip}"
+    def place_id(text: str) -> str:
+        ids, problems = reg.read_link([text], known)
+        if not ids:
+            raise url_state.InvalidValue(problems[0])
+        return ids[0]
 
-    return problem
+    return place_id
 
 
 def _validators(check_places: bool, custom: Mapping[str, tuple[str, str]] | None = None,
@@ -167,20 +168,13 @@ def _validators(check_places: bool, custom: Mapping[str, tuple[str, str]] | None
     for key in (url_state.INDICATOR, url_state.CLASSES, url_state.SELECTION, url_state.VIEW):
         checks[key] = _short_text
     checks[url_state.CUSTOM] = _tokens
-    problem = _place_check(custom) if check_places else None
-    if problem is not None:
+    place_id = _place_check(custom) if check_places else None
+    if place_id is not None:
         def one_place(value: Any) -> str:
-            text = _short_text(value)
-            if (msg := problem(text)) is not None:
-                raise url_state.InvalidValue(msg)
-            return text
+            return place_id(_short_text(value))
 
         def many_places(value: Any) -> list[str]:
-            items = [_short_text(v) for v in value]
-            for item in items:
-                if (msg := problem(item)) is not None:
-                    raise url_state.InvalidValue(msg)
-            return items
+            return list(dict.fromkeys(place_id(_short_text(v)) for v in value))
 
         checks.update({url_state.PLACES: many_places, url_state.REGION: one_place,
                        url_state.BENCHMARK: one_place})

@@ -101,6 +101,17 @@ def test_unknown_place_is_dropped_with_a_suggestion(places) -> None:
     assert any("unknown place 'blakpool'" in m and "Blackpool" in m for m in messages)
 
 
+def test_a_scene_may_name_places_as_a_link_does(places) -> None:
+    """A facilitator writes "Blackpool" or a code, as in a link; the scene keeps ids."""
+    deck, messages = _load("scenes:\n- {title: T, page: compare, "
+                           "state: {p: [Workington, E07000030, Blackpool, blackpool]}}\n"
+                           "- {title: U, page: overview, state: {r: North Cumbria}}")
+    assert not messages
+    assert deck.scenes[0].state == {"p": ["workington-parish-wards", "eden", "blackpool"]}
+    assert deck.scenes[1].state == {"r": "north-cumbria"}
+    assert "workington-parish-wards" in deck.scenes[0].link()
+
+
 def test_bad_values_are_reported_and_the_scene_kept(places) -> None:
     deck, messages = _load("scenes:\n- title: T\n  page: overview\n"
                            "  state: {r: lsc-north-cumbria, v: 2020, ci: '90', present: 1, "
