@@ -12,7 +12,7 @@ from explorer import glance, indicators
 from explorer import state as url_state
 from explorer.palette import COMPARISON_COLOURS
 from ui import exports
-from ui.frame import guard, require_app_frame
+from ui.frame import guard, on_a_phone, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
 from ui.styled import shared_styler
@@ -117,9 +117,17 @@ with guard("The overview"):
         st.stop()
     styler = _rug_styler(vintage, grouping, how, None if sort == "indicator" else sort,
                          tuple(places))
-    config = {p: st.column_config.TextColumn(p, width="small") for p in places}
-    config |= {"Group": st.column_config.TextColumn("Group", width=60, pinned=True),
-               "Indicator": st.column_config.TextColumn("Indicator", width="medium",
+    # room for each district's name in its header (cut names were unreadable on a
+    # projector: "Blackburn w", "Cheshire Ea"); the few longest are cut at 150 px and
+    # shown whole on hover
+    config = {p: st.column_config.TextColumn(p, width=max(75, min(150, round(len(p) * 7.5
+                                                                         + 24))),
+                                             help=f"{p}: click a cell for its trend")
+              for p in places}
+    phone = on_a_phone()  # on a phone the two pinned columns alone filled the width
+    config |= {"Group": st.column_config.TextColumn("Group", width=60, pinned=not phone),
+               "Indicator": st.column_config.TextColumn("Indicator",
+                                                        width=130 if phone else "medium",
                                                         pinned=True),
                # "IoD2019 (2015–16 data)", "November 2025": whole, not cut at "small"
                "Period": st.column_config.TextColumn("Period", width=165),

@@ -40,6 +40,20 @@ def require_app_frame() -> None:
 PRESENT_KEY = url_state.PRESENT
 
 
+def on_a_phone() -> bool:
+    """Whether the browser says it is a phone: the Sec-CH-UA-Mobile client hint (Chromium)
+    or "Mobi" in its user agent (Safari and Firefox on phones; MDN's advice). The server
+    never learns the screen's width, and a phone's map is ~360 px wide, not 640: a view
+    fitted to 640 px cut England's east off, and a table pinning two wide columns left no
+    room for the rest. Tablets and desktops get the wide layout."""
+    try:
+        headers = st.context.headers
+        return headers.get("Sec-CH-UA-Mobile") == "?1" or "Mobi" in (
+            headers.get("User-Agent") or "")
+    except Exception:  # no browser behind the session (tests, the warm-up)
+        return False
+
+
 def present_in_link() -> bool:
     """``?present=`` 1/true/yes/on (any case), read by the one flag parser."""
     return url_state.is_on(st.query_params.get(url_state.PRESENT, ""))

@@ -25,6 +25,7 @@ from explorer.profile import CORE20_DEFINITION, VINTAGES, Profile, profile
 from explorer.state import InvalidValue
 from ui import tables
 from ui.charts import show as show_chart
+from ui.frame import on_a_phone
 from ui.state import needs_seed, publish, seed, widget_key
 from ui.widgets import place_label, place_link, place_options, resolve, vintage_picker
 
@@ -171,19 +172,6 @@ def _rest(level: str, vintage: int, extent_id: str, notes: list[str]) -> MapChoi
 def view_frame(choice: MapChoice) -> pd.DataFrame:
     """The areas on the map with their values (shared, read-only; cached in explorer)."""
     return maps.view_frame(choice.geo.id, choice.extent, choice.indicator.file_group)
-
-
-def on_a_phone() -> bool:
-    """Whether the browser says it is a phone: the Sec-CH-UA-Mobile client hint (Chromium)
-    or "Mobi" in its user agent (Safari and Firefox on phones; MDN's advice). The server
-    never learns the screen's width, and a phone's map is ~360 px wide, not 640: a view
-    fitted to 640 px cut England's east off. Tablets and desktops get the wider fit."""
-    try:
-        headers = st.context.headers
-        return headers.get("Sec-CH-UA-Mobile") == "?1" or "Mobi" in (
-            headers.get("User-Agent") or "")
-    except Exception:  # no browser behind the session (tests, the warm-up)
-        return False
 
 
 def map_width() -> int:
