@@ -198,11 +198,13 @@ def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage
         y=alt.Y("label:N", sort=order, title=None),
         x=alt.X("share:Q", title=wrap("Residents in the most deprived national quintile (%)",
                                       AXIS_CHARS),
-                scale=alt.Scale(domain=[0, axis_end])),
+                scale=alt.Scale(domain=[0, axis_end]), axis=alt.Axis(tickCount=tick_count())),
     )
     bars = base.mark_bar(height={"band": 0.8}).encode(
+        # the key above the bars: under 40 of them it was a screen's scroll from the top
         color=alt.Color("kind:N", title="Place", scale=alt.Scale(
-            domain=["district", "town"], range=[PLACE_COLOURS[0], PLACE_COLOURS[1]])),
+            domain=["district", "town"], range=[PLACE_COLOURS[0], PLACE_COLOURS[1]]),
+            legend=alt.Legend(orient="top", direction="horizontal")),
         tooltip=[alt.Tooltip("label:N", title="Place"),
                  alt.Tooltip("share_label:N", title="Core20 share"),
                  alt.Tooltip("core20_fmt:N", title="Residents in Core20"),
