@@ -106,8 +106,10 @@ def on_phone(phone: object, wide: object) -> dict:
 def tick_count(px_per_tick: int = 110) -> dict:
     """A Vega expression: about one axis label per ``px_per_tick`` of the chart's width.
     Why: Vega's default (one per 40 px) labelled a 1,400 px scatter every 0.5 IMD points
-    (45 labels), unreadable on a projector; Vega rounds the count to 1, 2 or 5 steps."""
-    return {"expr": f"max(4, round(containerSize()[0] / {px_per_tick}))"}
+    (45 labels), unreadable on a projector; Vega rounds the count to 1, 2 or 5 steps. It
+    reads the view's ``width`` signal, not ``containerSize()``: the PNG/SVG export has no
+    container (NaN: an axis without labels). For single and layered views only."""
+    return {"expr": f"max(4, round(width / {px_per_tick}))"}
 
 
 #: Widest place name in a one-column legend, in pixels: room for "Workington (parish
@@ -201,10 +203,8 @@ def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage
                 scale=alt.Scale(domain=[0, axis_end]), axis=alt.Axis(tickCount=tick_count())),
     )
     bars = base.mark_bar(height={"band": 0.8}).encode(
-        # the key above the bars: under 40 of them it was a screen's scroll from the top
         color=alt.Color("kind:N", title="Place", scale=alt.Scale(
-            domain=["district", "town"], range=[PLACE_COLOURS[0], PLACE_COLOURS[1]]),
-            legend=alt.Legend(orient="top", direction="horizontal")),
+            domain=["district", "town"], range=[PLACE_COLOURS[0], PLACE_COLOURS[1]])),
         tooltip=[alt.Tooltip("label:N", title="Place"),
                  alt.Tooltip("share_label:N", title="Core20 share"),
                  alt.Tooltip("core20_fmt:N", title="Residents in Core20"),
