@@ -130,16 +130,19 @@ TITLE_CHARS, SUBTITLE_CHARS, AXIS_CHARS = 38, 48, 24
 
 
 def wrap(text: str | list[str], width: int, *, whole_words: bool = False) -> list[str]:
-    """Text broken into lines of at most ``width`` characters, at spaces and hyphens; with
-    ``whole_words``, only at spaces (runs of spaces count as one, and a longer word keeps a
-    line of its own): the one line breaker of chart titles, axis and legend titles."""
+    """Text broken into lines of at most ``width`` characters, at spaces (never after a
+    hyphen: the page shows a title's lines joined by spaces, and "need-weighted" came out
+    as "need- weighted"); with ``whole_words`` a word longer than ``width`` keeps a line of
+    its own (runs of spaces count as one): the one line breaker of chart titles, axis and
+    legend titles."""
     import textwrap
 
     parts = [text] if isinstance(text, str) else list(text)
     if whole_words:
         return [line for part in parts for line in textwrap.wrap(
             " ".join(part.split()), width, break_long_words=False, break_on_hyphens=False)]
-    return [line for part in parts for line in (textwrap.wrap(part, width) or [""])]
+    return [line for part in parts
+            for line in (textwrap.wrap(part, width, break_on_hyphens=False) or [""])]
 
 
 def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:

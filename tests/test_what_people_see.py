@@ -276,3 +276,21 @@ def test_core20_axis_ends_just_past_the_value_column(overview_chart):
                    if "datum" in lay["encoding"].get("x", {}))
     assert domains and all(d == [0, 70] for d in domains)
     assert 56.3 < label_x < 70
+
+
+@pytest.mark.parametrize("text", [
+    "The 26 practices in Cumberland receive £25.82 (17%) more per need-weighted patient "
+    "than practices serving England's most deprived fifth",
+    "Barrow-in-Furness (former district, to March 2023) has the highest share in "
+    "Lancashire and South Cumbria with North Cumbria",
+])
+def test_a_wrapped_title_reads_back_as_written(text):
+    """The page shows a chart's title lines joined by spaces: a break after a hyphen put
+    "need- weighted" on screen."""
+    from explorer.charts import TITLE_CHARS, _title, wrap
+    from ui.charts import title_parts
+
+    lines = wrap(text, TITLE_CHARS)
+    assert len(lines) > 1 and " ".join(lines) == text
+    chart = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().properties(title=_title(text))
+    assert title_parts(chart.to_dict())[0] == text
