@@ -194,6 +194,22 @@ def _fix_width(spec: dict, width: int) -> None:
                 _fix_width(sub, width)
 
 
+def _rewrap_title(spec: dict, width: int) -> None:
+    """The title and subtitle wrapped to the export's width. Why: builders wrap them for the
+    narrowest box (38 characters, a phone), and a 900 px slide image had a tall title in
+    its left third. Lines are joined with spaces first (titles never break after a hyphen,
+    so nothing is lost)."""
+    title = spec.get("title")
+    if not isinstance(title, dict):
+        return
+    for key, px_per_char in (("text", 10.0), ("subtitle", 7.5)):
+        lines = title.get(key)
+        if isinstance(lines, list) and len(lines) > 1:
+            text = " ".join(str(line) for line in lines)
+            title[key] = textwrap.wrap(text, int(width / px_per_char),
+                                       break_on_hyphens=False) or [""]
+
+
 def with_footer(spec: dict | str, footer: str, width: int = 900) -> dict:
     """Put the source/vintage/licence line under the chart, so a pasted image keeps it."""
     inner = json.loads(spec) if isinstance(spec, str) else json.loads(json.dumps(spec))
@@ -202,6 +218,7 @@ def with_footer(spec: dict | str, footer: str, width: int = 900) -> dict:
         if key in inner:
             outer[key] = inner.pop(key)
     _fix_width(inner, width)
+    _rewrap_title(inner, width)
     outer["vconcat"] = [inner]
     outer["title"] = {"text": textwrap.wrap(footer, 150) or [""], "orient": "bottom",
                       "anchor": "start", "fontSize": 11, "fontWeight": "normal",

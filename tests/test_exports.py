@@ -54,3 +54,19 @@ def test_exported_axes_keep_readable_labels(places):
                          "percentile": [20.0, 95.0], "score": [0.07, 0.25]})
     dots = _axis_label_counts(chart_svg(domain_dots(rows, 2019, "t"), "f"))
     assert len(dots) == 2 and 4 <= dots[0] <= 12, dots  # x: the percentile axis
+
+
+def test_exported_title_spans_the_image_not_a_phone_column(places):
+    """Builders wrap titles at 38 characters (a phone); a 900 px export re-wraps them to its
+    width, losing no word."""
+    from explorer.exports import _spec, with_footer
+
+    region = places.get("lsc-north-cumbria")
+    _, eng = headline(region, 2019)
+    bar = core20_bar(region_table(region, 2019), region.name, eng.core20_share, 2019)
+    screen = _spec(bar)["title"]
+    export = with_footer(_spec(bar), "f")["vconcat"][0]["title"]
+    assert len(export["text"]) < len(screen["text"]) and len(export["text"]) <= 2
+    assert all(len(line) <= 90 for line in export["text"])
+    for key in ("text", "subtitle"):
+        assert " ".join(export[key]) == " ".join(screen[key])
