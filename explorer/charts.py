@@ -244,7 +244,7 @@ def decile_stack(rows: pd.DataFrame, vintage: int, title: str) -> alt.TopLevelMi
     chart = alt.Chart(data).mark_bar(height={"band": 0.75}).encode(
         y=alt.Y("place:N", sort=order, title=None),
         x=alt.X("pct:Q", stack="zero", title="Share of residents (%)",
-                scale=alt.Scale(domain=[0, 100])),
+                scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(tickCount=tick_count())),
         color=alt.Color("decile:O", title=["National IMD decile", "(1 = most deprived)"],
                         scale=alt.Scale(domain=list(range(1, 11)), range=list(DECILE_COLOURS)),
                         legend=alt.Legend(orient="bottom", direction="horizontal",
