@@ -215,3 +215,39 @@ def test_dump_load_round_trip_for_any_text(title: str, notes: str, page: str) ->
     loaded, _ = scenes.load_text(scenes.dump([scene], title="T"), check_places=False)
     assert loaded.scenes[0].title == scene.title
     assert loaded.scenes[0].notes == scene.notes
+
+
+def test_builtin_speaker_notes_say_what_the_app_computes(places) -> None:
+    """The facilitator reads the notes aloud beside the screen: each number in them is the
+    app's own figure, rounded (if two screens can disagree, they eventually will)."""
+    from explorer import provision as pv
+    from explorer.profile import profile
+
+    notes = {s.page + ":" + ",".join(s.state.get("p", [s.state.get("r", "")])): " ".join(
+        s.notes.split()) for s in scenes.builtin().scenes}
+    england = profile(places.get("england"), 2019)
+    region = profile(places.get("lsc-north-cumbria"), 2019)
+    text = notes["overview:lsc-north-cumbria"]
+    assert f"About {region.core20_share * 100:.0f}% of the region's residents" in text
+    assert f"against {england.core20_share * 100:.0f}% for England" in text
+
+    text = notes["compare:workington-parish-wards,eden"]
+    workington = profile(places.get("workington-parish-wards"), 2019)
+    assert f"about {workington.core20_share * 100:.0f}% of residents" in text
+    assert "none of its neighbourhoods are in the Core20" in text
+    assert profile(places.get("eden"), 2019).core20_population == 0
+
+    blackpool = profile(places.get("blackpool"), 2019)
+    assert (blackpool.imd_rank, blackpool.imd_rank_of) == (1, 317)
+    assert profile(places.get("blackpool"), 2025).imd_rank == 1
+    assert any("most deprived of England's 317 districts" in t and "first in IoD2025" in t
+               for t in notes.values())
+
+    gap = pv.gap_trend(places.get("north-west")).set_index("year")
+    text = notes["provision:north-west"]
+    latest, first = gap.loc["2022/23"], gap.loc["2014/15"]
+    assert (f"about £{-latest['gap_per_weighted']:.0f} "
+            f"({-latest['gap_per_weighted_pct']:.0f}%) less per need-weighted patient") in text
+    assert f"in 2014/15 the gap was about £{-first['gap_per_weighted']:.0f}" in text
+    assert (f"the gap is about £{-latest['gap_care_per_weighted']:.0f} "
+            f"({-latest['gap_care_per_weighted_pct']:.0f}%)") in text
