@@ -288,8 +288,13 @@ def saved_list(page_link: bool = True) -> None:
         c[1].download_button("Download as CSV of codes", cpl.export_csv(places),
                              "custom-places.csv",
                              mime="text/csv", on_click="ignore", icon=":material/download:")
+    # 1 MB: the widget's own limit, shown under it (it said 25 MB, the server's cap, for a
+    # file the import refuses above 256 kB with its own message)
     up = st.file_uploader("Load places prepared earlier (YAML or CSV with columns place,code)",
-                          type=["yaml", "yml", "csv", "txt"], key="cp_upload")
+                          type=["yaml", "yml", "csv", "txt"], key="cp_upload",
+                          max_upload_size=1,
+                          help=f"A file saved from this page, or a CSV with columns place and "
+                               f"code; up to {cpl.MAX_FILE_BYTES // 1000} kB.")
     if up is not None and st.session_state.get("cp_upload_done") != up.file_id:
         loaded, messages = cpl.import_file(up.getvalue())
         for cp in loaded:
