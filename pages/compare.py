@@ -120,6 +120,7 @@ with guard("The indicators"):
     # of squeezing 17 columns into rows a dozen lines tall
     show(fig, PAGE, state, expanded=True, wide=True, max_height=640, columns={
         "Trend": tables.link("Open trend"), "Count": tables.INT, "Denominator": tables.INT,
+        "Note": tables.LONG,
         **tables.same_columns(("Value", "Interval", "Interval level", "England",
                                "Compared with England"), tables.SHORT)})
 

@@ -28,7 +28,7 @@ from explorer.charts import cached
 MISSING = "—"
 MISSING_HTML = (f"<span aria-hidden='true'>{MISSING}</span>"
                 "<span class='hee-sr-only'>no value</span>")
-KINDS = ("text", "short", "int", "num", "pct", "rank", "link", "source")
+KINDS = ("text", "short", "long", "int", "num", "pct", "rank", "link", "source")
 #: Above this many rows the HTML would weigh megabytes: the caller should page or summarise.
 MAX_ROWS = 3_000
 
@@ -36,9 +36,11 @@ MAX_ROWS = 3_000
 @dataclass(frozen=True)
 class Col:
     """How one column is shown: ``kind`` text | short (text kept on one line: a value with
-    its unit, an interval, a period) | int | num | pct (a fraction) | rank | link
-    (an in-app path such as ``/trends?p=…``, drawn as a link reading ``label`` or "Open") |
-    source (a publisher's https page from the snapshot manifest, opened in a new tab)."""
+    its unit, an interval, a period) | long (a sentence or two: a note; twice the measure
+    of other text in a wide table, so its rows are not four lines tall) | int | num |
+    pct (a fraction) | rank | link (an in-app path such as ``/trends?p=…``, drawn as a
+    link reading ``label`` or "Open") | source (a publisher's https page from the snapshot
+    manifest, opened in a new tab)."""
 
     kind: str = "text"
     digits: int = 1
@@ -55,6 +57,7 @@ PCT = Col("pct")
 RANK = Col("rank")
 TEXT = Col("text")
 SHORT = Col("short")
+LONG = Col("long")
 
 
 def link(text: str = "Open") -> Col:
@@ -85,7 +88,7 @@ def format_cell(value: Any, col: Col = TEXT) -> str:
     """One value as shown (plain text, not yet escaped); missing -> :data:`MISSING`."""
     if is_missing(value):
         return MISSING
-    if isinstance(value, str) and col.kind in ("text", "short", "source"):
+    if isinstance(value, str) and col.kind in ("text", "short", "long", "source"):
         text = value.strip()
         return text if text and text.lower() not in ("none", "nan", "nat") else MISSING
     try:
@@ -158,8 +161,10 @@ def to_html(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
     into the page's width and rows a dozen lines tall."""
     cols = columns_of(df, columns)
     names = list(df.columns)
-    numeric = {c: cols[c].kind not in ("text", "short", "link", "source") for c in names}
-    short = {c: cols[c].kind == "short" for c in names}
+    numeric = {c: cols[c].kind not in ("text", "short", "long", "link", "source")
+               for c in names}
+    kind_class = {c: cols[c].kind + " " if cols[c].kind in ("short", "long") else ""
+                  for c in names}
     head = "".join(f"<th scope='col' class='{'num' if numeric[c] else ''}'>"
                    f"{html.escape(str(cols[c].label or c))}</th>" for c in names)
     rows = []
@@ -168,7 +173,7 @@ def to_html(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
         cells = []
         for j, c in enumerate(names):
             text = format_cell(values[j][i], cols[c])
-            cls = (("num " if numeric[c] else "") + ("short " if short[c] else "")
+            cls = (("num " if numeric[c] else "") + kind_class[c]
                    + ("missing" if text == MISSING else ""))
             if text == MISSING:
                 body = MISSING_HTML

@@ -77,7 +77,8 @@ BASE_CSS = """
 /* a table of many columns with notes (ui.tables.show(wide=True)): each column as wide as its
    text needs up to a readable measure; the box scrolls sideways */
 .hee-table.hee-wide { width: max-content; min-width: 100%; }
-.hee-table.hee-wide td:not(.num):not(.short) { max-width: 22rem; }
+.hee-table.hee-wide td:not(.num):not(.short):not(.long) { max-width: 22rem; }
+.hee-table.hee-wide td.long { min-width: 16rem; max-width: 44rem; }
 .hee-table.hee-prose td { overflow-wrap: anywhere; }
 .hee-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
