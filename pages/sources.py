@@ -40,7 +40,8 @@ with guard("The source list"):
         "vintage": tables.Col("text", label="Vintage"),
         "licence": tables.Col("text", label="Licence"),
         "url": tables.Col("source", label="Official URL"),
-        "rows": tables.Col("int", label="Rows"), "notes": tables.Col("text", label="Notes")},
+        # the notes are the longest text: the widest column, so rows are not ten lines tall
+        "rows": tables.Col("int", label="Rows"), "notes": tables.Col("long", label="Notes")},
         label="Sources of the snapshot tables", max_height=640, prose=True)
     with st.expander("Input files and checksums"):
         tables.show(inputs_table(), {

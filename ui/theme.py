@@ -72,7 +72,8 @@ BASE_CSS = """
 .hee-table tbody tr:nth-child(even) { background: #fafbfc; }
 /* a table of sentences (ui.tables.show(prose=True)): text columns a readable width, long
    addresses and checksums broken rather than widening their column */
-.hee-table.hee-prose td:not(.num):not(.short) { min-width: 9rem; max-width: 28rem; }
+.hee-table.hee-prose td:not(.num):not(.short):not(.long) { min-width: 9rem; max-width: 28rem; }
+.hee-table.hee-prose td.long { min-width: 16rem; max-width: 36rem; }
 .hee-table td.short { white-space: nowrap; }
 /* a table of many columns with notes (ui.tables.show(wide=True)): each column as wide as its
    text needs up to a readable measure; the box scrolls sideways */
