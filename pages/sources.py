@@ -37,7 +37,7 @@ with guard("The source list"):
         "description": tables.Col("text", label="What it holds"),
         "publisher": tables.Col("text", label="Publisher"),
         "dataset": tables.Col("text", label="Dataset"),
-        "vintage": tables.Col("text", label="Vintage"),
+        "vintage": tables.Col("long", label="Vintage"),  # one table lists 20 vintages
         "licence": tables.Col("text", label="Licence"),
         "url": tables.Col("source", label="Official URL"),
         # the notes are the longest text: the widest column, so rows are not ten lines tall

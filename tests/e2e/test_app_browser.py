@@ -90,3 +90,37 @@ def test_chart_downloads_png_svg_and_csv_with_provenance(app_server, browser_pag
         page.get_by_role("button", name="SVG").first.click()
     svg = Path(dl.value.path()).read_text(encoding="utf-8")
     assert "<svg" in svg and "Open Government Licence" in svg
+
+
+ROW_HEIGHTS_JS = """(selector) => {
+  const t = document.querySelector(selector);
+  if (!t) return null;
+  const line = parseFloat(getComputedStyle(t.querySelector('td')).lineHeight) || 24;
+  const rows = [...t.querySelectorAll('tbody tr')];
+  return {line, rows: rows.map(r => r.getBoundingClientRect().height)};
+}"""
+
+
+# row heights in lines of text, cell padding included (about half a line); before the notes
+# had a wide column: Compare median 2.5, tallest 5.5; sources median 8.5, tallest 42.5
+@pytest.mark.parametrize(("path", "selector", "median_lines", "most_lines"), [
+    ("/compare?p=eden,blackpool", "table.hee-wide", 2.0, 3.5),
+    ("/sources", "[aria-label='Sources of the snapshot tables'] table", 7.0, 32.0),
+])
+def test_table_rows_read_across_not_down(app_server, _browser, path, selector, median_lines,
+                                         most_lines):
+    """At a projector's 1920 px the notes get a wide column, so rows read across: the
+    Compare table showed five rows in its box, the sources table two."""
+    context = _browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        page = context.new_page()
+        page.goto(app_server + path)
+        wait_for_script_idle(page)
+        page.locator(selector).first.wait_for(state="attached")
+        found = page.evaluate(ROW_HEIGHTS_JS, selector)
+        assert found and found["rows"], f"no table {selector!r}"
+        lines = sorted(h / found["line"] for h in found["rows"])
+        assert lines[len(lines) // 2] <= median_lines, lines
+        assert lines[-1] <= most_lines, lines
+    finally:
+        context.close()
