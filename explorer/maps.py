@@ -852,20 +852,26 @@ def area_edges_file(geo_id: str, extent: Place) -> str | None:
 
 
 def ward_outline_file(geo_id: str, extent: Place) -> str | None:
-    """Ward outlines over LSOAs for small extents (a town's wards over its LSOAs)."""
+    """Ward outlines over LSOAs for small extents (a town's wards over its LSOAs).
+
+    Dissolved from the extent's LSOAs by ward, as the district outlines are: the official
+    ward lines (BGC, 20 m) did not follow the LSOA fills (BSC, 200 m) and wobbled beside
+    them, ran out past the extent, and a ward's figures here are its best-fit LSOAs', so
+    these are the wards the numbers describe."""
     geo = am.GEOGRAPHIES[geo_id]
     if not geo.is_lsoa or extent.kind not in ("town", "ward", "custom"):
         return None
     wgeo = am.geography("ward", geo.vintage)
-    codes = [c for c in areas_in_view(wgeo.id, extent)
-             if c in _boundary_codes(wgeo.boundary_table)]
-    if not codes:
+    inside = set(extent.lsoas(geo.vintage))
+    members = am.membership(wgeo.id)
+    members = members[members["lsoa"].isin(inside) & members["area"].notna()]
+    if members.empty:
         return None
-    bt = snapshot.geo_table(wgeo.boundary_table).set_index("code")
-    key = [STATIC_FORMAT, "wards", wgeo.id, extent_key(extent),
-           *_table_hashes([wgeo.boundary_table])]
+    key = [STATIC_FORMAT, "wards", wgeo.id, "lsoas", extent_key(extent),
+           *_table_hashes([geo.boundary_table, "geo_lsoa11", "geo_lsoa21", "lsoa11_lsoa21"])]
     return static_geo.ensure(f"wards-{wgeo.id}-{extent.id}", key,
-                             lambda: outline_segments(bt.geometry.reindex(codes).to_numpy()))
+                             lambda: outline_segments(_dissolve(geo.boundary_table,
+                                                                members)[0]))
 
 
 def extent_outline_file(geo_id: str, extent: Place) -> str | None:

@@ -252,6 +252,15 @@ def test_outline_files_for_a_town(tmp_static, places):
     assert extent and all(len(seg) == 4 for seg in extent)
     assert len(wards) > len(extent)  # the six wards' inner boundaries too
     assert len({tuple(s) for s in wards}) == len(wards)  # shared edges once
+    # dissolved from the town's own LSOAs: every ward line lies on the LSOA edges, inside
+    # the town (the official ward lines ran out past it and beside the LSOA fills)
+    def box(segs):
+        xs = [v for s in segs for v in (s[0], s[2])]
+        ys = [v for s in segs for v in (s[1], s[3])]
+        return min(xs), min(ys), max(xs), max(ys)
+    (wx0, wy0, wx1, wy1), (ex0, ey0, ex1, ey1) = box(wards), box(extent)
+    assert ex0 <= wx0 and ey0 <= wy0 and wx1 <= ex1 and wy1 <= ey1
+    assert {tuple(s) for s in extent} <= {tuple(s) for s in wards}  # the town's edge too
     assert maps.extent_outline_file("lsoa19", places.get("england")) is None
     assert maps.ward_outline_file("district19", town) is None
 
