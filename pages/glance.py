@@ -28,6 +28,13 @@ INK = {"worse": "#ffffff", "higher": "#ffffff"}
 HIDDEN = ["group_order", "indicator_id", "sex", "unit"]
 
 
+def _header_px(name: str) -> int:
+    """A district column wide enough for its name in the header (~7.5 px a character at
+    the grid's font): cut names were unreadable on a projector ("Blackburn w", "Cheshire
+    Ea"). 75-150 px: the few longest are cut and shown whole on hover."""
+    return max(75, min(150, round(len(name) * 7.5 + 24)))
+
+
 @st.cache_data(show_spinner="Working out every district's figures (once per server)…")
 def _rug(vintage: int, grouping: str, how: str, sort: str | None,
          ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -117,11 +124,7 @@ with guard("The overview"):
         st.stop()
     styler = _rug_styler(vintage, grouping, how, None if sort == "indicator" else sort,
                          tuple(places))
-    # room for each district's name in its header (cut names were unreadable on a
-    # projector: "Blackburn w", "Cheshire Ea"); the few longest are cut at 150 px and
-    # shown whole on hover
-    config = {p: st.column_config.TextColumn(p, width=max(75, min(150, round(len(p) * 7.5
-                                                                         + 24))),
+    config = {p: st.column_config.TextColumn(p, width=_header_px(p),
                                              help=f"{p}: click a cell for its trend")
               for p in places}
     phone = on_a_phone()  # on a phone the two pinned columns alone filled the width
