@@ -117,7 +117,16 @@ def test_table_rows_read_across_not_down(app_server, _browser, path, selector, m
         page.goto(app_server + path)
         wait_for_script_idle(page)
         page.locator(selector).first.wait_for(state="attached")
-        found = page.evaluate(ROW_HEIGHTS_JS, selector)
+        page.evaluate("document.fonts.ready")
+        # the page lays out as its elements arrive (an expander opening, columns sized):
+        # measure until two reads a moment apart agree
+        found, before = None, object()
+        for _ in range(20):
+            found = page.evaluate(ROW_HEIGHTS_JS, selector)
+            if found == before:
+                break
+            before = found
+            page.wait_for_timeout(500)
         assert found and found["rows"], f"no table {selector!r}"
         lines = sorted(h / found["line"] for h in found["rows"])
         assert lines[len(lines) // 2] <= median_lines, lines
