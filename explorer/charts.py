@@ -22,6 +22,7 @@ import pandas as pd
 
 from explorer import exports
 from explorer.palette import DECILE_COLOURS, NEUTRAL, PLACE_COLOURS
+from explorer.text import wrap
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -127,22 +128,6 @@ def place_label_limit() -> dict:
 #: Characters per line of chart titles and subtitles: Vega does not wrap text, so titles
 #: are broken into lines that fit a phone (390 px) as well as a desktop.
 TITLE_CHARS, SUBTITLE_CHARS, AXIS_CHARS = 38, 48, 24
-
-
-def wrap(text: str | list[str], width: int, *, whole_words: bool = False) -> list[str]:
-    """Text broken into lines of at most ``width`` characters, at spaces (never after a
-    hyphen: the page shows a title's lines joined by spaces, and "need-weighted" came out
-    as "need- weighted"); with ``whole_words`` a word longer than ``width`` keeps a line of
-    its own (runs of spaces count as one): the one line breaker of chart titles, axis and
-    legend titles."""
-    import textwrap
-
-    parts = [text] if isinstance(text, str) else list(text)
-    if whole_words:
-        return [line for part in parts for line in textwrap.wrap(
-            " ".join(part.split()), width, break_long_words=False, break_on_hyphens=False)]
-    return [line for part in parts
-            for line in (textwrap.wrap(part, width, break_on_hyphens=False) or [""])]
 
 
 def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:

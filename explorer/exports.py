@@ -17,6 +17,7 @@ import altair as alt
 import pandas as pd
 
 from explorer import chart_data
+from explorer.text import wrap
 
 T = TypeVar("T")
 
@@ -205,9 +206,7 @@ def _rewrap_title(spec: dict, width: int) -> None:
     for key, px_per_char in (("text", 10.0), ("subtitle", 7.5)):
         lines = title.get(key)
         if isinstance(lines, list) and len(lines) > 1:
-            text = " ".join(str(line) for line in lines)
-            title[key] = textwrap.wrap(text, int(width / px_per_char),
-                                       break_on_hyphens=False) or [""]
+            title[key] = wrap(" ".join(str(line) for line in lines), int(width / px_per_char))
 
 
 def with_footer(spec: dict | str, footer: str, width: int = 900) -> dict:

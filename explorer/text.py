@@ -14,6 +14,7 @@ and CSV/CLI output carries no backslashes.
 from __future__ import annotations
 
 import re
+import textwrap
 import unicodedata
 from collections.abc import Iterable
 
@@ -76,3 +77,17 @@ def listed(values: Iterable[object], most: int = 5, limit: int = SHORT) -> str:
 def dedupe(messages: Iterable[str]) -> list[str]:
     """Messages in order with repeats removed (a warning is shown once, not per row)."""
     return list(dict.fromkeys(messages))
+
+
+def wrap(text: str | list[str], width: int, *, whole_words: bool = False) -> list[str]:
+    """Text broken into lines of at most ``width`` characters, at spaces (never after a
+    hyphen: the page shows a title's lines joined by spaces, and "need-weighted" came out
+    as "need- weighted"); with ``whole_words`` a word longer than ``width`` keeps a line of
+    its own (runs of spaces count as one): the one line breaker of chart titles, axis and
+    legend titles."""
+    parts = [text] if isinstance(text, str) else list(text)
+    if whole_words:
+        return [line for part in parts for line in textwrap.wrap(
+            " ".join(part.split()), width, break_long_words=False, break_on_hyphens=False)]
+    return [line for part in parts
+            for line in (textwrap.wrap(part, width, break_on_hyphens=False) or [""])]

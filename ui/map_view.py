@@ -34,9 +34,10 @@ LEVEL, VINTAGE, REGION = url_state.LEVEL, url_state.VINTAGE, url_state.REGION
 INDICATOR, CLASSES, SELECTION = url_state.INDICATOR, url_state.CLASSES, url_state.SELECTION
 DEFAULTS: dict[str, Any] = {LEVEL: am.DEFAULT_LEVEL, VINTAGE: 2019, REGION: DEFAULT_REGION,
                             INDICATOR: "imd_score", CLASSES: maps.DEFAULT_SCHEME, SELECTION: ""}
-#: Extent picker: every kind of place except LSOAs, widest first.
+#: Extent picker and the link's extent: every kind of place except LSOAs, widest first, and
+#: the session's own places (ui/custom_place.py).
 EXTENT_KINDS = ("country", "region", "sub-region", "icb", "district", "former district", "town",
-                "ward")
+                "ward", "custom")
 #: Above this many areas the finder is a code box and the table is hidden until asked for
 #: (33k options or rows would add megabytes to the page).
 FINDER_MAX = 5_000
@@ -66,7 +67,7 @@ class MapChoice:
 
 
 def _extent_options() -> list[str]:
-    return place_options((*EXTENT_KINDS, "custom"))  # custom: ui/custom_place.py
+    return place_options(EXTENT_KINDS)
 
 
 def _valid_sel(value: Any) -> str:
@@ -83,7 +84,7 @@ def seed_from_url() -> None:
     seed(PAGE, validators={
         LEVEL: url_state.choice(list(am.LEVELS), "map level"),
         VINTAGE: url_state.choice(VINTAGES, "vintage"),
-        REGION: place_link((*EXTENT_KINDS, "custom"), single=True, what="map extent"),
+        REGION: place_link(EXTENT_KINDS, single=True, what="map extent"),
         INDICATOR: url_state.choice([i.id for i in am.indicators()], "indicator"),
         CLASSES: url_state.choice(list(maps.SCHEMES), "class scheme"),
         SELECTION: _valid_sel,
