@@ -3,6 +3,7 @@ the map legend, presentation start, and the upload form's column roles (issue 14
 
 from __future__ import annotations
 
+import json
 import math
 from html import escape as html_escape
 
@@ -295,3 +296,46 @@ def test_a_wrapped_title_reads_back_as_written(text):
         assert " ".join(lines) == text, width
     chart = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().properties(title=_title(text))
     assert title_parts(chart.to_dict())[0] == text
+
+
+def _domain_rows(domains: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"place": ["Eden", "Blackpool"] * len(domains),
+                         "domain": [d for d in domains for _ in range(2)],
+                         "percentile": [10.0, 90.0] * len(domains),
+                         "score": [5.0, 40.0] * len(domains)})
+
+
+def test_long_row_labels_take_two_lines_on_a_phone_only():
+    from explorer.charts import domain_dots
+
+    domains = ["Index of Multiple Deprivation", "Income", "Health deprivation and disability"]
+    spec, *_ = charts.screen_spec(domain_dots(_domain_rows(domains), 2019, "t"))
+    axis = spec["encoding"]["y"]["axis"]
+    assert axis["labelExpr"].startswith("containerSize()[0] < 600 &&")  # a phone's box
+    lines = charts.phone_label_lines(domains)
+    assert lines == {"Index of Multiple Deprivation": ["Index of Multiple", "Deprivation"],
+                     "Health deprivation and disability": ["Health deprivation",
+                                                           "and disability"]}
+    assert "Income" not in axis["labelExpr"]  # short labels as they are
+    assert "-7 : 0" in axis["labelOffset"]["expr"]  # raised half a line: centred on the row
+    # presenting: larger type, shorter lines
+    spec, *_ = charts.screen_spec(domain_dots(_domain_rows(domains), 2019, "t"),
+                                  presenting=True)
+    assert '["Index of", "Multiple Deprivation"]' in spec["encoding"]["y"]["axis"]["labelExpr"]
+
+
+def test_rows_too_close_for_two_lines_keep_one(overview_chart):
+    """The overview's 24 px rows: two-line labels would overlap and Vega would hide every
+    other one, so they stay on one line (cut at the label limit)."""
+    spec, *_ = charts.screen_spec(overview_chart)
+    ys = [layer["encoding"]["y"] for layer in spec["layer"]
+          if layer.get("encoding", {}).get("y", {}).get("type") == "nominal"]
+    assert ys and not any("labelExpr" in y["axis"] for y in ys)
+
+
+def test_an_exported_chart_has_no_phone_labels():
+    from explorer import exports
+    from explorer.charts import domain_dots
+
+    chart = domain_dots(_domain_rows(["Health deprivation and disability"]), 2019, "t")
+    assert "labelExpr" not in json.dumps(exports.chart_dict(chart))

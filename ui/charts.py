@@ -22,7 +22,7 @@ import altair as alt
 import streamlit as st
 
 from explorer import exports
-from explorer.charts import on_phone, wrap
+from explorer.charts import FONT_SIZE, PHONE, on_phone, wrap
 from ui import present
 from ui.theme import PRESENT_CHART_SCALE
 
@@ -36,6 +36,14 @@ LABEL_MAX_PX = 320
 AXIS_TITLE_CHARS = 30
 #: Boxes narrower than this (a phone, the map's side panel) get one legend column.
 NARROW_PX = 420
+#: Characters of a y-axis label's line on a phone (its label column is ~150 px of a 390 px
+#: screen at 14 px type); longer labels take two lines there instead of "Health depri…".
+PHONE_LABEL_CHARS = 21
+PHONE_LABEL_LINES = 2
+#: Rows at least this many times the type size apart have room for a two-line label.
+TWO_LINE_STEP = 2.5
+#: The share of a grouped (y-offset) row that is padding.
+OFFSET_ROW_PADDING = 0.2
 
 
 def _text(value: Any) -> str:
@@ -93,18 +101,52 @@ def wrap_titles(node: Any, width: int = AXIS_TITLE_CHARS) -> Any:
     return node
 
 
-def fit_encoding(enc: dict, top: int) -> dict:
+def phone_label_lines(labels: list[str], chars: int = PHONE_LABEL_CHARS,
+                      lines: int = PHONE_LABEL_LINES) -> dict[str, list[str]]:
+    """The labels too long for one line of a phone's label column, each as at most
+    ``lines`` lines (the last one may still end in "…" at the label limit)."""
+    out: dict[str, list[str]] = {}
+    for label in labels:
+        if len(label) > chars:
+            parts = wrap(label, chars, whole_words=True)
+            out[label] = [*parts[:lines - 1], " ".join(parts[lines - 1:])]
+    return out
+
+
+def phone_label_axis(labels: list[str], chars: int = PHONE_LABEL_CHARS,
+                     font_px: float = FONT_SIZE) -> dict:
+    """Axis properties: long category labels on two lines in a phone-width box, centred on
+    their row (raised half a line), one line elsewhere (exports have no box: one line).
+    Empty when every label fits."""
+    lines = phone_label_lines(labels, chars)
+    if not lines:
+        return {}
+    table = json.dumps(lines, ensure_ascii=False)
+    two = f"{PHONE} && isValid({table}[datum.label])"
+    return {"labelExpr": f"{two} ? {table}[datum.label] : datum.label",
+            "labelOffset": {"expr": f"{two} ? {-round(font_px / 2)} : 0"}}
+
+
+def fit_encoding(enc: dict, top: int, scale: float = 1.0, step: float | None = None) -> dict:
     """One layer's encoding made to fit its box: category labels on y limited to a share of
-    the box (the plot keeps its width on a phone), the x-axis title ending at the plot's right
-    edge (it runs left over the labels instead of past the chart's edge), and legends in two
-    columns on a phone (one row of ten deciles is wider than the screen). Vega expressions
-    follow the box the chart is drawn in."""
+    the box (the plot keeps its width on a phone) and, on a phone, long ones on two lines
+    where rows are ``step`` px apart with room for two (fewer characters when the type is
+    ``scale`` times larger: presenting; Vega hides labels that overlap), the x-axis
+    title ending at the plot's right edge (it runs left over the labels instead of past the
+    chart's edge), and legends in two columns on a phone (one row of ten deciles is wider
+    than the screen). Vega expressions follow the box the chart is drawn in."""
     out = dict(enc)
     y = out.get("y")
     if isinstance(y, dict) and y.get("type") in ("nominal", "ordinal") \
             and y.get("axis", {}) is not None:
         limit = {"expr": f"clamp(containerSize()[0] * {LABEL_SHARE}, {LABEL_MIN_PX}, {top})"}
-        out["y"] = {**y, "axis": {**(y.get("axis") or {}), "labelLimit": limit}}
+        axis = {**(y.get("axis") or {}), "labelLimit": limit}
+        sort = y.get("sort")
+        if isinstance(sort, list) and "labelExpr" not in axis and step is not None \
+                and step >= TWO_LINE_STEP * FONT_SIZE:
+            axis.update(phone_label_axis([str(v) for v in sort],
+                                         round(PHONE_LABEL_CHARS / scale), FONT_SIZE * scale))
+        out["y"] = {**y, "axis": axis}
     x = out.get("x")
     if isinstance(x, dict) and "field" in x and x.get("axis", {}) is not None:
         out["x"] = {**x, "axis": {"titleAnchor": "end", "titleAlign": "right",
@@ -121,13 +163,32 @@ def fit_encoding(enc: dict, top: int) -> dict:
     return out
 
 
-def limit_labels(node: Any, top: int) -> Any:
-    """:func:`fit_encoding` applied to every encoding in a spec (layers, facets)."""
+def _row_step(view: dict) -> float | None:
+    """The px between category rows of a view sized by a step (``height: {step}``); a step
+    "for offset" is per offset category: a grouped row is that times their number, padded
+    (Vega-Lite's band padding: two 16 px offsets make rows 40 px apart on screen)."""
+    height = view.get("height")
+    if not isinstance(height, dict) or not isinstance(height.get("step"), int | float):
+        return None
+    if height.get("for") != "offset":
+        return float(height["step"])
+    encodings = [view.get("encoding") or {}, *((v.get("encoding") or {})
+                                               for v in view.get("layer") or ())]
+    groups = max((len(e["yOffset"]["sort"]) for e in encodings
+                  if isinstance(e.get("yOffset"), dict)
+                  and isinstance(e["yOffset"].get("sort"), list)), default=1)
+    return float(height["step"]) * groups / (1 - OFFSET_ROW_PADDING)
+
+
+def limit_labels(node: Any, top: int, scale: float = 1.0, step: float | None = None) -> Any:
+    """:func:`fit_encoding` applied to every encoding in a spec (layers, facets), each told
+    the row step of its own view or the nearest view around it."""
     if isinstance(node, dict):
-        return {k: (fit_encoding(v, top) if k == "encoding" and isinstance(v, dict)
-                    else limit_labels(v, top)) for k, v in node.items()}
+        step = _row_step(node) or step
+        return {k: (fit_encoding(v, top, scale, step) if k == "encoding" and isinstance(v, dict)
+                    else limit_labels(v, top, scale, step)) for k, v in node.items()}
     if isinstance(node, list):
-        return [limit_labels(v, top) for v in node]
+        return [limit_labels(v, top, scale, step) for v in node]
     return node
 
 
@@ -152,7 +213,7 @@ def screen_spec(chart: alt.TopLevelMixin | dict, presenting: bool = False,
     config.setdefault("mark", {}).setdefault("aria", False)
     # legends under the chart: at the right they take a phone's whole plot width
     config.setdefault("legend", {}).setdefault("orient", "bottom")
-    spec = limit_labels(spec, top)
+    spec = limit_labels(spec, top, PRESENT_CHART_SCALE if presenting else 1.0)
     if presenting:
         spec = scale_fonts(spec, PRESENT_CHART_SCALE)
     return spec, title, subtitle, text

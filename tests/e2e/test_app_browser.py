@@ -133,3 +133,36 @@ def test_table_rows_read_across_not_down(app_server, _browser, path, selector, m
         assert lines[-1] <= most_lines, lines
     finally:
         context.close()
+
+
+#: Vega's own text in a drawn chart: (role of the nearest group, text) for every label.
+CHART_TEXT_JS = """() => [...document.querySelectorAll('.vega-embed svg text')].map(t => {
+  let g = t.parentElement, role = '';
+  while (g && !role) { const m = (g.getAttribute('class') || '').match(/role-([a-z-]+)/);
+    if (m) role = m[1]; g = g.parentElement; }
+  return [role, [...t.querySelectorAll('tspan')].map(s => s.textContent).join('\\n')
+                || t.textContent]; })"""
+
+
+def test_on_a_phone_long_row_labels_take_two_lines_not_an_ellipsis(app_server, _browser):
+    """At 390 px the Compare page's domain and indicator labels read 'Health deprivation
+    and disability' on two lines, where they read 'Health deprivation an…'."""
+    context = _browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                   has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(app_server + "/compare?p=workington-parish-wards,eden,blackpool")
+        wait_for_script_idle(page)
+        page.get_by_text("Domains of deprivation").first.wait_for()
+        page.evaluate("document.fonts.ready")
+        labels: list[str] = []
+        for _ in range(20):  # charts draw as they scroll into their boxes
+            labels = [t for role, t in page.evaluate(CHART_TEXT_JS) if role == "axis-label"]
+            if "Health deprivation\nand disability" in labels:
+                break
+            page.wait_for_timeout(500)
+        assert "Health deprivation\nand disability" in labels, labels
+        assert "Children in relative\nlow income" in labels, labels
+        assert not [t for t in labels if t.endswith("…")], labels
+    finally:
+        context.close()
