@@ -503,6 +503,27 @@ def coverage(place: Place) -> dict | None:
             "attributed_practices": int(len(members))}
 
 
+def coverage_sentence(g: Gradient) -> str:
+    """Which practices the figures cover, in words that add up to the page's practice count:
+    attributed by the July 2022 list, then those in the year's payments file (practices
+    merge, close and open), then those left out for want of patients or an IMD score."""
+    in_file = int(g.total["practices"]) + g.excluded["practices"]
+    cov = coverage(g.place)
+    if cov is None:
+        left = g.excluded["practices"]
+        return (f"Every practice in the {g.year} payments file ({in_file:,}). "
+                + left_out_sentence(left)[:-1]
+                + (f" ({_money(g.excluded['payments'])} of payments)." if left else "."))
+    share = f"{cov['share']:.0%}" if cov["share"] is not None else "–"
+    n = cov["attributed_practices"]
+    return (f"{n:,} practice{'s' if n != 1 else ''} ha{'ve' if n != 1 else 's'} at least half "
+            f"of {'their' if n != 1 else 'its'} July 2022 list living in {g.place.name}; they "
+            f"hold {share} of the {cov['patients_living_in_place']:,} registered patients who "
+            f"live there ({cov['practices_with_patients']:,} practices have some). "
+            + (f"{in_file:,} of them are in the {g.year} payments file. " if in_file != n
+               else "") + left_out_sentence(g.excluded["practices"]))
+
+
 def table_for_display(g: Gradient) -> pd.DataFrame:
     """The gradient table with readable column names (for the page, CSV and CLI)."""
     label = g.grouping.title()

@@ -76,17 +76,7 @@ if g is not None:
                          "practices.")
         m[3].metric("Care £ per weighted patient", _money(t["care_payments_per_weighted_patient"]),
                     help="Less dispensing, premises and other non-care items (listed below).")
-        cov = pv.coverage(place)
-        if cov:
-            st.caption(f"{cov['attributed_practices']:,} practices have at least half of their "
-                       f"July 2022 list living in {place.name}; they hold "
-                       f"{cov['share']:.0%} of the {cov['patients_living_in_place']:,} registered "
-                       f"patients who live there ({cov['practices_with_patients']:,} practices "
-                       f"have some). {pv.left_out_sentence(g.excluded['practices'])}")
-        else:
-            st.caption(f"Every practice in the {year} payments file; {g.excluded['practices']:,} "
-                       "without registered or weighted patients or a practice IMD score are left "
-                       f"out ({_money(g.excluded['payments'])} of payments).")
+        st.caption(pv.coverage_sentence(g))
 
         eng_line = None if pv.is_england(place) else g.england["payments_per_weighted_patient"]
         chart = gradient_bars(g.groups, g.title, grouping, eng_line)

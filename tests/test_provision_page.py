@@ -96,3 +96,21 @@ def test_quadrant_corner_names_fit_beside_each_other_on_a_phone():
     for mark in texts:
         assert "containerSize()[0] < 600 ? 10 : 12" in mark["fontSize"]["expr"]
         assert mark["limit"] == {"expr": "max(60, width / 2 - 30)"}
+
+
+def test_the_coverage_words_add_up_to_the_practice_count():
+    """'1,007 practices have at least half of their list here' beside a count of 1,003: the
+    words say how many of them are in the year's payments file and how many are left out."""
+    from explorer import provision as pv
+    from explorer.places import registry
+
+    g = pv.gradient(registry().get("north-west"), "2022/23")
+    cov = pv.coverage(g.place)
+    in_file = int(g.total["practices"]) + g.excluded["practices"]
+    words = pv.coverage_sentence(g)
+    assert words.startswith(f"{cov['attributed_practices']:,} practices have at least half")
+    assert in_file != cov["attributed_practices"]  # some closed or merged after July 2022
+    assert f"{in_file:,} of them are in the 2022/23 payments file." in words
+    assert words.endswith(pv.left_out_sentence(g.excluded["practices"]))
+    england = pv.coverage_sentence(pv.gradient(registry().get("england"), "2022/23"))
+    assert england.startswith("Every practice in the 2022/23 payments file (")
