@@ -297,11 +297,11 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
     spread = dev.groupby(data["label"]).transform("max").where(lambda x: x > 0, 1.0)
     for col, src in (("x", "value"), ("x_lo", "lower_ci"), ("x_hi", "upper_ci")):
         data[col] = (data[src].astype(float) - eng) / spread
-    from explorer.compare import format_value
+    from explorer.compare import format_interval, format_value
 
     data["value_label"] = [format_value(v, u) for v, u in zip(data["value"], data["unit"],
                                                               strict=True)]
-    data["interval_label"] = [f"{format_value(lo, u)} to {format_value(hi, u)} ({lvl})"
+    data["interval_label"] = ["{} to {} ({})".format(*format_interval(lo, hi, u), lvl)
                               for lo, hi, u, lvl in zip(data["lower_ci"], data["upper_ci"],
                                                         data["unit"], data["interval"],
                                                         strict=True)]

@@ -12,7 +12,7 @@ import pandas as pd
 from explorer import indicators
 from explorer.places import Place, registry
 from explorer.profile import Profile, lsoa_frame, official_summaries, profile
-from explorer.registry import format_value
+from explorer.registry import format_interval, format_value
 from explorer.values import CONTAINING, OWN, PlaceValue
 from loaders.deprivation import DOMAINS
 
@@ -235,7 +235,7 @@ def indicator_frame(rows: list[PlaceValue]) -> pd.DataFrame:
                                                               strict=True)]
     df["ci_display"] = [
         "–" if lo is None or pd.isna(lo) else
-        f"{format_value(lo, u)} to {format_value(hi, u)}"
+        "{} to {}".format(*format_interval(lo, hi, u))
         for lo, hi, u in zip(df["lower_ci"], df["upper_ci"], df["unit"], strict=True)]
     df["england_display"] = [format_value(v, u) for v, u in zip(df["england_value"], df["unit"],
                                                                 strict=True)]

@@ -40,21 +40,34 @@ DERIVED_IDS = frozenset({"census-65plus", "rural-share", "core20", "income_depri
 TAGS = ("compare", "brief", "core20plus5", "plus", "deprivation", "map")
 
 
-def format_value(value: float | None, unit: str) -> str:
+def format_value(value: float | None, unit: str, extra_decimals: int = 0) -> str:
     """A value as people read it: '45.4%', '78.3 years', '184.1 per 100,000', '525.3'
     (values on the unit's scale: 45.4 for 45.4%). One writing of every unit, for every page,
-    note and export."""
+    note and export; ``extra_decimals`` for an interval that would otherwise read as one
+    number (:func:`format_interval`)."""
     if value is None or value != value:  # None or NaN
         return "–"
+    d = 1 + extra_decimals
     if unit == "%":
-        return f"{value:.1f}%"
+        return f"{value:.{d}f}%"
     if unit == "count":
         return f"{value:,.0f}"
     if unit == "ratio":
-        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
+        return f"{value:,.{d}f}" if abs(value) >= 10 else f"{value:.{d + 1}f}"
     if unit == "value":
-        return f"{value:,.3g}"
-    return f"{value:,.1f} {unit}"
+        return f"{value:,.{3 + extra_decimals}g}"
+    return f"{value:,.{d}f} {unit}"
+
+
+def format_interval(lower: float | None, upper: float | None, unit: str) -> tuple[str, str]:
+    """An interval's two limits at the unit's precision, or with up to two more decimals
+    where that precision would write both limits the same ('0.5%–0.5%' for 0.52% to 0.55%:
+    an interval that reads as no uncertainty at all)."""
+    for extra in range(3):
+        lo, hi = format_value(lower, unit, extra), format_value(upper, unit, extra)
+        if lo != hi or lower == upper or unit == "count":
+            break
+    return lo, hi
 
 
 class IndicatorRegistryError(ValueError):

@@ -255,3 +255,34 @@ def test_a_place_spanning_districts_names_the_range_of_their_published_values(pl
     assert (m.group(7), m.group(9)) == (lo, hi) == ("Blackpool", "Ribble Valley")
     assert float(m.group(6)) == pytest.approx(own[lo], abs=0.05)
     assert float(m.group(8)) == pytest.approx(own[hi], abs=0.05)
+
+
+def test_an_interval_is_written_with_enough_decimals_to_show_its_width():
+    """'0.5% (0.5%–0.5%)' read as no uncertainty at all; the limits get up to two more
+    decimals where one would write them the same, and no more than they need."""
+    from explorer.registry import format_interval
+
+    assert format_interval(22.81, 23.24, "%") == ("22.8%", "23.2%")
+    assert format_interval(0.512, 0.548, "%") == ("0.51%", "0.55%")
+    assert format_interval(0.5121, 0.5129, "%") == ("0.512%", "0.513%")
+    assert format_interval(0.5, 0.5, "%") == ("0.5%", "0.5%")  # a real zero width stays
+    assert format_interval(184.12, 184.14, "per 100,000") == ("184.12 per 100,000",
+                                                             "184.14 per 100,000")
+    assert format_interval(None, None, "%") == ("–", "–")
+    assert format_interval(5, 6, "count") == ("5", "6")
+
+
+def test_no_interval_on_the_core20plus5_page_reads_as_one_number():
+    """The page's default place showed 'Learning disability (QOF): 0.5% (0.5%–0.5%, 95%
+    (Wilson))' for a Wilson interval of 0.48% to 0.55%."""
+    import re
+
+    from tests.apptest import open_page
+
+    at = open_page("pages/core20plus5.py")
+    lines = [m.value for m in at.markdown if "–" in m.value]
+    intervals = [re.search(r"\(([^()–]+)–([^(),]+),", t) for t in lines]
+    intervals = [m.groups() for m in intervals if m]
+    assert intervals, lines[:3]
+    assert not [(lo, hi) for lo, hi in intervals if lo.strip() == hi.strip()], intervals
+    assert any("Learning disability (QOF)**: 0.5% (0.48%–0.55%" in t for t in lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from explorer.compare import format_value
+from explorer.compare import format_interval, format_value
 from explorer.values import PlaceValue
 
 BADGE = {"better": "blue", "similar": "orange", "worse": "red", "lower": "gray",
@@ -20,9 +20,8 @@ def indicator_line(r: PlaceValue, trend: tuple[str, str] | None = None) -> None:
     """One indicator: name, value with the interval that decided, England, comparison,
     period and - for a value of a larger area - the lender, marked as such; ``trend``
     (marker, link) adds the recent-trend marker and a link to the trend view."""
-    ci = "" if r.lower_ci is None else (f" ({format_value(r.lower_ci, r.unit)}–"
-                                        f"{format_value(r.upper_ci, r.unit)}, "
-                                        f"{r.interval_label})")
+    ci = "" if r.lower_ci is None else (
+        " ({}–{}, {})".format(*format_interval(r.lower_ci, r.upper_ci, r.unit), r.interval_label))
     value = format_value(r.value, r.unit) if r.value is not None else "no value"
     lent = f" · :material/call_split: taken from {r.lender}" if r.borrowed else ""
     england = ("no England figure" if r.england_value is None or pd.isna(r.england_value)
