@@ -166,10 +166,16 @@ def pct(x: float | None, digits: int = 1) -> str:
     return "–" if x is None or pd.isna(x) else f"{x * 100:.{digits}f}%"
 
 
+#: Row pitch of the Core20 bars: one line of label; on a phone, room for two (the label
+#: column is ~150 px there: "Barrow-in-Furness (former district, to March 2023)" needs two).
+CORE20_ROW_PX, CORE20_PHONE_ROW_PX = 24, 36
+
+
 @cached(maxsize=64)
 def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage: int,
-               ) -> alt.TopLevelMixin:
-    """Sorted horizontal bars of Core20 share, towns and districts distinguished, England rule."""
+               row_px: int = CORE20_ROW_PX) -> alt.TopLevelMixin:
+    """Sorted horizontal bars of Core20 share, towns and districts distinguished, England rule
+    (``row_px`` apart)."""
     data = df.assign(share=df["core20_share"] * 100,
                      share_label=df["core20_share"].map(pct),
                      population_fmt=df["population"].map("{:,}".format),
@@ -210,7 +216,7 @@ def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage
         bars, labels, rule_line, rule_text,
         title=_title(title, f"IoD{vintage}: share of residents living in LSOAs in national "
                             "IMD deciles 1–2 (Core20). Dashed line: England."),
-        height=alt.Step(24), width="container")
+        height=alt.Step(row_px), width="container")
     return _configure(chart)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import state as url_state
-from explorer.charts import core20_bar, pct
+from explorer.charts import CORE20_PHONE_ROW_PX, CORE20_ROW_PX, core20_bar, pct
 from explorer.overview import (
     NO_RANK,
     RANK_COLUMN,
@@ -20,7 +20,7 @@ from explorer.profile import CORE20_DEFINITION, VINTAGES
 from loaders import snapshot
 from ui import exports, tables
 from ui.charts import show as show_chart
-from ui.frame import guard, require_app_frame
+from ui.frame import guard, on_a_phone, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages
 from ui.widgets import REGION_KINDS, place_link, region_picker, vintage_picker
@@ -79,7 +79,8 @@ with guard("The region overview"):
         st.info(f"No district or town lies wholly inside {region.name}.")
     else:
         shown = table.head(MAX_BARS)
-        chart = core20_bar(shown, region.name, england.core20_share, vintage)
+        chart = core20_bar(shown, region.name, england.core20_share, vintage,
+                           CORE20_PHONE_ROW_PX if on_a_phone() else CORE20_ROW_PX)
         show_chart(chart)
         note = (f" Showing the {MAX_BARS} places with the highest share of {len(table)}."
                 if len(table) > MAX_BARS else "")

@@ -339,3 +339,17 @@ def test_an_exported_chart_has_no_phone_labels():
 
     chart = domain_dots(_domain_rows(["Health deprivation and disability"]), 2019, "t")
     assert "labelExpr" not in json.dumps(exports.chart_dict(chart))
+
+
+def test_the_overview_on_a_phone_has_rows_tall_enough_for_two_lines():
+    from explorer.charts import CORE20_PHONE_ROW_PX
+
+    df = pd.DataFrame({"name": ["Allerdale"], "label": ["Allerdale (former district, to March "
+                                                        "2023)"], "kind": ["district"],
+                       "core20_share": [0.2], "population": [97_000],
+                       "core20_population": [19_400]})
+    spec, *_ = charts.screen_spec(core20_bar(df, "R", 0.2, 2019, CORE20_PHONE_ROW_PX))
+    ys = [layer["encoding"]["y"] for layer in spec["layer"]
+          if layer.get("encoding", {}).get("y", {}).get("type") == "nominal"]
+    assert ys and all('["Allerdale (former", "district, to March 2023)"]'
+                      in y["axis"]["labelExpr"] for y in ys)

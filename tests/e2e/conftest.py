@@ -31,6 +31,10 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+#: A phone's user agent: the app picks its phone layout from it (``ui.frame.on_a_phone``);
+#: a narrow window alone is a narrow desktop.
+PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/156.0.0.0 Mobile Safari/537.36")
 #: Every Streamlit page load probes these under the page path; they 404 harmlessly.
 HARMLESS_URLS = ("/_stcore/health", "/_stcore/host-config")
 #: Requests that fail offline but do not affect the app: the favicon for app.py's

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import assert_no_console_errors, wait_for_script_idle
+from tests.e2e.conftest import PHONE_UA, assert_no_console_errors, wait_for_script_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -148,7 +148,7 @@ def test_on_a_phone_long_row_labels_take_two_lines_not_an_ellipsis(app_server, _
     """At 390 px the Compare page's domain and indicator labels read 'Health deprivation
     and disability' on two lines, where they read 'Health deprivation an…'."""
     context = _browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                   has_touch=True)
+                                   has_touch=True, user_agent=PHONE_UA)
     try:
         page = context.new_page()
         page.goto(app_server + "/compare?p=workington-parish-wards,eden,blackpool")
@@ -164,5 +164,16 @@ def test_on_a_phone_long_row_labels_take_two_lines_not_an_ellipsis(app_server, _
         assert "Health deprivation\nand disability" in labels, labels
         assert "Children in relative\nlow income" in labels, labels
         assert not [t for t in labels if t.endswith("…")], labels
+        # the overview (the first scene's QR code) draws taller rows on a phone, so its long
+        # names take two lines as well (its 24 px rows cut 'Allerdale (former distri…')
+        page.goto(app_server + "/")
+        wait_for_script_idle(page)
+        for _ in range(20):
+            labels = [t for role, t in page.evaluate(CHART_TEXT_JS) if role == "axis-label"]
+            if "Allerdale (former\ndistrict, to March 2023)" in labels:
+                break
+            page.wait_for_timeout(500)
+        assert "Allerdale (former\ndistrict, to March 2023)" in labels, labels
+        assert not [t for t in labels if t.split("\n")[0].endswith("…")], labels
     finally:
         context.close()

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.e2e.conftest import assert_no_console_errors, wait_for_script_idle
+from tests.e2e.conftest import PHONE_UA, assert_no_console_errors, wait_for_script_idle
 
 pytestmark = pytest.mark.e2e
 DECK = "[data-testid='stDeckGlJsonChart']"
@@ -245,9 +245,6 @@ def test_on_a_phone_a_swipe_over_the_map_scrolls_the_page(app_server, _browser):
     finally:
         context.close()
 
-
-PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "Chrome/156.0.0.0 Mobile Safari/537.36")
 
 
 def _coloured_columns(page) -> tuple[int, int, int]:
