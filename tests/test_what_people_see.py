@@ -353,3 +353,17 @@ def test_the_overview_on_a_phone_has_rows_tall_enough_for_two_lines():
           if layer.get("encoding", {}).get("y", {}).get("type") == "nominal"]
     assert ys and all('["Allerdale (former", "district, to March 2023)"]'
                       in y["axis"]["labelExpr"] for y in ys)
+
+
+def test_presenting_gives_row_labels_room_for_as_many_characters(overview_chart):
+    """Type 1.55 times larger in presentation mode, and so the label column's cap: at 1920
+    px the overview read 'Allerdale (former district, to Mar…' on the shared screen."""
+    def caps(presenting: bool) -> set[str]:
+        spec, *_ = charts.screen_spec(overview_chart, presenting=presenting)
+        return {layer["encoding"]["y"]["axis"]["labelLimit"]["expr"] for layer in spec["layer"]
+                if layer.get("encoding", {}).get("y", {}).get("type") == "nominal"}
+
+    top = charts.LABEL_MAX_PX
+    assert caps(False) == {f"clamp(containerSize()[0] * 0.4, 90, {top})"}
+    assert caps(True) == {f"clamp(containerSize()[0] * 0.4, 90, "
+                          f"{round(top * theme.PRESENT_CHART_SCALE)})"}

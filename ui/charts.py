@@ -208,6 +208,8 @@ def screen_spec(chart: alt.TopLevelMixin | dict, presenting: bool = False,
     axis = config.setdefault("axis", {})
     limit = axis.get("labelLimit")
     top = min(int(limit), LABEL_MAX_PX) if isinstance(limit, int | float) else LABEL_MAX_PX
+    if presenting:  # larger type, as many characters: "Allerdale (former district, to Mar…"
+        top = round(top * PRESENT_CHART_SCALE)
     # marks out of the accessibility tree: the chart's text alternative and its table twin
     # say what it shows (facet charts otherwise get unlabelled role=img mark groups)
     config.setdefault("mark", {}).setdefault("aria", False)
