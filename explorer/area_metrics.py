@@ -33,6 +33,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from explorer.codes import member
 from explorer.profile import OFFICIAL_LEVELS, lsoa_frame, official_summaries
 from loaders import snapshot
 from loaders.deprivation import DOMAINS
@@ -361,7 +362,7 @@ def area_values(geo_id: str) -> pd.DataFrame:
         out["n_lsoa"] = 1.0
         return out
     m = membership(geo_id)
-    m = m[m["lsoa"].isin(lsoa.index)]
+    m = m[member(m["lsoa"], lsoa.index)]
     rows = lsoa.reindex(m["lsoa"].to_numpy())
     rows.index = pd.Index(m["area"].to_numpy(), name="area")
     pop = rows["population"]

@@ -45,6 +45,7 @@ from pydeck.bindings.json_tools import default_serialize
 from explorer import area_metrics as am
 from explorer import picture, static_geo, tiles
 from explorer.area_metrics import AreaIndicator, Geography
+from explorer.codes import member
 from explorer.palette import DECILE_COLOURS, HIGHLIGHT, MISSING_COLOUR, hex_to_rgb
 from explorer.places import Place
 from loaders import snapshot
@@ -153,19 +154,20 @@ def areas_in_view(geo_id: str, extent: Place) -> tuple[str, ...]:
     geo = am.GEOGRAPHIES[geo_id]
     inside = set(extent.lsoas(geo.vintage))
     m = am.membership(geo_id)
-    flag = m["lsoa"].isin(inside)
+    flag = pd.Series(member(m["lsoa"], inside), index=m.index)
     share = flag.groupby(m["area"].to_numpy()).mean()
     codes = set(share.index[share >= INSIDE_SHARE])
     if not codes:
         codes = set(share.index[share > 0])
     if geo.level == "ward":
         bt = snapshot.geo_table(geo.boundary_table)  # small: the North West's wards
-        orphans = bt[~bt["code"].isin(set(m["area"]))]
+        orphans = bt[~member(bt["code"], set(m["area"]))]
         if len(orphans):
             m19 = am.membership("district19")
-            share19 = m19["lsoa"].isin(set(extent.lsoa11)).groupby(m19["area"].to_numpy()).mean()
+            inside19 = pd.Series(member(m19["lsoa"], extent.lsoa11))
+            share19 = inside19.groupby(m19["area"].to_numpy()).mean()
             districts = set(share19.index[share19 >= INSIDE_SHARE])
-            codes |= set(orphans.loc[orphans["lad19cd"].isin(districts), "code"])
+            codes |= set(orphans.loc[member(orphans["lad19cd"], districts), "code"])
     return tuple(sorted(codes))
 
 
@@ -179,9 +181,9 @@ def partly_in_view(geo_id: str, extent: Place) -> tuple[tuple[str, float], ...]:
     geo = am.GEOGRAPHIES[geo_id]
     inside = set(extent.lsoas(geo.vintage))
     m = am.membership(geo_id)
-    share = m["lsoa"].isin(inside).groupby(m["area"].to_numpy()).mean()
+    share = pd.Series(member(m["lsoa"], inside)).groupby(m["area"].to_numpy()).mean()
     drawn = set(areas_in_view(geo_id, extent))
-    part = share[(share > 0) & ~share.index.isin(list(drawn))].sort_values(ascending=False)
+    part = share[(share > 0) & ~member(share.index, drawn)].sort_values(ascending=False)
     return tuple((str(c), float(s)) for c, s in part.items())
 
 
@@ -826,7 +828,7 @@ def district_outline_file(geo_id: str, extent: Place) -> str | None:
             members = pd.DataFrame({"lsoa": wards["code"], "area": lad})
         else:
             members = am.membership(dgeo.id)
-        members = members[members["area"].isin(set(codes))]
+        members = members[member(members["area"], set(codes))]
         geoms, _ = _dissolve(table, members)
         return outline_segments(geoms)
 
@@ -864,7 +866,7 @@ def ward_outline_file(geo_id: str, extent: Place) -> str | None:
     wgeo = am.geography("ward", geo.vintage)
     inside = set(extent.lsoas(geo.vintage))
     members = am.membership(wgeo.id)
-    members = members[members["lsoa"].isin(inside) & members["area"].notna()]
+    members = members[member(members["lsoa"], inside) & members["area"].notna().to_numpy()]
     if members.empty:
         return None
     key = [STATIC_FORMAT, "wards", wgeo.id, "lsoas", extent_key(extent),

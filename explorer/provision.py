@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from explorer.codes import member
 from explorer.places import Place
 from loaders import snapshot
 
@@ -169,7 +170,7 @@ def _lists() -> tuple[pd.DataFrame, pd.Series]:
 @functools.lru_cache(maxsize=64)
 def _shares(lsoa11: tuple[str, ...]) -> pd.DataFrame:
     rows, totals = _lists()
-    inside = rows[rows["lsoa11cd"].isin(lsoa11).to_numpy()]
+    inside = rows[member(rows["lsoa11cd"], lsoa11)]
     living = inside.groupby("practice_code", observed=True)["patients"].sum()
     living.index = living.index.astype(str)
     out = pd.DataFrame({"patients_in_place": living,

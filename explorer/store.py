@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from explorer.codes import member
 from explorer.geography import (
     ENGLAND,
     LsoaData,
@@ -191,7 +192,7 @@ def _latest_cached(indicator_id: str, sex: str | None,
     if sex is not None:
         keep = keep & (df["sex"] == sex).to_numpy(dtype=bool, na_value=False)
     if area_codes is not None:
-        keep = keep & df["area_code"].isin(list(area_codes)).to_numpy(dtype=bool)
+        keep = keep & member(df["area_code"], area_codes)
     else:
         below = (df["area_type"] != "england").to_numpy(dtype=bool, na_value=True)
         if (keep & below).any():

@@ -91,3 +91,19 @@ def test_the_tests_check_catches_a_difference(monkeypatch):
     chart = alt.Chart(pd.DataFrame({"n": [1, 2]})).mark_point().encode(x=alt.X("n:Q"))
     with pytest.raises(AssertionError, match="other values than Altair"):
         exports.chart_dict(chart)
+
+
+@pytest.mark.parametrize(("setting", "checked"), [("0", False), ("1", True)])
+def test_altair_checks_objects_as_they_are_made_only_where_charts_are_validated(setting, checked):
+    """A server (no HEE_VALIDATE_CHARTS) turns off Altair's check of every schema object
+    at construction (5 % of a busy server's CPU); the tests keep it on."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import explorer.exports; from altair.utils import schemapi; "
+            "print(schemapi.DEBUG_MODE)")
+    env = {**os.environ, exports.VALIDATE_ENV: setting}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == str(checked)

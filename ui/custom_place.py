@@ -18,6 +18,7 @@ import streamlit as st
 from explorer import custom_places as cpl
 from explorer import state as url_state
 from explorer.charts import pct
+from explorer.codes import member
 from explorer.places import Place, registry
 from explorer.profile import CORE20_DEFINITION, profile
 from ui.charts import show as show_chart
@@ -383,7 +384,7 @@ def outline(codes: list[str]) -> None:
 
     lsoas = cp.place.lsoa11[:600]
     bt = snapshot.geo_table("boundaries_lsoa11")
-    shapes = bt[bt["code"].isin(set(lsoas))]
+    shapes = bt[member(bt["code"], lsoas)]
     if shapes.empty:
         return
     # d3 (Vega) wants clockwise exteriors; simplified to keep the spec small
