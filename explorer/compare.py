@@ -173,8 +173,8 @@ def forest_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows the forest chart draws: percentages with an interval (page and brief)."""
     if frame.empty:
         return frame
-    plot = frame[frame["value"].notna() & (frame["unit"] == "%")]
-    return plot[plot["lower_ci"].notna()]
+    keep = (frame["value"].notna() & (frame["unit"] == "%") & frame["lower_ci"].notna())
+    return frame[keep.to_numpy(dtype=bool)]  # one copy of the rows, not two
 
 
 def summary_sentences(profiles: list[Profile], england: Profile, rows: list[PlaceValue],

@@ -188,9 +188,10 @@ def is_england(place: Place) -> bool:
     return place.kind == "country" and place.id == "england"
 
 
-def practices(place: Place, year: str) -> pd.DataFrame:
-    """The place's practices for a year (national frame rows) with their share in the place."""
-    nat = national(year)
+def practices(place: Place, year: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """The place's practices for a year (national frame rows) with their share in the place;
+    ``columns``: only these of the national frame's (a join copies every column it keeps)."""
+    nat = national(year) if columns is None else national(year)[columns]
     if is_england(place):
         out = nat.copy()
         out["share"] = float("nan")
@@ -212,6 +213,10 @@ def _wmean(v: np.ndarray, w: np.ndarray) -> float | None:
     if not ok.any():
         return None
     return float((v[ok] * w[ok]).sum() / w[ok].sum())
+
+
+#: What :func:`summarise` reads.
+_SUMMARY_COLUMNS = ["registered", "weighted", "total", "care", *NEED_MEASURES]
 
 
 def summarise(df: pd.DataFrame) -> dict:
@@ -392,11 +397,12 @@ def gap_trend(place: Place, grouping: str = "quintile") -> pd.DataFrame:
     n = GROUPINGS[grouping]
     rows = []
     for year in YEARS:
-        df = practices(place, year)
-        ok = df[df["eligible"]]
+        df = practices(place, year, columns=_SUMMARY_COLUMNS + ["eligible", grouping])
+        ok = df[df["eligible"].to_numpy(dtype=bool)]
+        group = ok[grouping].to_numpy(dtype="float64", na_value=np.nan)
         rec: dict = {"year": year}
         for label, g in (("most", 1), ("least", n)):
-            part = ok[ok[grouping] == g]
+            part = ok[group == g]
             s = summarise(part) if len(part) else None
             rec[f"{label}_practices"] = len(part)
             rec[f"{label}_per_weighted"] = s["payments_per_weighted_patient"] if s else None

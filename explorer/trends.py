@@ -324,12 +324,12 @@ def lent(s: pd.DataFrame, name: str) -> pd.Series:
 def borrowed_note(s: pd.DataFrame, name: str) -> str:
     """Which periods' values are another area's (e.g. a town shown as its district, a
     former district as its successor): 'values of X' or '2022/23: values of X'."""
-    have = s[s["value"].notna()]
-    other = s[lent(s, name)]
-    if other.empty:
+    lent_rows = lent(s, name).to_numpy(dtype=bool)
+    if not lent_rows.any():
         return ""
+    other = s.loc[lent_rows, ["geography_used", "period"]]
     areas = ", ".join(dict.fromkeys(str(u) for u in other["geography_used"]))
-    if len(other) == len(have):
+    if len(other) == int(s["value"].notna().sum()):
         return f"values of {areas}"
     periods = list(other["period"])
     when = ", ".join(periods) if len(periods) <= 3 else f"{len(periods)} periods"
