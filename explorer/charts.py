@@ -155,10 +155,16 @@ def configured(chart: alt.TopLevelMixin, axis: dict[str, Any] | None = None,
     return chart
 
 
+#: A legend label's width before an ellipsis (presentation mode scales it with the type).
+LEGEND_LABEL_PX = 220
+
+
 def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return configured(chart, axis={"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE,
                                    "labelLimit": 320},
-                      legend={"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE},
+                      # Vega's default is 160 px: 'Payments for c…' in presentation type
+                      legend={"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE,
+                              "labelLimit": LEGEND_LABEL_PX},
                       view={"stroke": None})
 
 

@@ -367,3 +367,35 @@ def test_presenting_gives_row_labels_room_for_as_many_characters(overview_chart)
     assert caps(False) == {f"clamp(containerSize()[0] * 0.4, 90, {top})"}
     assert caps(True) == {f"clamp(containerSize()[0] * 0.4, 90, "
                           f"{round(top * theme.PRESENT_CHART_SCALE)})"}
+
+
+def test_presenting_gives_legend_labels_room_for_as_many_characters():
+    """The forest chart's 'Compared with England' key read 'not compa…' at 1920 px in
+    presentation mode: its 120 px label limit grows with the type."""
+    import altair as alt
+    import pandas as pd
+
+    chart = alt.Chart(pd.DataFrame({"c": ["not compared"], "x": [1]})).mark_point().encode(
+        x=alt.X("x:Q"), color=alt.Color("c:N", legend=alt.Legend(labelLimit=120)))
+    legend = lambda p: charts.screen_spec(chart, presenting=p)[0]["encoding"]["color"]["legend"]  # noqa: E731
+    assert legend(False)["labelLimit"] == 120
+    assert legend(True)["labelLimit"] == round(120 * theme.PRESENT_CHART_SCALE)
+
+
+def test_legends_default_to_room_for_their_labels_in_presentation_type():
+    """Vega's 160 px default cut 'Payments for care' to 'Payments for c…' on a presenting
+    phone; the charts' configuration sets the limit, and presenting scales it."""
+    from explorer.charts import LEGEND_LABEL_PX, _configure
+
+    chart = _configure(alt_point_chart())
+    spec = charts.screen_spec(chart, presenting=True)[0]
+    assert spec["config"]["legend"]["labelLimit"] == round(LEGEND_LABEL_PX
+                                                           * theme.PRESENT_CHART_SCALE)
+
+
+def alt_point_chart():
+    import altair as alt
+    import pandas as pd
+
+    return alt.Chart(pd.DataFrame({"c": ["Payments for care"], "x": [1]})).mark_point().encode(
+        x=alt.X("x:Q"), color=alt.Color("c:N"))

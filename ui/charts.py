@@ -60,15 +60,22 @@ def title_parts(spec: dict) -> tuple[str, str]:
     return _text(title), ""
 
 
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
 def scale_fonts(node: Any, factor: float) -> Any:
     """Every font size in a spec multiplied by ``factor`` (rounded), steps too so rows grow
-    with their labels."""
+    with their labels, and a legend's pixel label limit so its labels keep their characters
+    ('not compa…' at 1.55 times the font). Axis label limits are :func:`limit_labels`'."""
     if isinstance(node, dict):
         out = {}
         for k, v in node.items():
             number = isinstance(v, int | float) and not isinstance(v, bool)
             if number and (k in FONT_KEYS or k == "step"):
                 out[k] = round(v * factor)
+            elif k == "legend" and isinstance(v, dict) and _is_number(v.get("labelLimit")):
+                out[k] = {**scale_fonts(v, factor), "labelLimit": round(v["labelLimit"] * factor)}
             else:
                 out[k] = scale_fonts(v, factor)
         return out
