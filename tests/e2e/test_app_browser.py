@@ -156,10 +156,14 @@ def test_on_a_phone_long_row_labels_take_two_lines_not_an_ellipsis(app_server, _
         page.get_by_text("Domains of deprivation").first.wait_for()
         page.evaluate("document.fonts.ready")
         labels: list[str] = []
-        for _ in range(20):  # charts draw as they scroll into their boxes
+        wanted = ("Health deprivation\nand disability", "Children in relative\nlow income")
+        for _ in range(40):  # charts draw as they arrive and scroll into their boxes
             labels = [t for role, t in page.evaluate(CHART_TEXT_JS) if role == "axis-label"]
-            if "Health deprivation\nand disability" in labels:
+            if all(w in labels for w in wanted):
                 break
+            charts = page.locator(".vega-embed")
+            if charts.count():
+                charts.last.scroll_into_view_if_needed()
             page.wait_for_timeout(500)
         assert "Health deprivation\nand disability" in labels, labels
         assert "Children in relative\nlow income" in labels, labels
