@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from explorer import text as plain_text
+from explorer.codes import member
 
 MAX_BYTES = 10 * 1024 * 1024
 #: Shape limits, checked on the raw text before any per-column work (see :func:`_limits`).
@@ -385,12 +386,6 @@ def _numbers(col: pd.Series) -> tuple[pd.Series, pd.Series]:
 # Geography
 
 
-def _member(codes: pd.Series, known: frozenset[str]) -> pd.Series:
-    """codes.isin(known), but with a set lookup (pandas converts a set to a list per call,
-    which costs seconds against 33,000 LSOA codes)."""
-    return pd.Series([c in known for c in codes], index=codes.index, dtype=bool)
-
-
 def _level_of_codes(codes: pd.Series, expected: str | None) -> str:
     """Decide the upload level from its codes or raise _Stop with what is wrong."""
     known = known_codes()
@@ -414,9 +409,9 @@ def _level_of_codes(codes: pd.Series, expected: str | None) -> str:
         raise _Stop(f"Wrong geography level: you chose {_KIND_LABEL[expected]}s, but the "
                     f"codes are {_KIND_LABEL[kind]} codes (e.g. {codes.iloc[0]}).")
     candidates = EXPECTED[kind]
-    covered = {lvl: int(_member(codes, known[lvl]).sum()) for lvl in candidates}
+    covered = {lvl: int(member(codes, known[lvl]).sum()) for lvl in candidates}
     level = max(candidates, key=lambda lvl: (covered[lvl], lvl == "lad24"))
-    unknown = codes[~_member(codes, known[level])]
+    unknown = codes[~member(codes, known[level])]
     if len(unknown):
         others = [lvl for lvl in candidates if lvl != level]
         other_hits = [c for c in unknown if any(c in known[o] for o in others)]

@@ -71,8 +71,7 @@ def scale_fonts(node: Any, factor: float) -> Any:
     if isinstance(node, dict):
         out = {}
         for k, v in node.items():
-            number = isinstance(v, int | float) and not isinstance(v, bool)
-            if number and (k in FONT_KEYS or k == "step"):
+            if _is_number(v) and (k in FONT_KEYS or k == "step"):
                 out[k] = round(v * factor)
             elif k == "legend" and isinstance(v, dict) and _is_number(v.get("labelLimit")):
                 out[k] = {**scale_fonts(v, factor), "labelLimit": round(v["labelLimit"] * factor)}
