@@ -148,13 +148,18 @@ def test_the_place_brief_is_prepared_for_download() -> None:
     assert html_doc.startswith("<!DOCTYPE html>") and "/compare?p=" in html_doc
 
 
-def test_copy_link_shows_the_link_and_a_qr_code() -> None:
+def test_copy_link_shows_the_link_and_a_qr_code_once_opened() -> None:
     def script() -> None:
         from ui.share import copy_link
 
-        copy_link("compare", {"p": ["eden", "blackpool"], "ci": "95"})
+        copy_link("compare", {"p": ["eden", "blackpool"], "ci": "95"}, key="share")
 
     at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception
+    assert at.code[0].value == "/compare?p=eden%2Cblackpool&ci=95"
+    assert len(at.get("image")) == 0  # closed: no QR code made
+    at.session_state["share"] = True  # what opening the popover does
+    at.run()
     assert not at.exception
     assert at.code[0].value == "/compare?p=eden%2Cblackpool&ci=95"
     assert len(at.get("image")) == 1

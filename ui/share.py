@@ -91,7 +91,18 @@ def copy_link(page: str, state: Mapping[str, Any], *, label: str = "Share this v
     to the URL (e.g. ``copy_link("compare", {url_state.PLACES: ids})``). Returns the link.
     """
     link = full_link(page, state)
-    with st.popover(label, icon=":material/link:", key=key):
+    _share_popover(link, label, key)
+    return link
+
+
+@st.fragment
+def _share_popover(link: str, label: str, key: str | None) -> None:
+    """The popover of :func:`copy_link`. Its QR code is made only while it is open: a new
+    link's code costs ~15 ms (segno scores eight masks), paid on every run of every page
+    when it was drawn closed, for a code few people open. Opening and closing rerun this
+    fragment alone, not the page; the link itself is in the box from the start."""
+    pop = st.popover(label, icon=":material/link:", key=key, on_change="rerun")
+    with pop:
         st.caption("Select the link below to copy it, or use the copy button at the top "
                    "right of the box. It reopens this view with the same settings.")
         st.code(link, language=None, wrap_lines=True)
@@ -99,6 +110,6 @@ def copy_link(page: str, state: Mapping[str, Any], *, label: str = "Share this v
         if base and is_local(base):
             st.caption("This address only works on this computer. To share it with others, "
                        "set the app's public address on the Facilitator page.")
-        st.image(qr_png(link, scale=5), caption="Scan to open this view on a phone",
-                 width=180, alt=f"QR code of the link {link}")
-    return link
+        if pop.open:
+            st.image(qr_png(link, scale=5), caption="Scan to open this view on a phone",
+                     width=180, alt=f"QR code of the link {link}")

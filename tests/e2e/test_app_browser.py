@@ -51,6 +51,22 @@ def test_compare_opens_by_url_with_three_places(app_server, browser_page):
     assert_no_console_errors(page)
 
 
+def test_share_opens_with_the_link_and_then_its_qr_code(app_server, browser_page):
+    page = browser_page
+    page.goto(app_server + "/compare?p=eden,blackpool")
+    wait_for_script_idle(page)
+    page.get_by_role("heading", name="In brief").wait_for()
+    page.get_by_role("button", name=re.compile("Share this view")).click()
+    box = page.locator("[data-testid='stPopoverBody']")
+    box.get_by_text(re.compile(r"/compare\?p=eden%2Cblackpool")).first.wait_for()
+    qr = box.locator("img[alt^='QR code of the link']")
+    qr.wait_for(timeout=15_000)  # made when opened: the fragment's own rerun
+    assert qr.evaluate("i => i.complete && i.naturalWidth > 0")
+    assert "p=eden%2Cblackpool" in (qr.get_attribute("alt") or "")
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert_no_console_errors(page)
+
+
 def test_unknown_place_in_link_shows_message_not_traceback(app_server, browser_page):
     page = browser_page
     page.goto(app_server + "/compare?p=atlantis,eden")
