@@ -8,7 +8,7 @@ place trend chart took ~56 ms to convert, ~40 ms of it here. :func:`to_values` g
 same values (same Python types, ``None`` for NaN, infinities and missing text) from one
 NumPy list per column, converts a frame shared by several layers once per conversion, and
 hands anything it does not cover (categoricals, dates, nullable extension types, geometry,
-non-text column names) to Altair unchanged.
+non-text column names, object columns mixing numbers or NaN) to Altair unchanged.
 
 The tests hold it to that: with :data:`explorer.exports.VALIDATE_ENV` set (as
 ``tests/conftest.py`` does) every conversion is also made with Altair's own transformer and
@@ -62,6 +62,8 @@ def _column(col: pd.Series) -> list | None:
             return col.to_numpy().tolist()
         if dtype.kind == "O":
             values = col.to_numpy()
+            if all(v is None for v in values):  # a column nobody has (counts of a life
+                return [None] * len(values)      # expectancy): None, as Altair writes it
             if not _is_text(values):
                 return None
             return _plain(values.tolist(), col.isna().to_numpy())

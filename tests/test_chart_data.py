@@ -42,6 +42,13 @@ def test_records_equal_altairs_values_for_the_chart_dtypes():
     assert math.copysign(1, ours[0]["neg_zero"]) == -1
 
 
+def test_a_column_of_nothing_but_none_is_none_as_altair_writes_it():
+    # a trend of life expectancy has no counts: its count column is all None (object)
+    df = pd.DataFrame({"count": pd.Series([None, None], dtype=object), "v": [1.0, 2.0]})
+    assert chart_data.records(df) == altair_values(df)["values"] == [
+        {"count": None, "v": 1.0}, {"count": None, "v": 2.0}]
+
+
 @pytest.mark.parametrize("df", [
     pd.DataFrame({"c": pd.Categorical(["a", None])}),
     pd.DataFrame({"d": pd.to_datetime(["2024-01-01", None])}),
