@@ -49,3 +49,15 @@ def test_a_shared_styler_draws_what_a_plain_one_draws_and_computes_once(monkeypa
     assert again.styler.styles == expected.styler.styles
     assert again.styler.display_values == expected.styler.display_values
     assert again.styler.uuid == "rugtest"
+
+
+def test_text_cells_reach_streamlit_without_an_id_to_match_and_numbers_keep_theirs():
+    data = pd.DataFrame({"Indicator": ["Smoking", "Obesity"], "Eden": [12.25, None]})
+    css = pd.DataFrame("", index=data.index, columns=data.columns)
+    plain = data.style.apply(lambda _: css, axis=None)
+    plain.set_uuid("rugtest")
+    shared = shared_styler(data, css, uuid="rugtest")
+    assert _proto(shared).styler.display_values == _proto(plain).styler.display_values
+    body = shared._translate(False, False)["body"]
+    ids = [c.get("id") for row in body for c in row if c.get("type") == "td"]
+    assert ids == [None, "row0_col1", None, "row1_col1"]  # text: its own display value

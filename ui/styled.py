@@ -11,6 +11,7 @@ name, so a subclass would be drawn as an error): the two steps are wrapped on th
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -41,9 +42,33 @@ def shared_styler(data: pd.DataFrame, styles: pd.DataFrame, uuid: str) -> Styler
         key = repr((sparse_index, sparse_cols, args, sorted(kwargs.items())))
         with lock:
             if key not in translated:
-                translated[key] = translate(sparse_index, sparse_cols, *args, **kwargs)
+                translated[key] = _lean(translate(sparse_index, sparse_cols, *args,
+                                                  **kwargs), data)
             return translated[key]
 
     styler._compute = compute_once  # type: ignore[method-assign]
     styler._translate = translate_once  # type: ignore[method-assign]
     return styler
+
+
+_CELL_ID = re.compile(r"row(\d+)_col(\d+)")
+
+
+def _lean(translated: dict, data: pd.DataFrame) -> dict:
+    """The translation with the id taken off every body cell whose display value is its own
+    text. Streamlit writes a styler's display values by matching each body cell's id against
+    a pattern (``_use_display_values``: 2,700 cells for the rug, on every draw) over a copy
+    of the data as text; a cell without an id keeps that text, which is what it displays."""
+    body = []
+    for row in translated.get("body", []):
+        cells = []
+        for cell in row:
+            match = _CELL_ID.fullmatch(str(cell.get("id", "")))
+            if match:
+                value = data.iat[int(match[1]), int(match[2])]
+                if isinstance(value, str) and cell.get("display_value") == value:
+                    cell = {k: v for k, v in cell.items() if k != "id"}
+            cells.append(cell)
+        body.append(cells)
+    return {**translated, "body": body}
+
