@@ -91,12 +91,14 @@ def copy_link(page: str, state: Mapping[str, Any], *, label: str = "Share this v
     to the URL (e.g. ``copy_link("compare", {url_state.PLACES: ids})``). Returns the link.
     """
     link = full_link(page, state)
-    _share_popover(link, label, key)
+    # a popover that tracks open/closed is a widget: one key per page, not one made from
+    # its label (two with the same label would clash)
+    _share_popover(link, label, key or f"share-{page}")
     return link
 
 
 @st.fragment
-def _share_popover(link: str, label: str, key: str | None) -> None:
+def _share_popover(link: str, label: str, key: str) -> None:
     """The popover of :func:`copy_link`. Its QR code is made only while it is open: a new
     link's code costs ~15 ms (segno scores eight masks), paid on every run of every page
     when it was drawn closed, for a code few people open. Opening and closing rerun this
