@@ -54,6 +54,18 @@ def test_gaps_are_kept_as_missing_periods():
     assert chart["title"]["text"] == ["t"]
 
 
+def test_a_place_with_no_value_in_a_column_keeps_it_missing_not_nan():
+    # the North West has no count or denominator for falls admissions (22401): its rows
+    # are missing there, and the chart's rows say null, never NaN (not JSON)
+    frame = trends.trend_frame(["allerdale", "north-west"], "22401", "Male")
+    assert frame["count"].dtype == "float64" and frame["value"].dtype == "float64"
+    assert frame.loc[frame["place_id"] == "north-west", "count"].isna().all()
+    from explorer import exports
+
+    spec = exports.chart_dict(trends.trend_chart(frame, "22401", "t"))
+    json.dumps(spec["datasets"], allow_nan=False)  # raises on a NaN or an infinity
+
+
 def _ringed(chart: dict) -> list[dict]:
     """The rows of the chart's ring layer (values of another area), from the inline data."""
     layer = next((lay for lay in chart["layer"] if lay.get("mark", {}).get("size") == 420),
