@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from explorer import charts, indicators, trends
+from explorer import charts, exports, indicators, trends
 from explorer.__main__ import main
 from tests.apptest import assert_clean, open_page
 from tests.test_pages import chart_data
@@ -60,8 +60,6 @@ def test_a_place_with_no_value_in_a_column_keeps_it_missing_not_nan():
     frame = trends.trend_frame(["allerdale", "north-west"], "22401", "Male")
     assert frame["count"].dtype == "float64" and frame["value"].dtype == "float64"
     assert frame.loc[frame["place_id"] == "north-west", "count"].isna().all()
-    from explorer import exports
-
     spec = exports.chart_dict(trends.trend_chart(frame, "22401", "t"))
     json.dumps(spec["datasets"], allow_nan=False)  # raises on a NaN or an infinity
 
