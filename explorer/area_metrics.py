@@ -218,16 +218,17 @@ def national_deciles(values: pd.Series, polarity: Polarity) -> pd.Series:
 
 def quantile_classes(values: pd.Series, polarity: Polarity, k: int = 10) -> pd.Series:
     """Classes 1..k by rank within ``values`` (1 = worst, or largest when neutral)."""
-    v = pd.to_numeric(values, errors="coerce").astype("float64")
-    ok = v.notna()
+    # numpy, not pandas, for the masking and arithmetic: a map view makes ~20 of these per
+    # new extent, and pandas' boolean setitem and clip cost ~9 ms a call against ~0.1 ms
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    ok = ~np.isnan(v)
     n = int(ok.sum())
-    out = pd.Series(np.nan, index=values.index, dtype="float64")
-    if n == 0:
-        return out
-    ascending = polarity == "high_is_good"
-    rank = v[ok].rank(ascending=ascending, method="average")
-    out[ok] = np.ceil(rank * k / n).clip(1, k)
-    return out
+    out = np.full(len(v), np.nan)
+    if n:
+        ascending = polarity == "high_is_good"
+        rank = pd.Series(v[ok]).rank(ascending=ascending, method="average").to_numpy()
+        out[ok] = np.clip(np.ceil(rank * k / n), 1, k)
+    return pd.Series(out, index=values.index, dtype="float64")
 
 
 @dataclass(frozen=True)
@@ -395,10 +396,12 @@ def _domain_classes(domain: str) -> Callable[[Geography], pd.Series]:
 
 def _core20_classes(geo: Geography) -> pd.Series:
     v = area_values(geo.id)["core20"]
+    x = v.to_numpy(dtype="float64", na_value=np.nan)
     if geo.is_lsoa:
-        return v.map(lambda x: np.nan if pd.isna(x) else (1.0 if x >= 0.5 else 8.0))
-    # fixed 10-point bands: 90-100% -> 1 ... 0-<10% -> 10, the same on every extent
-    return v.map(lambda x: np.nan if pd.isna(x) else float(10 - min(int(x * 10), 9)))
+        classes = np.where(x >= 0.5, 1.0, 8.0)
+    else:  # fixed 10-point bands: 90-100% -> 1 ... 0-<10% -> 10, the same on every extent
+        classes = 10.0 - np.minimum(np.trunc(x * 10), 9.0)
+    return pd.Series(np.where(np.isnan(x), np.nan, classes), index=v.index, dtype="float64")
 
 
 def _population_classes(geo: Geography) -> pd.Series:

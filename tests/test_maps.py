@@ -66,6 +66,55 @@ def test_national_deciles_rank_worst_first_and_keep_missing():
     assert am.quantile_classes(s, "high_is_good")["b"] == 3
 
 
+def test_quantile_classes_average_ties_and_keep_the_index():
+    # ranks 1.5, 1.5, 3, 4 of 4 (largest first for high-is-good's worst = lowest): ceil(r * 4 / 4)
+    s = pd.Series([1.0, 1.0, 2.0, 3.0, np.nan], index=list("vwxyz"))
+    q = am.quantile_classes(s, "high_is_good", k=4)
+    assert q.index.equals(s.index) and q.dtype == "float64"
+    assert q.iloc[:4].tolist() == [2.0, 2.0, 3.0, 4.0] and math.isnan(q["z"])
+    assert am.quantile_classes(s, "low_is_good", k=4).iloc[:4].tolist() == [4.0, 4.0, 2.0, 1.0]
+    blank = am.quantile_classes(pd.Series([np.nan, None], index=["a", "b"], dtype=object),
+                                "low_is_good")
+    assert blank.isna().all() and blank.index.tolist() == ["a", "b"]
+    assert am.quantile_classes(pd.Series([], dtype="float64"), "low_is_good").empty
+
+
+def test_core20_classes_are_fixed_bands_of_the_share_in_core20_lsoas():
+    district = am.geography("district", 2019)
+    classes = [i for i in am.available(district) if i.id == "core20"][0].classes(district)
+    assert classes["E06000009"] == 5  # Blackpool: 56.3 % of residents -> the 50-60 % band
+    assert classes["E07000030"] == 10  # Eden: none
+    lsoa = am.geography("lsoa", 2019)
+    flag = am.area_values("lsoa19")["core20"]
+    lsoa_classes = [i for i in am.available(lsoa) if i.id == "core20"][0].classes(lsoa)
+    assert set(lsoa_classes[flag == 1]) == {1.0} and set(lsoa_classes[flag == 0]) == {8.0}
+
+
+def _areas_in_view_by_group_by(geo_id: str, extent) -> set[str]:
+    """The in-view rule of maps.areas_in_view written plainly with a pandas group-by."""
+    geo = am.GEOGRAPHIES[geo_id]
+    m = am.membership(geo_id)
+    inside = m["lsoa"].astype(str).isin(set(extent.lsoas(geo.vintage)))
+    share = inside.groupby(m["area"].astype(str).to_numpy()).mean()
+    codes = set(share.index[share >= 0.5]) or set(share.index[share > 0])
+    return codes
+
+
+@pytest.mark.parametrize("place_id", ["england", "north-west", "blackpool", "eden",
+                                      "workington-bua", "lsc-north-cumbria"])
+def test_areas_in_view_follow_the_half_of_their_lsoas_rule(places, place_id):
+    extent = places.get(place_id)
+    for geo_id in am.GEOGRAPHIES:
+        drawn = set(maps.areas_in_view(geo_id, extent))
+        expected = _areas_in_view_by_group_by(geo_id, extent)
+        assert expected <= drawn, geo_id
+        # besides: the two Cumbrian wards that have a shape but no LSOA (below)
+        assert drawn - expected <= {"E05003230", "E05011721"}, geo_id
+        partly = dict(maps.partly_in_view(geo_id, extent))
+        assert not set(partly) & drawn and all(0 < v < 0.5 for v in partly.values())
+    assert "E05003230" in maps.areas_in_view("ward19", places.get("eden"))  # shape, no LSOA
+
+
 def test_registry_has_the_iod_picker_and_a_stable_signature():
     ids = [i.id for i in am.indicators()]
     assert ids[:2] == ["imd_score", "imd_decile"]
