@@ -11,7 +11,7 @@ import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import altair as alt
 import pandas as pd
@@ -191,9 +191,39 @@ def _copy_without_rebuild(chart: alt.TopLevelMixin) -> Iterator[None]:
         object.__delattr__(chart, "copy")
 
 
+#: Values Altair's ``_todict`` returns unchanged: these exact types (not subclasses such as
+#: NumPy's float64, which it converts).
+_LEAF_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+@contextlib.contextmanager
+def _leaves_first() -> Iterator[None]:
+    """Altair's ``_todict`` walks every value of a spec and puts each plain string and number
+    through ten type checks before returning it unchanged, one of them ``isinstance`` against
+    a runtime-checkable ``Protocol`` (``SchemaLike``, slow by design): ~10 % of a new Compare
+    view's CPU. For one conversion the walk returns those values first. The tests' reference
+    conversion (:func:`_convert` with :func:`validating`) runs without this and must give the
+    same spec."""
+    from altair.utils import schemapi
+
+    own = schemapi._todict
+
+    def todict(obj: Any, context: dict[str, Any] | None, np_opt: Any, pd_opt: Any) -> Any:
+        if type(obj) in _LEAF_TYPES:
+            return obj
+        return own(obj, context, np_opt, pd_opt)
+
+    schemapi._todict = todict
+    try:
+        yield
+    finally:
+        schemapi._todict = own
+
+
 def _convert(chart: alt.TopLevelMixin) -> dict:
     with _altair_lock():
-        with _baseline(), chart_data.one_conversion(), _copy_without_rebuild(chart):
+        with _baseline(), chart_data.one_conversion(), _copy_without_rebuild(chart), \
+                _leaves_first():
             spec = chart.to_dict(validate=validating())
         if validating():  # the tests: the fast values must be Altair's own, exactly
             with _baseline("default"):

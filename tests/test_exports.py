@@ -70,3 +70,43 @@ def test_exported_title_spans_the_image_not_a_phone_column(places):
     assert all(len(line) <= 90 for line in export["text"])
     for key in ("text", "subtitle"):
         assert " ".join(export[key]) == " ".join(screen[key])
+
+
+def _spec_with_and_without(chart) -> tuple[dict, dict]:
+    from explorer import exports
+
+    with exports._baseline(), exports._copy_without_rebuild(chart), exports._leaves_first():
+        fast = chart.to_dict(validate=False)
+    with exports._baseline("default"):
+        reference = chart.to_dict(validate=False)
+    return fast, reference
+
+
+def test_the_conversion_shortcuts_give_altairs_own_spec_and_are_undone():
+    """NumPy scalars, timestamps, dates, tuples and layers in a spec come out as Altair writes
+    them; the shortcuts last one conversion, even one that fails."""
+    import datetime as dt
+
+    import altair as alt
+    import numpy as np
+    import pytest
+    from altair.utils import schemapi
+
+    from explorer import exports
+
+    own = schemapi._todict
+    frame = pd.DataFrame({"x": [1.5, 2.5], "y": ["a", "b"]})
+    base = alt.Chart(frame).mark_point().encode(
+        x=alt.X("x:Q", scale=alt.Scale(domain=(np.float64(0.25), np.int64(3)))),
+        y=alt.Y("y:N", sort=["b", "a"]))
+    rule = alt.Chart(frame).mark_rule().encode(
+        x=alt.datum(pd.Timestamp("2024-03-01")), y=alt.datum(dt.date(2024, 3, 1)))
+    for chart in (base, alt.layer(base, rule, title="A finding")):
+        fast, reference = _spec_with_and_without(chart)
+        assert fast == reference
+        assert schemapi._todict is own
+    assert fast["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0.25, 3.0]
+    with pytest.raises(RuntimeError), exports._leaves_first():
+        assert schemapi._todict is not own
+        raise RuntimeError("a failed conversion")
+    assert schemapi._todict is own
