@@ -208,6 +208,9 @@ def quadrant_scatter(q: pd.DataFrame, title: str, need_median: float,
                 # two corner names share a row: smaller on a phone, and never past the
                 # middle (at 390 px "Low need, high resource" ran into "High need, …")
                 fontSize=on_phone(10, 12),
+                # and on two lines there ("Low need" over "high resource"): on one line a
+                # phone cut every name to "Low need, high re…"
+                lineBreak=on_phone("', '", "''"),
                 limit={"expr": "max(60, width / 2 - 30)"},
                 color=NEUTRAL).encode(**pos, text=alt.Text("t:N")))
     if outside:

@@ -86,7 +86,9 @@ def test_practices_left_out_are_counted_in_words():
 
 def test_quadrant_corner_names_fit_beside_each_other_on_a_phone():
     """Two corner names share the top row: seen at 390 px, 'Low need, high resource' ran
-    into 'High need, high resource'. Smaller there, and never past the middle."""
+    into 'High need, high resource'. Smaller there, on two lines ('Low need' over 'high
+    resource': on one line every name was cut to 'Low need, high re…'), and never past the
+    middle."""
     import json
 
     at = open_page(PAGE, p="blackpool", yr="2022-23")
@@ -96,6 +98,10 @@ def test_quadrant_corner_names_fit_beside_each_other_on_a_phone():
     for mark in texts:
         assert "containerSize()[0] < 600 ? 10 : 12" in mark["fontSize"]["expr"]
         assert mark["limit"] == {"expr": "max(60, width / 2 - 30)"}
+        assert mark["lineBreak"] == {"expr": "containerSize()[0] < 600 ? ', ' : ''"}
+    from explorer.provision import QUADRANTS
+
+    assert all(name.count(", ") == 1 for name in QUADRANTS)  # one break: two lines
 
 
 def test_the_coverage_words_add_up_to_the_practice_count():
