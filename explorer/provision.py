@@ -428,8 +428,10 @@ def trend_title(t: pd.DataFrame, place: Place, grouping: str = "quintile") -> st
     known = t.dropna(subset=["gap_per_weighted"])
     frac = FRACTION[grouping]
     if len(known) < 2:
-        return (f"{where} has practices in both the most and least deprived {frac} in "
-                f"{len(known)} of {len(t)} years: no trend in the gap can be drawn")
+        when = (f"In none of the {len(t)} years does" if known.empty
+                else f"Only in {known['year'].iloc[0]} does")
+        return (f"{when} {where} have practices in both the most and the least deprived "
+                f"{frac}: no trend in the gap can be drawn")
     a, b = known.iloc[0], known.iloc[-1]
     change = abs(b["gap_per_weighted"]) - abs(a["gap_per_weighted"])
     side = lambda v: "less" if v < 0 else "more"  # noqa: E731

@@ -105,6 +105,18 @@ def test_gap_trend_covers_every_year(places):
     assert (t["gap_per_weighted"] < 0).all()  # England: most deprived fifth always get less
 
 
+def test_a_place_without_both_ends_says_so_in_words(places):
+    """Blackpool's practices all serve the most deprived fifth: no year has both ends."""
+    blackpool = places.get("blackpool")
+    t = pv.gap_trend(blackpool)
+    assert t["gap_per_weighted"].isna().all()
+    assert pv.trend_title(t, blackpool) == (
+        "In none of the 9 years does Blackpool have practices in both the most "
+        "and the least deprived fifth: no trend in the gap can be drawn")
+    one = t.assign(gap_per_weighted=[None] * 8 + [-2.5])
+    assert pv.trend_title(one, blackpool).startswith("Only in 2022/23 does Blackpool")
+
+
 def test_json_shape(places):
     g = pv.gradient(places.resolve("North West"), "2022/23", "quintile")
     doc = json.loads(json.dumps(g.to_json()))
