@@ -337,11 +337,12 @@ def borrowed_note(s: pd.DataFrame, name: str) -> str:
     lent_rows = lent(s, name).to_numpy(dtype=bool)
     if not lent_rows.any():
         return ""
-    other = s.loc[lent_rows, ["geography_used", "period"]]
-    areas = ", ".join(dict.fromkeys(str(u) for u in other["geography_used"]))
-    if len(other) == int(s["value"].notna().sum()):
+    # two columns' arrays, not a .loc copy of the rows: three calls per place and chart
+    used = s["geography_used"].to_numpy(dtype=object)[lent_rows]
+    areas = ", ".join(dict.fromkeys(str(u) for u in used))
+    if int(lent_rows.sum()) == int(s["value"].notna().sum()):
         return f"values of {areas}"
-    periods = list(other["period"])
+    periods = list(s["period"].to_numpy(dtype=object)[lent_rows])
     when = ", ".join(periods) if len(periods) <= 3 else f"{len(periods)} periods"
     return f"{when}: values of {areas}"
 
@@ -456,8 +457,7 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
              if p.label in set(frame["period"])]
     data = frame.copy()
     # a new line segment after every missing period, so gaps show as gaps
-    data["segment"] = data.groupby("place_id")["value"].transform(
-        lambda s: s.isna().cumsum())
+    data["segment"] = data["value"].isna().astype("int64").groupby(data["place_id"]).cumsum()
     data["comparison"] = data["compared_to_england"].fillna("not compared")
     data.loc[data["role"] == "england", "comparison"] = "England"
     data["value_text"] = [_fmt(v, m.unit) for v in data["value"]]
@@ -466,10 +466,17 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
                        for lo, hi in zip(data["lower_ci"], data["upper_ci"], strict=True)]
     data = data.astype({"value": float, "lower_ci": float, "upper_ci": float})
     data["lent"] = False
+    notes: list[str] = []  # per place, in order: which periods are another area's values
     for n, g in data[data["role"] == "place"].groupby("place", sort=False):
         data.loc[g.index, "lent"] = lent(g, str(n))
-    names = list(dict.fromkeys(data["place"]))
-    colours = [NEUTRAL if data.loc[data["place"] == n, "role"].iloc[0] == "england"
+        note = borrowed_note(g, str(n))
+        if note:
+            notes.append(f" {n}: {note}.")
+    role_of: dict[object, object] = {}  # each place's role on its first row
+    for n, r in zip(data["place"], data["role"], strict=True):
+        role_of.setdefault(n, r)
+    names = list(role_of)
+    colours = [NEUTRAL if role_of[n] == "england"
                else TREND_PLACE_COLOURS[i % len(TREND_PLACE_COLOURS)]
                for i, n in enumerate(names)]
     comp_domain = [c for c in ("better", "similar", "worse", "lower", "higher",
@@ -537,10 +544,7 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
         title=alt.TitleParams(textwrap.wrap(title, 90), anchor="start", fontSize=18,
                               subtitle=textwrap.wrap(
                                   f"{m.name}. Bars: 95% confidence intervals where "
-                                  "published or computed." + "".join(
-                                      f" {n}: {borrowed_note(g, n)}." for n, g in
-                                      data[data["role"] == "place"].groupby("place", sort=False)
-                                      if borrowed_note(g, n))
+                                  "published or computed." + "".join(notes)
                                   + (f" {RINGED}." if data["lent"].any() else ""), 140),
                               subtitleFontSize=13,
                               subtitleColor="#444444"),

@@ -7,6 +7,7 @@ import html
 import io
 import json
 
+import pandas as pd
 import pytest
 
 from explorer import charts, exports, indicators, trends
@@ -211,3 +212,21 @@ def test_end_labels_that_would_overlap_are_pushed_apart():
     apart = abs(ends["England"]["label_y"] - ends["Workington (parish wards)"]["label_y"])
     assert apart > abs(ends["England"]["value"] - ends["Workington (parish wards)"]["value"])
     assert ends["Blackpool"]["label_y"] == ends["Blackpool"]["value"]  # clear: not moved
+
+
+def test_borrowed_note_names_the_lender_and_the_periods():
+    """A town shown as its district says whose values, and when only some periods are."""
+    from explorer.trends import borrowed_note, lent
+
+    def series(used: list[object]) -> pd.DataFrame:
+        return pd.DataFrame({"period": [f"20{10 + i}/{11 + i}" for i in range(len(used))],
+                             "value": [1.0] * len(used), "geography_used": used})
+
+    own = series(["Workington (BUA)", None, "Workington (BUA)"])
+    assert borrowed_note(own, "Workington") == "" and not lent(own, "Workington").any()
+    every = series(["Allerdale", "Allerdale", "Cumberland"])
+    assert borrowed_note(every, "Workington") == "values of Allerdale, Cumberland"
+    some = series([None, "Allerdale", "Workington (BUA)"])
+    assert borrowed_note(some, "Workington") == "2011/12: values of Allerdale"
+    many = series(["Allerdale"] * 5 + [None])
+    assert borrowed_note(many, "Workington") == "5 periods: values of Allerdale"
