@@ -365,12 +365,17 @@ def finding_title(frame: pd.DataFrame, indicator_id: str) -> str:
         return f"No published values of {what} for {places['place'].iloc[0]}"
     a, b = s.iloc[0], s.iloc[-1]
     name = str(a["place"])
+    # a town's line drawn from its district's values says so in the finding itself, as the
+    # text alternative does: "Workington (built-up area)'s smoking (values of Allerdale …)"
+    note = borrowed_note(s, name)
+    lent_part = f" ({note})" if note else ""
     subject = f"{name}'s {what}"
     if len(s) == 1:
-        return f"{subject} was {_fmt(a['value'], m.unit)} in {a['period']} (one period)"
+        return (f"{subject} was {_fmt(a['value'], m.unit)} in {a['period']} (one period)"
+                + lent_part)
     text = (f"{subject} has {_change(a['value'], b['value'])} "
             f"{_fmt(a['value'], m.unit)} in {a['period']} to {_fmt(b['value'], m.unit)} in "
-            f"{b['period']}")
+            f"{b['period']}{lent_part}")
     eng = frame[(frame["role"] == "england") & frame["period"].isin([a["period"], b["period"]])
                 & frame["value"].notna()]
     if first_id != ENGLAND and len(eng) == 2:

@@ -230,3 +230,17 @@ def test_borrowed_note_names_the_lender_and_the_periods():
     assert borrowed_note(some, "Workington") == "2011/12: values of Allerdale"
     many = series(["Allerdale"] * 5 + [None])
     assert borrowed_note(many, "Workington") == "5 periods: values of Allerdale"
+
+
+def test_a_finding_drawn_from_another_areas_values_says_so():
+    """Workington's smoking line is Allerdale's then Cumberland's values: the finding (the
+    chart's title and text alternative) names them; Blackpool's own values do not."""
+    from explorer.places import registry
+
+    reg = registry()
+    town = trends.trend_frame([reg.get("workington-bua")], "91547")
+    title = trends.finding_title(town, "91547")
+    assert title.startswith("Workington (built-up area)'s smoking")
+    assert "(values of Allerdale (district), Cumberland (district from April 2023))" in title
+    own = trends.finding_title(trends.trend_frame([reg.get("blackpool")], "91547"), "91547")
+    assert "values of" not in own
