@@ -8,7 +8,7 @@ import streamlit as st
 from explorer import provision as pv
 from explorer import state as url_state
 from explorer.provision_charts import MAX_POINTS, gap_lines, gradient_bars, quadrant_scatter
-from ui import exports
+from ui import exports, tables
 from ui.charts import show as show_chart
 from ui.frame import guard, require_app_frame
 from ui.share import copy_link
@@ -82,18 +82,23 @@ if g is not None:
         chart = gradient_bars(g.groups, g.title, grouping, eng_line)
         show_chart(chart)
         st.caption(f"{year}. {pv.DEFINITION.format(grouping=grouping)} Source: {source}")
-        twin = pv.table_for_display(g)
+        twin = pv.gradient_table(place, year, grouping)
         with st.expander("Table: payments and need by group"):
-            st.dataframe(twin, hide_index=True, width="stretch", column_config={
-                c: st.column_config.NumberColumn(format="£%.2f") for c in twin.columns
-                if "£ per" in c})
+            # the shared table format: a missing value is an em dash, never "None"
+            tables.show(twin, {
+                "Practices": tables.INT, "Registered patients": tables.INT,
+                "Weighted patients": tables.INT,
+                **{c: tables.num(2) for c in twin.columns if "£" in c},
+                **{c: tables.num(1) for c in pv.NEED_MEASURES.values()}},
+                label="Payments and need by group", wide=True, max_height=None)
         exports.downloads(f"provision-gradient-{place.id}-{year_key}", twin, g.title, [source],
                           PAGE, link_state, chart=chart)
 
         st.markdown("**Need by group** (patient-weighted means of the practices' values)")
-        need = twin[[twin.columns[0], "Practices", *pv.NEED_MEASURES.values()]]
-        st.dataframe(need, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(format="%.1f") for c in pv.NEED_MEASURES.values()})
+        need = pv.need_table(place, year, grouping)
+        tables.show(need, {"Practices": tables.INT,
+                           **{c: tables.num(1) for c in pv.NEED_MEASURES.values()}},
+                    label="Need by group", wide=True, max_height=None)
         edition = "IMD 2015" if year < "2019/20" else "IMD 2019"
         st.caption(f"Practice IMD: Fingertips 93553 ({edition}); life expectancy: "
                    "Fingertips 650 (MSOA-based, 2016-20); QOF 2021/22 "
@@ -114,19 +119,11 @@ if g is not None:
         st.caption(f"2014/15 to 2022/23. Most minus least deprived national {grouping}, £ per "
                    "weighted patient, for the place's practices each year. "
                    f"Source: {pv.SOURCE.format(year='2014/15 to 2022/23')}")
-        ttwin = trend.rename(columns={
-            "year": "Year", "most_practices": "Practices, most deprived",
-            "least_practices": "Practices, least deprived",
-            "most_per_weighted": "£/weighted, most deprived",
-            "least_per_weighted": "£/weighted, least deprived",
-            "most_care_per_weighted": "Care £/weighted, most deprived",
-            "least_care_per_weighted": "Care £/weighted, least deprived",
-            "gap_per_weighted": "Gap £", "gap_per_weighted_pct": "Gap %",
-            "gap_care_per_weighted": "Care gap £", "gap_care_per_weighted_pct": "Care gap %"})
+        ttwin = pv.gap_trend_table(place, grouping)
         with st.expander("Table: the gap each year"):
-            st.dataframe(ttwin, hide_index=True, width="stretch", column_config={
-                c: st.column_config.NumberColumn(format="%.2f") for c in ttwin.columns
-                if c not in ("Year",) and not c.startswith("Practices")})
+            tables.show(ttwin, {c: (tables.INT if c.startswith("Practices") else tables.num(2))
+                                for c in ttwin.columns if c != "Year"},
+                        label="The gap each year", wide=True, max_height=None)
         exports.downloads(f"provision-trend-{place.id}", ttwin, ttitle,
                           [pv.SOURCE.format(year="2014/15 to 2022/23")], PAGE, link_state,
                           chart=tchart)
@@ -152,18 +149,9 @@ if g is not None:
                        f"{_money(q.attrs['resource_median'])}). "
                        + "; ".join(f"{k}: {v:,}" for k, v in counts.items())
                        + f". Source: {source}")
-            qtwin = q.rename(columns={
-                "practice_code": "Code", "display_name": "Practice", "pcn_name": "PCN",
-                "quadrant": "Quadrant", "imd_score": "Practice IMD score",
-                "per_weighted": "£ per weighted patient",
-                "care_per_weighted": "Care £ per weighted patient",
-                "per_registered": "£ per registered patient", "registered": "Registered patients",
-                "weighted": "Weighted patients", "total": "Payments (£)",
-                "share": "List living in place", "le_male": "Life expectancy M",
-                "le_female": "Life expectancy F", "qof_hyp": "Hypertension %",
-                "cqc_rating": "CQC rating (latest)"})
+            qtwin = pv.quadrant_table(place, year)
             with st.expander(f"Table: the {len(q):,} practices by quadrant"):
-                st.dataframe(qtwin, hide_index=True, width="stretch", column_config={
+                tables.dataframe(qtwin, hide_index=True, width="stretch", column_config={
                     "£ per weighted patient": st.column_config.NumberColumn(format="£%.2f"),
                     "Care £ per weighted patient": st.column_config.NumberColumn(format="£%.2f"),
                     "£ per registered patient": st.column_config.NumberColumn(format="£%.2f"),

@@ -130,3 +130,27 @@ def test_the_schema_check_runs_in_the_tests_and_not_on_a_server(monkeypatch):
     monkeypatch.delenv(exports.VALIDATE_ENV)
     assert not exports.validating()
     assert exports.chart_dict(bad)["encoding"]["x"]["bin"] == "sometimes"
+
+
+def test_a_shared_tables_arrow_form_is_streamlits_own_and_made_once():
+    """``ui.tables.dataframe`` hands Streamlit the table it would make itself (same bytes),
+    made once per frame object: the provision page's tables are the same frames on every
+    rerun (cached views), so a rerun no longer converts 6,444 England practices again."""
+    from streamlit import dataframe_util
+
+    from explorer import provision as pv
+    from explorer.places import registry
+    from ui import tables
+
+    england = registry().get("england")
+    for frame in (pv.quadrant_table(england), pv.gradient_table(england),
+                  pv.need_table(england), pv.gap_trend_table(england)):
+        assert frame is not None and len(frame)
+        table = tables.arrow(frame)
+        assert tables.arrow(frame) is table  # made once
+        assert dataframe_util.convert_arrow_table_to_arrow_bytes(table) == \
+            dataframe_util.convert_pandas_df_to_arrow_bytes(frame)
+    assert pv.quadrant_table(england) is pv.quadrant_table(england)  # the same frame object
+    assert list(pv.quadrant_table(england).columns)[:3] == ["Code", "Practice", "PCN"]
+    copy = pv.gap_trend_table(england).copy()
+    assert tables.arrow(copy) is not tables.arrow(pv.gap_trend_table(england))

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import html
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -231,3 +233,38 @@ def show(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *,
 def same_columns(names: Sequence[str], col: Col) -> dict[str, Col]:
     """The same formatting for several columns (e.g. every decile column)."""
     return dict.fromkeys(names, col)
+
+
+#: Arrow forms of shared frames (a cached view's table), by frame object: at most this many.
+ARROW_CACHE = 256
+_arrow_tables: OrderedDict[int, tuple[pd.DataFrame, Any]] = OrderedDict()
+_arrow_lock = threading.Lock()
+
+
+def arrow(df: pd.DataFrame) -> Any:
+    """The ``pyarrow.Table`` Streamlit makes of ``df`` for ``st.dataframe`` (its own
+    conversion), made once per frame *object*: for the shared, read-only frames of cached
+    views, which are the same object on every rerun of every session. Streamlit converts a
+    DataFrame on every call (2-7 ms a table, every run); handed the table, it only writes it
+    out, and the bytes are the same. The entry keeps the frame alive, so an id is never
+    reused while it is cached."""
+    from streamlit import dataframe_util
+
+    key = id(df)
+    with _arrow_lock:
+        hit = _arrow_tables.get(key)
+        if hit is not None and hit[0] is df:
+            _arrow_tables.move_to_end(key)
+            return hit[1]
+    table = dataframe_util.convert_pandas_df_to_arrow_table(df)
+    with _arrow_lock:
+        _arrow_tables[key] = (df, table)
+        while len(_arrow_tables) > ARROW_CACHE:
+            _arrow_tables.popitem(last=False)
+    return table
+
+
+def dataframe(df: pd.DataFrame, **kwargs: Any) -> Any:
+    """``st.dataframe`` of a shared, read-only frame (a cached view's table), through
+    :func:`arrow`."""
+    return st.dataframe(arrow(df), **kwargs)
