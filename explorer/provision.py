@@ -589,8 +589,13 @@ def gap_trend_table(place: Place, grouping: str = "quintile") -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=_TABLE_CACHE)
 def quadrant_table(place: Place, year: str = LATEST) -> pd.DataFrame:
-    """:func:`quadrant` with readable column names (shared; read-only)."""
-    return quadrant(place, year).rename(columns=_QUADRANT_COLUMNS)
+    """:func:`quadrant` with readable column names (shared; read-only). England's has no
+    "List living in place": every practice is England's (the grid showed an empty column
+    of Streamlit's "None")."""
+    out = quadrant(place, year).rename(columns=_QUADRANT_COLUMNS)
+    if is_england(place):
+        out = out.drop(columns=["List living in place"])
+    return out
 
 
 def table_for_display(g: Gradient) -> pd.DataFrame:

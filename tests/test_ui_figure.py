@@ -152,5 +152,7 @@ def test_a_shared_tables_arrow_form_is_streamlits_own_and_made_once():
             dataframe_util.convert_pandas_df_to_arrow_bytes(frame)
     assert pv.quadrant_table(england) is pv.quadrant_table(england)  # the same frame object
     assert list(pv.quadrant_table(england).columns)[:3] == ["Code", "Practice", "PCN"]
+    assert "List living in place" not in pv.quadrant_table(england).columns  # all England's
+    assert pv.quadrant_table(registry().get("blackpool"))["List living in place"].notna().all()
     copy = pv.gap_trend_table(england).copy()
     assert tables.arrow(copy) is not tables.arrow(pv.gap_trend_table(england))
