@@ -194,6 +194,7 @@ with tab_list, guard("The scene list"):
                "and notes; add rows at the bottom; the Order column sets the order.")
     edited = st.data_editor(
         _deck_frame(deck), num_rows="dynamic", hide_index=True, width="stretch",
+        placeholder="",  # an empty cell to type in, not Streamlit's "None"
         key=f"scene_editor_{deck.origin}_{len(deck)}",
         column_config={
             "order": st.column_config.NumberColumn(EDITOR_COLUMNS["order"], min_value=1,

@@ -11,7 +11,7 @@ from pandas.io.formats.style import Styler
 from explorer import glance, indicators
 from explorer import state as url_state
 from explorer.palette import COMPARISON_COLOURS
-from ui import exports
+from ui import exports, tables
 from ui.frame import guard, on_a_phone, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
@@ -139,6 +139,7 @@ with guard("The overview"):
                "cell to open its trend. Columns scroll sideways; the group and indicator "
                "columns stay in view.")
     event = st.dataframe(styler, hide_index=True, height=760, column_config=config,
+                         placeholder=tables.MISSING,
                          column_order=["Group", "Indicator", "England", "Period", *places],
                          on_select="rerun", selection_mode="single-cell", key="rug")
     picked = getattr(getattr(event, "selection", None), "cells", None) or []
@@ -160,7 +161,7 @@ with guard("The overview"):
                       "geography_used": "Value shown for",
                       "recent_trend": "Recent trend", "recent_trend_reason": "Why"})
     with st.expander("Table (one row per district and indicator)"):
-        st.dataframe(twin, hide_index=True, width="stretch")
+        st.dataframe(twin, hide_index=True, width="stretch", placeholder=tables.MISSING)
     sources = sorted({indicators.meta(i).caption for i in cells["indicator_id"]})
     exports.downloads("north-west-at-a-glance", twin, "The North West at a glance: every "
                       "district's latest value compared with England, with the recent trend",

@@ -21,6 +21,24 @@ PAGE = "provision"
 GROUPINGS = tuple(pv.GROUPINGS)
 YEAR_KEYS = [y.replace("/", "-") for y in pv.YEARS]  # URL form: 2022-23
 DEFAULT_PLACE = "north-west"
+#: The practices grid as people read it: money in pounds, counts with thousands separators,
+#: scores and rates to one decimal (the published IMD scores have three, unevenly shown);
+#: the CSV keeps the raw values.
+_NUM = st.column_config.NumberColumn
+PRACTICE_COLUMNS = {
+    "Practice IMD score": _NUM(format="%.1f"),
+    "£ per weighted patient": _NUM(format="£%.2f"),
+    "Care £ per weighted patient": _NUM(format="£%.2f"),
+    "£ per registered patient": _NUM(format="£%.2f"),
+    "Registered patients": _NUM(format="%,.0f"),
+    "Weighted patients": _NUM(format="%,.0f"),
+    "Payments (£)": _NUM(format="£%,.0f"),
+    "List living in place": _NUM(format="percent"),
+    "Life expectancy M": _NUM(format="%.1f"),
+    "Life expectancy F": _NUM(format="%.1f"),
+    "Hypertension %": _NUM(format="%.1f"),
+    "CQC rating (latest)": st.column_config.TextColumn(width=170),  # "Requires improvement"
+}
 
 
 def _money(v: float | None) -> str:
@@ -151,11 +169,8 @@ if g is not None:
                        + f". Source: {source}")
             qtwin = pv.quadrant_table(place, year)
             with st.expander(f"Table: the {len(q):,} practices by quadrant"):
-                tables.dataframe(qtwin, hide_index=True, width="stretch", column_config={
-                    "£ per weighted patient": st.column_config.NumberColumn(format="£%.2f"),
-                    "Care £ per weighted patient": st.column_config.NumberColumn(format="£%.2f"),
-                    "£ per registered patient": st.column_config.NumberColumn(format="£%.2f"),
-                    "List living in place": st.column_config.NumberColumn(format="percent")})
+                tables.dataframe(qtwin, hide_index=True, width="stretch",
+                                 column_config=PRACTICE_COLUMNS)
             exports.downloads(f"provision-practices-{place.id}-{year_key}", qtwin, qtitle,
                               [source], PAGE, link_state, chart=qchart)
 

@@ -26,7 +26,14 @@ def open_page(page: str | None = None, timeout: float = 120, **query: str) -> Ap
 
 
 def assert_clean(at: AppTest) -> None:
-    """No exception element, and no 'unexpected error' message from the error boundary."""
+    """No exception element, no 'unexpected error' message from the error boundary, and no
+    grid that would draw a missing cell as Streamlit's "None" (every ``st.dataframe`` has
+    the tables' em dash as its placeholder; an editor's empty cell is blank, to type in)."""
+    from ui.tables import MISSING
+
     assert not at.exception, [e.value for e in at.exception]
     assert not [e for e in at.error if "unexpected error" in str(e.value)], \
         [e.value for e in at.error]
+    bare = [list(d.value.columns)[:3] for d in at.dataframe
+            if d.proto.placeholder != ("" if d.proto.editing_mode else MISSING)]
+    assert not bare, f"st.dataframe without placeholder=tables.MISSING: {bare}"

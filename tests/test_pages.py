@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 from tests.apptest import REPO, assert_clean, open_page
 
 PAGES = ["pages/overview.py", "pages/map.py", "pages/compare.py", "pages/core20plus5.py",
-         "pages/inequalities.py", "pages/facilitator.py", "pages/sources.py"]
+         "pages/inequalities.py", "pages/facilitator.py", "pages/sources.py",
+         "pages/trends.py", "pages/glance.py", "pages/provision.py", "pages/places.py"]
 
 
 def app_at(page: str | None = None, **query: str) -> AppTest:

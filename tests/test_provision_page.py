@@ -51,6 +51,24 @@ def test_blackpool_quadrant_draws_every_practice():
     assert any(len(t) == len(rows) and "Quadrant" in t.columns for t in tables)
 
 
+def test_practices_grid_reads_as_the_tables_do():
+    """A missing cell (a practice without a CQC rating or a life expectancy) reads as the
+    tables' em dash, not Streamlit's "None"; scores to one decimal, counts with commas."""
+    import json
+
+    from ui.tables import MISSING
+
+    at = open_page(PAGE, p="england", yr="2022-23")
+    assert_clean(at)
+    grid = next(d for d in at.dataframe if "Quadrant" in d.value.columns)
+    assert grid.value["CQC rating (latest)"].isna().any()  # England has such practices
+    assert grid.proto.placeholder == MISSING
+    config = json.loads(grid.proto.columns)
+    assert config["Practice IMD score"]["type_config"]["format"] == "%.1f"
+    assert config["Registered patients"]["type_config"]["format"] == "%,.0f"
+    assert config["Payments (£)"]["type_config"]["format"] == "£%,.0f"
+
+
 def test_north_west_finding_and_url_state():
     at = open_page(PAGE, p="north-west", grp="decile", yr="2014-15")
     assert_clean(at)

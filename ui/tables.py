@@ -266,5 +266,7 @@ def arrow(df: pd.DataFrame) -> Any:
 
 def dataframe(df: pd.DataFrame, **kwargs: Any) -> Any:
     """``st.dataframe`` of a shared, read-only frame (a cached view's table), through
-    :func:`arrow`."""
+    :func:`arrow`; a missing cell reads as the tables' em dash (Streamlit's grid draws a
+    greyed "None" otherwise)."""
+    kwargs.setdefault("placeholder", MISSING)
     return st.dataframe(arrow(df), **kwargs)
