@@ -111,3 +111,32 @@ def test_a_profile_is_worked_out_once_and_read_only(places):
     assert profile(places.get("eden"), 2019) is first
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.population = 0  # type: ignore[misc]
+
+
+def test_lsoa21_best_fit_is_the_half_of_parents_rule(places):
+    """A 2021 LSOA belongs to a set of 2011 LSOAs when at least half of its 2011 parents are
+    in the set: the arrays' answer against a plain group-by over the ONS lookup."""
+    import random
+
+    from explorer.places import lsoa21_from_lsoa11
+    from loaders import snapshot
+
+    lk = snapshot.table("lsoa11_lsoa21")
+    n_parents = lk.groupby("lsoa21cd")["lsoa11cd"].nunique()
+
+    def by_groupby(codes: set[str]) -> tuple[str, ...]:
+        k = lk[lk["lsoa11cd"].isin(codes)].groupby("lsoa21cd")["lsoa11cd"].nunique()
+        return tuple(sorted(c for c, v in k.items() if v / n_parents[c] >= 0.5))
+
+    rng = random.Random(7)
+    all11 = list(places.get("england").lsoa11)
+    sets = [set(places.get(p).lsoa11) for p in ("eden", "workington-parish-wards",
+                                                 "blackpool", "north-west")]
+    sets += [set(rng.sample(all11, n)) for n in (1, 3, 40, 900)]
+    for codes in sets:
+        assert lsoa21_from_lsoa11(codes) == by_groupby(codes)
+    # a merged pair (two 2011 parents, one 2021 child) is in with one parent of the two
+    merged = n_parents[n_parents == 2].index[0]
+    one = lk.loc[lk["lsoa21cd"] == merged, "lsoa11cd"].iloc[0]
+    assert merged in lsoa21_from_lsoa11([one])
+    assert lsoa21_from_lsoa11([]) == lsoa21_from_lsoa11(["E01999999", "junk"]) == ()
