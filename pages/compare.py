@@ -34,14 +34,27 @@ require_app_frame()
 PAGE = "compare"
 CONFIDENCE = url_state.CONFIDENCE_LEVELS
 PERIODS = url_state.PERIOD_CHOICES
-P, CI, PER = url_state.PLACES, url_state.CONFIDENCE, url_state.PERIOD
+P, CI, PER, V = url_state.PLACES, url_state.CONFIDENCE, url_state.PERIOD, url_state.VINTAGE
+#: The deprivation profile's tabs, one per IoD vintage. The open one is in the link (v=2025
+#: reopens the IoD2025 tab) and only it is drawn: a hidden tab's chart, table and exports
+#: were a fifth of a Compare run.
+VINTAGE_TABS = {2019: "IoD2019 (LSOA 2011)", 2025: "IoD2025 (LSOA 2021)"}
 
 
 seed(PAGE, validators={P: place_link(),
                        CI: url_state.allowed(CI, "confidence level"),
-                       PER: url_state.allowed(PER, "period choice")},
+                       PER: url_state.allowed(PER, "period choice"),
+                       V: url_state.allowed(V, "IoD vintage")},
      defaults={P: list(DEFAULT_COMPARISON), CI: url_state.DEFAULT_CONFIDENCE,
-               PER: url_state.DEFAULT_PERIOD})
+               PER: url_state.DEFAULT_PERIOD, V: url_state.VINTAGES[0]})
+# the tabs' widget state is the open tab's label; the link's is the vintage
+_tab = st.session_state.get(widget_key(V))
+if _tab in VINTAGE_TABS:
+    st.session_state[widget_key(V)] = VINTAGE_TABS[_tab]
+elif _tab not in VINTAGE_TABS.values():
+    st.session_state[widget_key(V)] = VINTAGE_TABS[url_state.VINTAGES[0]]
+open_vintage = next(v for v, label in VINTAGE_TABS.items()
+                    if label == st.session_state[widget_key(V)])
 # a place sent here by another page (map "Compare" button)
 for pid in st.session_state.pop("compare_add", []):
     current = st.session_state.get(widget_key(P), [])
@@ -64,7 +77,7 @@ with guard("The comparison", essential=True):
         "Period", list(PERIODS), key=widget_key(PER), format_func=PERIODS.get,
         help="Former districts (Allerdale, Eden…): the latest period with the place's own "
              "published figure, or the latest period even if only a larger area has it.")
-    state = {P: ids, CI: conf_key, PER: prefer}
+    state = {P: ids, CI: conf_key, PER: prefer, V: open_vintage}
     publish(state)
     with top[3]:
         copy_link(PAGE, state)
@@ -97,8 +110,10 @@ with guard("The comparison", essential=True):
 
 with guard("The deprivation profile"):
     st.subheader("Residents by national deprivation decile")
-    tabs = st.tabs(["IoD2019 (LSOA 2011)", "IoD2025 (LSOA 2021)"])
-    for tab, vintage in zip(tabs, (2019, 2025), strict=True):
+    tabs = st.tabs(list(VINTAGE_TABS.values()), key=widget_key(V), on_change="rerun")
+    for tab, vintage in zip(tabs, VINTAGE_TABS, strict=True):
+        if not tab.open:
+            continue
         with tab:
             vplaces = [p for p in places if p.lsoas(vintage)]
             skipped = [p.name for p in places if not p.lsoas(vintage)]

@@ -105,6 +105,35 @@ def test_links_name_places_as_people_type_them():
     assert at.selectbox[0].value == "icb-north-east-and-north-cumbria"
 
 
+def test_compare_draws_only_the_open_vintage_tab_and_keeps_it_in_the_link():
+    """The deprivation profile's open tab is in the link (v=2025 reopens IoD2025) and only
+    that tab's chart, table and exports are made; junk in v gets a message and IoD2019."""
+    from explorer.profile import profile
+
+    def decile_rows(at):
+        return [r for r in chart_data(at, 0) if "decile" in r]
+
+    eden = registry_place("eden")
+    for v, vintage in (("2025", 2025), (None, 2019), ("1999", 2019)):
+        at = app_at("pages/compare.py", p="eden,blackpool", **({"v": v} if v else {}))
+        assert_clean(at)
+        assert at.query_params["v"] in (str(vintage), [str(vintage)])
+        assert len(at.get("vega_lite_chart")) == 3  # one decile chart, domains, indicators
+        rows = [r for r in decile_rows(at) if r["place"] == "Eden"]
+        expected = profile(eden, vintage).decile_population
+        # the two vintages' Eden differ decile by decile: this is the open tab's vintage
+        assert [r["population"] for r in sorted(rows, key=lambda r: r["decile"])] == \
+            expected, vintage
+        messages = " ".join(m.value for m in at.info)
+        assert ("vintage" in messages) == (v == "1999")
+
+
+def registry_place(pid: str):
+    from explorer.places import registry
+
+    return registry().get(pid)
+
+
 def test_compare_change_places_updates_url():
     at = app_at("pages/compare.py", p="blackpool,eden")
     at.multiselect[0].set_value(["blackpool", "kendal"]).run()

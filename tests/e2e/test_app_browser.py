@@ -51,6 +51,25 @@ def test_compare_opens_by_url_with_three_places(app_server, browser_page):
     assert_no_console_errors(page)
 
 
+def test_compare_vintage_tab_opens_from_the_link_and_goes_back_into_it(app_server,
+                                                                        browser_page):
+    """v=2025 opens the IoD2025 tab; choosing IoD2019 draws its chart and writes v=2019."""
+    page = browser_page
+    page.goto(app_server + "/compare?p=eden,blackpool&v=2025")
+    wait_for_script_idle(page)
+    selected = page.locator("[role=tab][aria-selected=true]")
+    selected.wait_for()
+    assert selected.inner_text().strip() == "IoD2025 (LSOA 2021)"
+    page.get_by_text("IoD2025; decile 1 = most deprived").first.wait_for()
+    page.get_by_role("tab", name="IoD2019 (LSOA 2011)").click()
+    page.wait_for_url(re.compile(r"[?&]v=2019"))
+    wait_for_script_idle(page)
+    page.get_by_text("IoD2019; decile 1 = most deprived").first.wait_for()
+    assert selected.inner_text().strip() == "IoD2019 (LSOA 2011)"
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert_no_console_errors(page)
+
+
 def test_share_opens_with_the_link_and_then_its_qr_code(app_server, browser_page):
     page = browser_page
     page.goto(app_server + "/compare?p=eden,blackpool")
