@@ -186,3 +186,30 @@ def test_england_care_payments_are_flat_across_the_gradient(places):
     care = g.groups["care_payments_per_weighted_patient"]
     assert care.max() - care.min() < 3
     assert g.to_json()["finding_care"].endswith("more.")
+
+
+def test_a_group_summary_over_masks_equals_one_over_the_filtered_rows(places):
+    """The gradient sums each group through a mask over the practices' columns; that is the
+    pandas summary of the group's own rows, missing values and all (exactly, not nearly)."""
+    import numpy as np
+
+    df = pv.practices(places.get("blackpool"), "2022/23").reset_index(drop=True)
+    df.loc[1, "weighted"] = np.nan  # a missing count is 0 in a sum, as in pandas
+    need = next(iter(pv.NEED_MEASURES))
+    df.loc[2, need] = np.nan  # a missing need value leaves the practice out of its mean
+    cols = pv._columns(df)
+    for g in range(1, 6):
+        mask = df["eligible"].to_numpy(dtype=bool) & (df["quintile"] == g).to_numpy()
+        if not mask.any():
+            continue
+        part = df[mask]
+        got = pv._summarise(cols, mask)
+        reg, wei, pay = part["registered"].sum(), part["weighted"].sum(), part["total"].sum()
+        assert got["practices"] == len(part)
+        assert got["registered_patients"] == round(float(reg), 2)
+        assert got["weighted_patients"] == round(float(wei), 2)
+        assert got["payments_per_weighted_patient"] == float(pay) / float(wei)
+        known = part.dropna(subset=[need, "registered"])
+        known = known[known["registered"] > 0]
+        mean = float((known[need] * known["registered"]).sum() / known["registered"].sum())
+        assert got[need] == pytest.approx(mean, rel=1e-12)
