@@ -36,8 +36,8 @@ CONFIDENCE = url_state.CONFIDENCE_LEVELS
 PERIODS = url_state.PERIOD_CHOICES
 P, CI, PER, V = url_state.PLACES, url_state.CONFIDENCE, url_state.PERIOD, url_state.VINTAGE
 #: The deprivation profile's tabs, one per IoD vintage. The open one is in the link (v=2025
-#: reopens the IoD2025 tab) and only it is drawn: a hidden tab's chart, table and exports
-#: were a fifth of a Compare run.
+#: reopens the IoD2025 tab) and only it is drawn: the two tabs' charts, tables and exports
+#: were a fifth of a Compare run's samples in a room (py-spy), the hidden one half of it.
 VINTAGE_TABS = {2019: "IoD2019 (LSOA 2011)", 2025: "IoD2025 (LSOA 2021)"}
 
 
