@@ -138,10 +138,9 @@ with guard("The overview"):
     st.caption("Groups: " + " · ".join(glance.group_legend(cells)) + ". Click a district's "
                "cell to open its trend. Columns scroll sideways; the group and indicator "
                "columns stay in view.")
-    event = st.dataframe(styler, hide_index=True, height=760, column_config=config,
-                         placeholder=tables.MISSING,
-                         column_order=["Group", "Indicator", "England", "Period", *places],
-                         on_select="rerun", selection_mode="single-cell", key="rug")
+    event = tables.grid(styler, hide_index=True, height=760, column_config=config,
+                        column_order=["Group", "Indicator", "England", "Period", *places],
+                        on_select="rerun", selection_mode="single-cell", key="rug")
     picked = getattr(getattr(event, "selection", None), "cells", None) or []
     if picked:
         row, col = picked[0]
@@ -161,7 +160,7 @@ with guard("The overview"):
                       "geography_used": "Value shown for",
                       "recent_trend": "Recent trend", "recent_trend_reason": "Why"})
     with st.expander("Table (one row per district and indicator)"):
-        st.dataframe(twin, hide_index=True, width="stretch", placeholder=tables.MISSING)
+        tables.grid(twin, hide_index=True, width="stretch")
     sources = sorted({indicators.meta(i).caption for i in cells["indicator_id"]})
     exports.downloads("north-west-at-a-glance", twin, "The North West at a glance: every "
                       "district's latest value compared with England, with the recent trend",

@@ -81,10 +81,9 @@ with guard("The trend"):
 
     twin = trends.table_twin(frame, m.unit)
     with st.expander("Table"):
-        st.dataframe(twin, hide_index=True, width="stretch", placeholder=tables.MISSING,
-                     column_config={
-                         "Count": st.column_config.NumberColumn(format="%,.0f"),
-                         "Denominator": st.column_config.NumberColumn(format="%,.0f")})
+        tables.grid(twin, hide_index=True, width="stretch", column_config={
+            "Count": st.column_config.NumberColumn(format="%,.0f"),
+            "Denominator": st.column_config.NumberColumn(format="%,.0f")})
     exports.downloads(f"trend-{ind}", twin, title, [m.caption], PAGE, state, chart=chart)
     others = [p for p in ids if p not in registry()]
     if others:

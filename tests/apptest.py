@@ -36,4 +36,4 @@ def assert_clean(at: AppTest) -> None:
         [e.value for e in at.error]
     bare = [list(d.value.columns)[:3] for d in at.dataframe
             if d.proto.placeholder != ("" if d.proto.editing_mode else MISSING)]
-    assert not bare, f"st.dataframe without placeholder=tables.MISSING: {bare}"
+    assert not bare, f"st.dataframe not through tables.grid (no em dash placeholder): {bare}"

@@ -264,9 +264,14 @@ def arrow(df: pd.DataFrame) -> Any:
     return table
 
 
-def dataframe(df: pd.DataFrame, **kwargs: Any) -> Any:
-    """``st.dataframe`` of a shared, read-only frame (a cached view's table), through
-    :func:`arrow`; a missing cell reads as the tables' em dash (Streamlit's grid draws a
-    greyed "None" otherwise)."""
+def grid(data: Any, **kwargs: Any) -> Any:
+    """``st.dataframe`` with a missing cell read as the tables' em dash (Streamlit's grid
+    draws a greyed "None" otherwise): every grid on screen goes through here."""
     kwargs.setdefault("placeholder", MISSING)
-    return st.dataframe(arrow(df), **kwargs)
+    return st.dataframe(data, **kwargs)
+
+
+def dataframe(df: pd.DataFrame, **kwargs: Any) -> Any:
+    """:func:`grid` of a shared, read-only frame (a cached view's table), through
+    :func:`arrow`."""
+    return grid(arrow(df), **kwargs)
