@@ -273,7 +273,21 @@ class Gradient:
     total: dict
     excluded: dict
     title: str
+    #: England's practices in the same year and groups: ``total`` (the chart's dashed line)
+    #: and ``groups`` (its outlines; for England itself, the place's own).
     england: dict = field(default_factory=dict)
+    england_groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: For a place without practices in one of the extreme groups, the England group its
+    #: practices are set against (the finding's comparison, drawn on the chart), else None.
+    reference_group: int | None = None
+
+    @property
+    def reference(self) -> dict | None:
+        """England's practices in :attr:`reference_group` (a row of :attr:`england_groups`)."""
+        if self.reference_group is None:
+            return None
+        rows = self.england_groups[self.england_groups["group"] == self.reference_group]
+        return None if rows.empty else rows.iloc[0].to_dict()
 
     def to_json(self) -> dict:
         return {
@@ -282,6 +296,9 @@ class Gradient:
             "by": self.grouping,
             "groups": [_clean(r) for r in self.groups.to_dict("records")],
             "total": _clean({"group": "all", **self.total}),
+            "england": {"groups": [_clean(r) for r in self.england_groups.to_dict("records")],
+                        "total": _clean({"group": "all", **self.england})},
+            "reference_group": self.reference_group,
             "excluded": self.excluded,
             "finding": self.title,
             "finding_care": care_sentence(self),
@@ -328,10 +345,33 @@ def gradient(place: Place, year: str = LATEST, grouping: str = "quintile") -> Gr
         rows.append({"group": g, **_summarise(cols, part)})
     groups = pd.DataFrame(rows)
     total = _summarise(cols, eligible)
-    eng = england_total(year) if not is_england(place) else total
-    grad = Gradient(place, year, grouping, groups, total, excluded, "", eng)
+    if is_england(place):
+        eng, eng_groups = total, groups
+    else:  # England's own gradient: one computation for the line, the outlines, the finding
+        e = gradient(_england(), year, grouping)
+        eng, eng_groups = e.total, e.groups
+    grad = Gradient(place, year, grouping, groups, total, excluded, "", eng, eng_groups,
+                    _reference_group(groups, GROUPINGS[grouping]))
     grad.title = finding(grad)
     return grad
+
+
+def _england() -> Place:
+    from explorer.places import registry
+
+    return registry().get("england")
+
+
+def _reference_group(groups: pd.DataFrame, n: int) -> int | None:
+    """The England group a place lacking an extreme group is set against: England's least
+    deprived when the place has practices in the most deprived group, else England's most
+    deprived (an affluent place). None when the place has both ends (or no group)."""
+    if groups.empty:
+        return None
+    first, last = int(groups["group"].iloc[0]), int(groups["group"].iloc[-1])
+    if first == 1 and last == n:
+        return None
+    return n if first == 1 else 1
 
 
 def left_out_sentence(n: int) -> str:
@@ -355,12 +395,10 @@ def finding(g: Gradient) -> str:
     if g.groups.empty:
         return f"No practice in {where} could be grouped by deprivation in {g.year}."
     first, last = g.groups.iloc[0], g.groups.iloc[-1]
-    if first["group"] != 1 or last["group"] != n:
-        # the place lacks an extreme group: set all its practices against the practices
-        # serving England's least (or, for an affluent place, most) deprived group
-        ref_group = n if first["group"] == 1 else 1
-        nat = national(g.year).query("eligible")
-        ref = summarise(nat[nat[g.grouping] == ref_group])
+    ref = g.reference
+    if ref is not None:
+        # the place lacks an extreme group: all its practices against the practices serving
+        # England's least (or, for an affluent place, most) deprived group, both figures shown
         a = g.total["payments_per_weighted_patient"]
         b = ref["payments_per_weighted_patient"]
         diff = a - b
@@ -371,8 +409,8 @@ def finding(g: Gradient) -> str:
                 f"{'all ' if k != 1 else ''}serving {span}, receive{'s' if k == 1 else ''} "
                 f"{_money(abs(diff))} ({abs(diff) / b:.0%}) "
                 f"{'more' if diff > 0 else 'less'} per need-weighted patient than practices "
-                f"serving England's {_group_phrase(ref_group, n, frac).removeprefix('the ')} "
-                f"({g.year})")
+                f"serving England's {_reference_phrase(g)} ({_money(a)} against "
+                f"{_money(b)}, {g.year})")
     a = first["payments_per_weighted_patient"]
     b = last["payments_per_weighted_patient"]
     diff = a - b
@@ -389,10 +427,15 @@ def care_sentence(g: Gradient) -> str:
     if g.groups.empty:
         return ""
     first, last = g.groups.iloc[0], g.groups.iloc[-1]
-    if first["group"] == last["group"]:
+    ref = g.reference
+    if ref is not None:  # the finding's comparison, for care
+        a = g.total["care_payments_per_weighted_patient"]
+        b = ref["care_payments_per_weighted_patient"]
+        diff = a - b
         return (f"Payments for care (less dispensing, premises and other non-care items): "
-                f"{_money(first['care_payments_per_weighted_patient'])} per weighted patient, "
-                f"England {_money(g.england['care_payments_per_weighted_patient'])}.")
+                f"{_money(a)} per weighted patient against {_money(b)} for practices serving "
+                f"England's {_reference_phrase(g)}, {_money(abs(diff))} ({abs(diff) / b:.0%}) "
+                f"{'more' if diff > 0 else 'less'}.")
     a = first["care_payments_per_weighted_patient"]
     b = last["care_payments_per_weighted_patient"]
     n, frac = GROUPINGS[g.grouping], FRACTION[g.grouping]
@@ -401,6 +444,13 @@ def care_sentence(g: Gradient) -> str:
             f"{_money(a)} per weighted patient for {_group_phrase(int(first['group']), n, frac)}"
             f" against {_money(b)} for {_group_phrase(int(last['group']), n, frac)}, "
             f"{_money(abs(diff))} ({abs(diff) / b:.0%}) {'more' if diff > 0 else 'less'}.")
+
+
+def _reference_phrase(g: Gradient) -> str:
+    """"least deprived fifth of patients" (the England group of :attr:`Gradient.reference`)."""
+    n = GROUPINGS[g.grouping]
+    return _group_phrase(int(g.reference_group or 0), n, FRACTION[g.grouping]
+                         ).removeprefix("the ")
 
 
 def _group_phrase(group: int, n: int, frac: str) -> str:
@@ -462,12 +512,6 @@ def trend_title(t: pd.DataFrame, place: Place, grouping: str = "quintile") -> st
             f"need-weighted patient than the least deprived {frac} in {a['year']} and "
             f"{_money(abs(b['gap_per_weighted']))} {side(b['gap_per_weighted'])} in "
             f"{b['year']}: the gap {verdict}")
-
-
-@functools.cache
-def england_total(year: str) -> dict:
-    """:func:`summarise` of every eligible English practice in a year (read-only)."""
-    return summarise(national(year).query("eligible"))
 
 
 @functools.cache
@@ -597,6 +641,7 @@ def gradient_table(place: Place, year: str = LATEST, grouping: str = "quintile",
 def need_table(place: Place, year: str = LATEST, grouping: str = "quintile") -> pd.DataFrame:
     """The gradient table's group, practices and need columns (shared; read-only)."""
     twin = gradient_table(place, year, grouping)
+    twin = twin[twin["Practices"] > 0]  # the groups the place has practices in
     return twin[[twin.columns[0], "Practices", *NEED_MEASURES.values()]]
 
 
@@ -617,13 +662,32 @@ def quadrant_table(place: Place, year: str = LATEST) -> pd.DataFrame:
     return out
 
 
+#: England's figures beside a place's in its gradient table (the chart draws them too).
+_ENGLAND_COLUMNS = {
+    "payments_per_weighted_patient": "England £ per weighted patient",
+    "care_payments_per_weighted_patient": "England care £ per weighted patient",
+}
+
+
 def table_for_display(g: Gradient) -> pd.DataFrame:
     """The gradient table with readable column names (for the page, CSV and CLI)."""
     label = g.grouping.title()
     df = g.groups.copy()
-    total = pd.DataFrame([{"group": "All", **g.total}])
-    df = pd.concat([df.assign(group=df["group"].astype(int).astype(str)), total],
-                   ignore_index=True)
+    total = {"group": "All", **g.total}
+    if not is_england(g.place) and not g.england_groups.empty:
+        # every group England has (the chart's outlines), the place's figures where it has
+        # practices in it, and England's beside them
+        eng = g.england_groups.set_index("group")
+        df = df.set_index("group").reindex(eng.index).reset_index()
+        counts = ["practices", "registered_patients", "weighted_patients", "payments",
+                  "care_payments"]
+        df[counts] = df[counts].fillna(0)  # no practice there: none, not unknown
+        df["practices"] = df["practices"].astype(int)
+        for key, column in _ENGLAND_COLUMNS.items():
+            df[column] = eng[key].to_numpy()
+            total[column] = g.england[key]
+    df = pd.concat([df.assign(group=df["group"].astype(int).astype(str)),
+                    pd.DataFrame([total])], ignore_index=True)
     return df.rename(columns={
         "group": f"{label} (1 = most deprived)", "practices": "Practices",
         "registered_patients": "Registered patients", "weighted_patients": "Weighted patients",

@@ -24,45 +24,65 @@ QUADRANT_COLOURS = {QUADRANTS[0]: "#D55E00", QUADRANTS[1]: "#0072B2",
 FINDING_CHARS = 64
 
 
-@cached(maxsize=64)
-def gradient_bars(groups: pd.DataFrame, title: str, grouping: str,
-                  england: float | None = None) -> alt.TopLevelMixin:
-    """£ per weighted patient by deprivation group: all payments and payments for care."""
-    n = 10 if grouping == "decile" else 5
+_MEASURES = (("All payments", "payments_per_weighted_patient"),
+             ("Payments for care", "care_payments_per_weighted_patient"))
+
+
+def _gradient_rows(groups: pd.DataFrame, who: str) -> pd.DataFrame:
     rows = []
     for r in groups.to_dict("records"):
-        for measure, key in (("All payments", "payments_per_weighted_patient"),
-                             ("Payments for care", "care_payments_per_weighted_patient")):
+        for measure, key in _MEASURES:
             rows.append({"group": int(r["group"]), "measure": measure, "value": r[key],
                          "label": f"£{r[key]:,.2f}", "practices": int(r["practices"]),
-                         "patients": f"{r['registered_patients']:,.0f}"})
-    data = pd.DataFrame(rows)
+                         "patients": f"{r['registered_patients']:,.0f}", "who": who})
+    return pd.DataFrame(rows)
+
+
+@cached(maxsize=64)
+def gradient_bars(groups: pd.DataFrame, title: str, grouping: str,
+                  england: float | None = None,
+                  england_groups: pd.DataFrame | None = None) -> alt.TopLevelMixin:
+    """£ per weighted patient by deprivation group: all payments and payments for care.
+
+    For a place other than England, ``england_groups`` (England's practices in each group)
+    are drawn as black outlines over the place's bars, so the England figure a finding
+    compares with is on the chart, and ``england`` (England, all payments) as a dashed line.
+    """
+    n = 10 if grouping == "decile" else 5
+    data = _gradient_rows(groups, "place")
     x = alt.X("group:O", title=f"National {grouping} (1 = most deprived)",
               scale=alt.Scale(domain=list(range(1, n + 1))), axis=alt.Axis(labelAngle=0))
+    offset = alt.XOffset("measure:N", scale=alt.Scale(domain=list(MEASURE_COLOURS)))
+    y = alt.Y("value:Q", title="£ per weighted patient")
+    tooltip = [alt.Tooltip("group:O", title=grouping.title()),
+               alt.Tooltip("measure:N", title="Measure"),
+               alt.Tooltip("label:N", title="£ per weighted patient"),
+               alt.Tooltip("practices:Q", title="Practices"),
+               alt.Tooltip("patients:N", title="Registered patients")]
     bars = alt.Chart(data).mark_bar().encode(
-        x=x, xOffset=alt.XOffset("measure:N"),
-        y=alt.Y("value:Q", title="£ per weighted patient"),
+        x=x, xOffset=offset, y=y,
         color=alt.Color("measure:N", title=None,
                         scale=alt.Scale(domain=list(MEASURE_COLOURS),
                                         range=list(MEASURE_COLOURS.values())),
                         legend=alt.Legend(orient="top")),
-        tooltip=[alt.Tooltip("group:O", title=grouping.title()),
-                 alt.Tooltip("measure:N", title="Measure"),
-                 alt.Tooltip("label:N", title="£ per weighted patient"),
-                 alt.Tooltip("practices:Q", title="Practices"),
-                 alt.Tooltip("patients:N", title="Registered patients")])
+        tooltip=tooltip)
     layers: list = [bars]
+    subtitle = "Bars: payments ÷ Carr-Hill weighted patients over the group's practices"
+    if england_groups is not None and not england_groups.empty:
+        eng_rows = _gradient_rows(england_groups, "England")
+        layers.append(alt.Chart(eng_rows).mark_bar(
+            filled=False, stroke="black", strokeWidth=2).encode(
+            x=x, xOffset=offset, y=y,
+            tooltip=[alt.Tooltip("who:N", title="Practices in"), *tooltip]))
+        subtitle += "; black outlines: England's practices in the same group"
     if england is not None:
         eng = alt.Chart(pd.DataFrame({"y": [england], "t": [f"England £{england:,.2f}"]}))
         layers += [eng.mark_rule(strokeDash=[6, 4], size=2, color="black").encode(y=alt.Y("y:Q")),
                    eng.mark_text(align="left", dx=4, dy=-8, fontWeight="bold").encode(
                        y=alt.Y("y:Q"), x=alt.XValue(0), text=alt.Text("t:N"))]
-    chart = alt.layer(
-        *layers,
-        title=_title(wrap(title, FINDING_CHARS),
-                     "Bars: payments ÷ Carr-Hill weighted patients over the group's "
-                     "practices; dashed line: England, all payments."),
-        height=360, width="container")
+        subtitle += "; dashed line: England, all payments"
+    chart = alt.layer(*layers, title=_title(wrap(title, FINDING_CHARS), subtitle + "."),
+                      height=360, width="container")
     return _configure(chart)
 
 

@@ -96,8 +96,11 @@ if g is not None:
                     help="Less dispensing, premises and other non-care items (listed below).")
         st.caption(pv.coverage_sentence(g))
 
-        eng_line = None if pv.is_england(place) else g.england["payments_per_weighted_patient"]
-        chart = gradient_bars(g.groups, g.title, grouping, eng_line)
+        if pv.is_england(place):
+            chart = gradient_bars(g.groups, g.title, grouping)
+        else:  # England's figures drawn beside the place's: what the finding compares with
+            chart = gradient_bars(g.groups, g.title, grouping,
+                                  g.england["payments_per_weighted_patient"], g.england_groups)
         show_chart(chart)
         st.caption(f"{year}. {pv.DEFINITION.format(grouping=grouping)} Source: {source}")
         twin = pv.gradient_table(place, year, grouping)

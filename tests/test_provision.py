@@ -86,6 +86,53 @@ def test_finding_title_states_the_gradient(places):
     assert "less per need-weighted patient" in g.title and "£" in g.title
 
 
+def test_a_one_sided_place_is_set_against_an_england_group_the_chart_draws(raw_dir, places):
+    """Blackpool's practices all serve the most deprived fifth, so its finding sets them
+    against the practices serving England's least deprived fifth. That figure (from the raw
+    CSVs, independently) is in the title beside Blackpool's, in the care sentence's
+    comparison, on the chart (England's outline at quintile 5) and in the table twin."""
+    from explorer.provision_charts import gradient_bars
+    from ui.charts import screen_spec
+
+    g = pv.gradient(places.get("blackpool"), "2022/23", "quintile")
+    assert list(g.groups["group"]) == [1] and g.reference_group == 5
+    b = g.reference["payments_per_weighted_patient"]
+    assert round(b, 2) == round(_raw_gradient(raw_dir, "22-23", 2019, 5)[5], 2)
+    a = g.total["payments_per_weighted_patient"]
+    assert g.title.endswith(f"(£{a:,.2f} against £{b:,.2f}, 2022/23)")
+    assert f"£{abs(a - b):,.2f}" in g.title and "England's least deprived fifth" in g.title
+    care = g.reference["care_payments_per_weighted_patient"]
+    assert (f"against £{care:,.2f} for practices serving England's least deprived fifth"
+            in pv.care_sentence(g))
+
+    chart = gradient_bars(g.groups, g.title, "quintile",
+                          g.england["payments_per_weighted_patient"], g.england_groups)
+    spec, _, subtitle, _ = screen_spec(chart)
+    rows = [r for d in spec["datasets"].values() for r in d]
+    drawn = {(r["group"], r["measure"]): r["value"] for r in rows if r.get("who") == "England"}
+    assert len(drawn) == 10 and drawn[(5, "All payments")] == b
+    assert "black outlines: England's practices in the same group" in subtitle
+
+    twin = pv.gradient_table(places.get("blackpool"), "2022/23", "quintile")
+    assert list(twin.iloc[:, 0]) == ["1", "2", "3", "4", "5", "All"]
+    assert list(twin["Practices"]) == [14, 0, 0, 0, 0, 14]
+    assert twin["England £ per weighted patient"].iloc[4] == b
+    assert twin["England £ per weighted patient"].iloc[5] == \
+        g.england["payments_per_weighted_patient"]
+    assert list(pv.need_table(places.get("blackpool"), "2022/23").iloc[:, 0]) == ["1", "All"]
+    doc = json.loads(json.dumps(g.to_json()))
+    assert doc["reference_group"] == 5 and len(doc["england"]["groups"]) == 5
+
+
+def test_a_place_with_both_ends_compares_its_own_and_england_has_no_outlines(places):
+    nw = pv.gradient(places.get("north-west"), "2022/23")
+    assert nw.reference_group is None and nw.reference is None
+    eng = pv.gradient(places.get("england"), "2022/23")
+    assert eng.england_groups is eng.groups and eng.england == eng.total
+    assert "England £ per weighted patient" not in pv.gradient_table(places.get("england"))
+    assert nw.england == eng.total  # one England, whichever place asks
+
+
 def test_blackpool_practices_and_quadrant(places):
     bp = places.resolve("Blackpool")
     q = pv.quadrant(bp, "2022/23")
