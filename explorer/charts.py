@@ -313,7 +313,8 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
 
     data["value_label"] = [format_value(v, u) for v, u in zip(data["value"], data["unit"],
                                                               strict=True)]
-    data["interval_label"] = ["{} to {} ({})".format(*format_interval(lo, hi, u), lvl)
+    data["interval_label"] = ["none" if lo is None or pd.isna(lo) else
+                              "{} to {} ({})".format(*format_interval(lo, hi, u), lvl)
                               for lo, hi, u, lvl in zip(data["lower_ci"], data["upper_ci"],
                                                         data["unit"], data["interval"],
                                                         strict=True)]
@@ -324,7 +325,7 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
     data["borrowed"] = data["borrowed"].astype(bool)
     data = pd.DataFrame({c: data[c].tolist() for c in (  # only what is drawn: small spec
         "label", "place", "period", "x", "x_lo", "x_hi", "value_label", "interval_label",
-        "england_label", "compared_to_england", "fit_label", "borrowed")})
+        "england_label", "compared_to_england", "decided_on", "fit_label", "borrowed")})
     order = list(dict.fromkeys(data["place"]))
     rows = list(dict.fromkeys(data["label"]))
     domain = list(COMPARISON_COLOURS)
@@ -348,6 +349,7 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
                alt.Tooltip("interval_label:N", title="Interval"),
                alt.Tooltip("england_label:N", title="England"),
                alt.Tooltip("compared_to_england:N", title="Compared with England"),
+               alt.Tooltip("decided_on:N", title="Decided on"),
                alt.Tooltip("fit_label:N", title="Geography")]
     points = base.mark_point(size=150, strokeWidth=2.5, opacity=1).encode(
         x=x,
@@ -365,13 +367,15 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
         x=x, shape=alt.Shape("place:N", sort=order, title="Place",
                              legend=alt.Legend(orient="top", columns=1,
                                                  labelLimit=place_label_limit())))
+    unbarred = ("; a judged dot without a bar: OHID's own comparison, its limits not in "
+                "the published data" if bool(df["label_without_limits"].any()) else "")
     chart = alt.layer(
         bars, keys, points, data=data, width="container",
         height=alt.Step(step=16, **{"for": "offset"}),
         title=_title(title, f"Dots: value; bars: the {confidence_label} interval the "
-                            "comparison is decided on (published intervals as published); "
-                            "each indicator scaled to its own spread around England (the "
-                            f"centre line); {BORROWED_WORDS}."))
+                            "comparison is decided on (published intervals as published)"
+                            f"{unbarred}; each indicator scaled to its own spread around "
+                            f"England (the centre line); {BORROWED_WORDS}."))
     return _configure(chart)
 
 

@@ -47,7 +47,7 @@ def _source_of(indicator_id: str, source: str) -> str:
 INDICATOR_TABLE = {  # the comparison right after the value and interval it was decided on
     "label": "Indicator", "place": "Place", "period": "Period", "value_display": "Value",
     "ci_display": "Interval", "england_display": "England",
-    "compared_to_england": "Compared with England", "comparison_basis": "Decided on",
+    "compared_to_england": "Compared with England", "decided_on": "Decided on",
     "interval": "Interval level", "count": "Count", "denominator": "Denominator",
     "age_group": "Age group", "geography_used": "Geography used",
     "taken_from": "Taken from a larger area", "note": "Note",

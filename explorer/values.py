@@ -130,6 +130,27 @@ class PlaceValue:
         level = f"{self.confidence:g}%"
         return f"{level} ({self.interval_method})" if self.interval_method else level
 
+    @property
+    def label_without_limits(self) -> bool:
+        """The comparison is the publisher's own label and the published data carry no
+        limits for it (Fingertips' district extracts: life expectancy, smoking, ...)."""
+        return (self.comparison_basis == "as published" and self.lower_ci is None
+                and self.compared_to_england != NOT_COMPARED)
+
+    @property
+    def decided_on(self) -> str:
+        """What ``compared_to_england`` was decided on, in words, for every place it is shown
+        (card line, chart tooltip, table twin). A published label whose limits the published
+        data do not carry says so, rather than standing alone beside the value."""
+        if self.comparison_basis != "as published":
+            return self.comparison_basis
+        if self.compared_to_england == NOT_COMPARED:
+            return "not compared in the published data"
+        level = _label(self.comparison_confidence)
+        if self.label_without_limits:
+            return f"OHID's own {level} comparison; its limits are not in the published data"
+        return f"OHID's own {level} comparison, on the limits shown"
+
     def to_dict(self) -> dict[str, Any]:
         # shallow: every field is a scalar or a tuple of scalars, and dataclasses.asdict's
         # recursive deep copy was most of the Compare table's build time
@@ -138,6 +159,8 @@ class PlaceValue:
         out["borrowed"] = self.borrowed
         out["interval"] = self.interval_label
         out["label"] = self.label
+        out["decided_on"] = self.decided_on
+        out["label_without_limits"] = self.label_without_limits
         return out
 
 

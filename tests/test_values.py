@@ -286,3 +286,49 @@ def test_no_interval_on_the_core20plus5_page_reads_as_one_number():
     assert intervals, lines[:3]
     assert not [(lo, hi) for lo, hi in intervals if lo.strip() == hi.strip()], intervals
     assert any("Learning disability (QOF)**: 0.5% (0.48%–0.55%" in t for t in lines)
+
+
+def test_a_published_label_without_limits_says_what_decided_it(places):
+    """Fingertips' district extracts carry OHID's "compared to England" label for life
+    expectancy, smoking and others, but not the limits it was decided on. The label never
+    stands alone beside the value: the card line, the Compare chart's tooltip and the table
+    twin all say it is OHID's own 95% comparison and that its limits are not in the data."""
+    from explorer import values
+    from explorer.charts import indicator_forest
+    from explorer.compare import indicator_frame
+    from explorer.figure import INDICATOR_TABLE
+    from tests.apptest import open_page
+    from ui.charts import screen_spec
+
+    bp = places.get("blackpool")
+    aps = values.indicator_for_place(bp, "92443")  # APS smoking, 2024: 20.8% against 10.4%
+    assert (aps.value, aps.england_value, aps.compared_to_england) == (20.8, 10.4, "worse")
+    assert aps.lower_ci is None and aps.label_without_limits
+    assert aps.decided_on == ("OHID's own 95% comparison; its limits are not in the "
+                              "published data")
+    qof = values.indicator_for_place(bp, "91547")  # published label with published limits
+    assert qof.lower_ci is not None and not qof.label_without_limits
+    assert qof.decided_on == "OHID's own 95% comparison, on the limits shown"
+    wilson = values.indicator_for_place(bp, "qof-ld")
+    assert wilson.decided_on == wilson.comparison_basis and wilson.decided_on.endswith("CI")
+
+    frame = indicator_frame([aps, qof])
+    assert INDICATOR_TABLE["decided_on"] == "Decided on"
+    assert list(frame["decided_on"]) == [aps.decided_on, qof.decided_on]
+    spec, _, subtitle, _ = screen_spec(indicator_forest(frame, "t", "95%"))
+    rows = [r for d in spec["datasets"].values() for r in d]
+    assert {r["decided_on"] for r in rows} == {aps.decided_on, qof.decided_on}
+    assert next(r for r in rows if r["label"] == aps.label)["interval_label"] == "none"
+    assert "a judged dot without a bar: OHID's own comparison" in subtitle
+    tips = [t for lay in spec["layer"] for t in lay.get("encoding", {}).get("tooltip", [])]
+    assert {"field": "decided_on", "type": "nominal", "title": "Decided on"} in tips
+
+    smi = values.indicator_for_place(bp, "91096")  # excess U75 mortality in SMI
+    assert smi.compared_to_england == "not compared" and not smi.label_without_limits
+
+    at = open_page("pages/core20plus5.py", p="blackpool")
+    line = next(m.value for m in at.markdown if m.value.startswith("**Adult smoking (APS)**"))
+    assert line.endswith(":red-badge[Worse] *(OHID's own 95% comparison; its limits are not "
+                         "in the published data)*"), line
+    smi_line = next(m.value for m in at.markdown if m.value.startswith(f"**{smi.label}**"))
+    assert smi_line.endswith("[Not compared]"), smi_line

@@ -26,7 +26,9 @@ def indicator_line(r: PlaceValue, trend: tuple[str, str] | None = None) -> None:
     lent = f" · :material/call_split: taken from {r.lender}" if r.borrowed else ""
     england = ("no England figure" if r.england_value is None or pd.isna(r.england_value)
                else f"England {format_value(r.england_value, r.unit)}")
-    st.markdown(f"**{r.label}**: {value}{ci} · {england} {badge(r.compared_to_england)}")
+    # a published label without its limits says what decided it, beside the label
+    basis = f" *({r.decided_on})*" if r.label_without_limits else ""
+    st.markdown(f"**{r.label}**: {value}{ci} · {england} {badge(r.compared_to_england)}{basis}")
     extra = f"; {r.note}" if r.note and (r.value is None or r.borrowed) else ""
     small = " Small numbers: treat with caution." if r.small_number else ""
     ages = f" Ages {r.age_group}." if r.age_group else ""
