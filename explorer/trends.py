@@ -23,6 +23,7 @@ from explorer.charts import PHONE, WIDE, cached, configured
 from explorer.palette import COMPARISON_COLOURS, NEUTRAL
 from explorer.places import Place, registry
 from explorer.stats import trends as stats
+from explorer.values import published_label_without_limits
 
 ENGLAND = "england"
 REGION = "north-west"
@@ -132,6 +133,23 @@ def _point_of(p: Place, indicator_id: str, sex: str, period: str) -> dict:
         "comparison_basis": pv.comparison_basis, "geography_used": pv.geography_used,
         "note": pv.geography_note,
     }
+
+
+def intervals_note(frame: pd.DataFrame) -> str:
+    """What the chart's bars are, and what decided a point's comparison where there is no
+    bar: life expectancy's district series carry OHID's "compared to England" labels but
+    not their limits, and a chart promising bars it does not draw read as an error."""
+    judged_bare = [published_label_without_limits(b, lo, c) for b, lo, c in zip(
+        frame["comparison_basis"], frame["lower_ci"], frame["compared_to_england"],
+        strict=True)]
+    has_bars = bool(frame["lower_ci"].notna().any())
+    if not any(judged_bare):
+        return "Bars: 95% confidence intervals where published or computed."
+    if not has_bars:
+        return ("No bars: the published data carry no limits; each comparison is OHID's own "
+                "(95%).")
+    return ("Bars: 95% confidence intervals where published or computed; a point without a "
+            "bar is OHID's own comparison (95%), its limits not in the published data.")
 
 
 def latest_point(place: Place | str, indicator_id: str, sex: str,
@@ -548,8 +566,7 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
         *layers, labels,
         title=alt.TitleParams(textwrap.wrap(title, 90), anchor="start", fontSize=18,
                               subtitle=textwrap.wrap(
-                                  f"{m.name}. Bars: 95% confidence intervals where "
-                                  "published or computed." + "".join(notes)
+                                  f"{m.name}. {intervals_note(frame)}" + "".join(notes)
                                   + (f" {RINGED}." if data["lent"].any() else ""), 140),
                               subtitleFontSize=13,
                               subtitleColor="#444444"),

@@ -134,8 +134,8 @@ class PlaceValue:
     def label_without_limits(self) -> bool:
         """The comparison is the publisher's own label and the published data carry no
         limits for it (Fingertips' district extracts: life expectancy, smoking, ...)."""
-        return (self.comparison_basis == "as published" and self.lower_ci is None
-                and self.compared_to_england != NOT_COMPARED)
+        return published_label_without_limits(self.comparison_basis, self.lower_ci,
+                                              self.compared_to_england)
 
     @property
     def decided_on(self) -> str:
@@ -165,6 +165,14 @@ class PlaceValue:
 
 
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(PlaceValue))
+
+
+def published_label_without_limits(basis: str | None, lower: float | None,
+                                   compared: str | None) -> bool:
+    """A judged comparison that is the publisher's own label, with no limits in the data
+    (:attr:`PlaceValue.label_without_limits`, for records kept as dicts or frame rows)."""
+    missing = lower is None or (isinstance(lower, float) and math.isnan(lower))
+    return basis == "as published" and missing and compared not in (None, NOT_COMPARED)
 
 
 _f = store.as_float  # one definition of "a number or nothing"

@@ -244,3 +244,30 @@ def test_a_finding_drawn_from_another_areas_values_says_so():
     assert "(values of Allerdale (district), Cumberland (district from April 2023))" in title
     own = trends.finding_title(trends.trend_frame([reg.get("blackpool")], "91547"), "91547")
     assert "values of" not in own
+
+
+def test_a_chart_without_bars_says_what_decided_its_points():
+    """Life expectancy's district series carry OHID's "compared to England" labels but no
+    limits: the chart promised "Bars: 95% confidence intervals" and drew none. Its subtitle
+    and the page's caption now say the comparisons are OHID's own; a series with limits
+    keeps the bars sentence."""
+    from explorer.places import registry
+    from ui.charts import screen_spec
+
+    places = [registry().get("blackpool"), registry().get("eden")]
+    le = trends.trend_frame(places, "90366", "Male")
+    assert le["lower_ci"].isna().all() and (le["compared_to_england"] == "worse").any()
+    bare = ("No bars: the published data carry no limits; each comparison is OHID's own "
+            "(95%).")
+    assert trends.intervals_note(le) == bare
+    subtitle = screen_spec(trends.trend_chart(le, "90366", "t"))[2]
+    assert bare in subtitle and "Bars: 95%" not in subtitle
+    qof = trends.trend_frame(places, "91547", "Persons")
+    assert qof["lower_ci"].notna().any()
+    assert trends.intervals_note(qof).startswith("Bars: 95% confidence intervals")
+    mixed = pd.concat([qof, le.assign(comparison_basis="as published")])
+    assert "a point without a bar is OHID's own comparison" in trends.intervals_note(mixed)
+
+    at = open_page("pages/trends.py", p="blackpool,eden", ind="90366")
+    assert_clean(at)
+    assert any(bare in c.value for c in at.caption), [c.value[:80] for c in at.caption]
