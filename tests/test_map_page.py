@@ -62,6 +62,24 @@ def test_default_view_is_the_lsc_region_at_lsoa_level():
     assert legend and "No value" in legend[0].proto.body
 
 
+def test_a_long_table_waits_to_be_asked_for_and_a_short_one_is_shown():
+    """The default region's 1,265-row HTML table delayed its map by over a second; it is
+    behind the toggle, with the CSV of every row beside it. A district's wards are shown."""
+    from ui.map_view import TABLE_AUTO_ROWS
+
+    region = open_map()
+    toggle = next(t for t in region.toggle if t.label.startswith("Show the map as a table"))
+    assert toggle.label == "Show the map as a table (1,265 rows)" and toggle.value is False
+    assert f"more than {TABLE_AUTO_ROWS:,} rows" in toggle.help
+    assert not [m for m in region.markdown if "<table" in m.value]
+    toggle.set_value(True).run()
+    assert [m for m in region.markdown if "<table" in m.value and "E01012571" in m.value]
+    district = open_map(r="blackpool")
+    small = next(t for t in district.toggle if t.label.startswith("Show the map as a table"))
+    assert small.value is True and small.help in (None, "")
+    assert_clean(district)
+
+
 @pytest.mark.parametrize("vintage", ["2019", "2025"])
 @pytest.mark.parametrize("extent", ["lsc-north-cumbria", "england", "blackpool"])
 @pytest.mark.parametrize("level", ["lsoa", "ward", "district", "icb"])

@@ -38,10 +38,13 @@ DEFAULTS: dict[str, Any] = {LEVEL: am.DEFAULT_LEVEL, VINTAGE: 2019, REGION: DEFA
 #: the session's own places (ui/custom_place.py).
 EXTENT_KINDS = ("country", "region", "sub-region", "icb", "district", "former district", "town",
                 "ward", "custom")
-#: Above this many areas the finder is a code box and the table is hidden until asked for
-#: (33k options or rows would add megabytes to the page).
+#: Above this many areas the finder is a code box (33k options would add megabytes).
 FINDER_MAX = 5_000
-TABLE_AUTO_ROWS = 2_500
+#: Above this many rows the map's table is hidden until asked for: the default region's
+#: 1,265-row table was three quarters of the page's websocket bytes (264 of 361 kB) and,
+#: drawn as HTML, kept the map off screen 1.3 s longer (5.5 -> 4.2 s in headless Chromium,
+#: 7 Dec). The CSV is always there.
+TABLE_AUTO_ROWS = 500
 MAP_HEIGHT = 640
 LEVEL_SHORT = {"lsoa": "LSOA", "ward": "Ward (NW)", "district": "District", "icb": "ICB"}
 _EVENT = "_map_last_event"
@@ -509,8 +512,9 @@ def table_twin(choice: MapChoice, view: pd.DataFrame, source: str, alt: str) -> 
     big = len(table) > TABLE_AUTO_ROWS
     show = st.toggle(f"Show the map as a table ({len(table):,} rows)", value=not big,
                      key=f"map_table_{'big' if big else 'small'}",
-                     help="Large tables are hidden until asked for: they add megabytes to "
-                          "the page." if big else None)
+                     help=f"Tables of more than {TABLE_AUTO_ROWS:,} rows are hidden until "
+                          "asked for: drawing one keeps the map off screen for a second or "
+                          "more on a phone. The CSV below holds every row." if big else None)
     if show:
         tables.show(_shown(table, view, choice), _MAP_COLUMNS, label=title, max_height=380)
     name = f"map-{choice.indicator.id}-{choice.geo.id}-{choice.extent.id}"
