@@ -159,8 +159,10 @@ with guard("The overview"):
                       "compared_to_england": "Compared with England",
                       "geography_used": "Value shown for",
                       "recent_trend": "Recent trend", "recent_trend_reason": "Why"})
-    with st.expander("Table (one row per district and indicator)"):
-        tables.grid(twin, hide_index=True, width="stretch")
+    with tables.on_demand(f"Table (one row per district and indicator: {len(twin):,} rows)",
+                          key="glance_twin") as is_open:
+        if is_open:
+            tables.grid(twin, hide_index=True, width="stretch")
     sources = sorted({indicators.meta(i).caption for i in cells["indicator_id"]})
     exports.downloads("north-west-at-a-glance", twin, "The North West at a glance: every "
                       "district's latest value compared with England, with the recent trend",

@@ -171,9 +171,11 @@ if g is not None:
                        + "; ".join(f"{k}: {v:,}" for k, v in counts.items())
                        + f". Source: {source}")
             qtwin = pv.quadrant_table(place, year)
-            with st.expander(f"Table: the {len(q):,} practices by quadrant"):
-                tables.dataframe(qtwin, hide_index=True, width="stretch",
-                                 column_config=PRACTICE_COLUMNS)
+            with tables.on_demand(f"Table: the {len(q):,} practices by quadrant",
+                                  key="provision_practices") as is_open:
+                if is_open:
+                    tables.dataframe(qtwin, hide_index=True, width="stretch",
+                                     column_config=PRACTICE_COLUMNS)
             exports.downloads(f"provision-practices-{place.id}-{year_key}", qtwin, qtitle,
                               [source], PAGE, link_state, chart=qchart)
 

@@ -46,7 +46,10 @@ def test_blackpool_quadrant_draws_every_practice():
     assert sorted(r["practice_code"] for r in rows) == sorted(expected["practice_code"])
     assert len(rows) >= 10
     assert {r["quadrant"] for r in rows} <= set(pv.QUADRANTS)
-    # the table twin lists the same practices
+    # the table twin lists the same practices, sent only once its expander is opened
+    assert not [d for d in at.dataframe if "Quadrant" in d.value.columns]
+    at.session_state["provision_practices"] = True
+    at.run()
     tables = [d.value for d in at.dataframe]
     assert any(len(t) == len(rows) and "Quadrant" in t.columns for t in tables)
 
@@ -59,6 +62,8 @@ def test_practices_grid_reads_as_the_tables_do():
     from ui.tables import MISSING
 
     at = open_page(PAGE, p="england", yr="2022-23")
+    at.session_state["provision_practices"] = True  # the expander opened
+    at.run()
     assert_clean(at)
     grid = next(d for d in at.dataframe if "Quadrant" in d.value.columns)
     assert grid.value["CQC rating (latest)"].isna().any()  # England has such practices

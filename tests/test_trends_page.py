@@ -180,6 +180,14 @@ def test_glance_page_renders_and_filters():
     import re
     at = open_page("pages/glance.py")
     assert re.match(r"[\d,]+ of \d{1,3},\d{3} district values", at.subheader[0].value)
+    # the twin (2,379 rows: 735 of the page's 926 kB) is sent only once its expander opens
+    assert len(at.dataframe) == 1
+    label = next(e.label for e in at.expander if e.label.startswith("Table (one row"))
+    assert label.endswith(": 2,379 rows)")
+    at.session_state["glance_twin"] = True
+    at.run()
+    assert_clean(at)
+    assert len(at.dataframe) == 2 and len(at.dataframe[1].value) == 2379
 
 
 def test_compare_and_core20plus5_rows_link_to_the_trend():

@@ -43,6 +43,16 @@ def test_glance_renders_the_grid(app_server, browser_page):
     # the grid is drawn after the title
     page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
+    # the long twin is sent when its expander is opened, and then it is there
+    grids = page.locator("[data-testid='stDataFrame']")
+    assert grids.count() == 1
+    page.get_by_text("Table (one row per district and indicator").click()
+    grids.nth(1).wait_for(timeout=60_000)
+    wait_for_script_idle(page)
+    rows = int(grids.nth(1).locator("[role='grid'], table").first.get_attribute(
+        "aria-rowcount"))
+    assert rows - 1 > 2000  # every district and indicator, the header row aside
+    assert page.locator("[data-testid='stException']").count() == 0
     assert_no_console_errors(page)
 
 
