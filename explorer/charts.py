@@ -203,8 +203,11 @@ def core20_bar(df: pd.DataFrame, region_name: str, england_share: float, vintage
                 scale=alt.Scale(domain=[0, axis_end]), axis=alt.Axis(tickCount=tick_count())),
     )
     bars = base.mark_bar(height={"band": 0.8}).encode(
+        # the key above the bars: a region's chart is taller than a projector's screen, and
+        # a key at its foot was off screen while people read the colours
         color=alt.Color("kind:N", title="Place", scale=alt.Scale(
-            domain=["district", "town"], range=[PLACE_COLOURS[0], PLACE_COLOURS[1]])),
+            domain=["district", "town"], range=[PLACE_COLOURS[0], PLACE_COLOURS[1]]),
+            legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip("label:N", title="Place"),
                  alt.Tooltip("share_label:N", title="Core20 share"),
                  alt.Tooltip("core20_fmt:N", title="Residents in Core20"),

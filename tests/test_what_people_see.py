@@ -267,6 +267,15 @@ def test_an_upload_reaches_the_map_in_fifths_of_the_areas_in_view():
     assert um.bounds is not None and um.bounds[3] < 54.0
 
 
+def test_the_overview_key_is_above_its_bars(overview_chart):
+    """A region's bar chart is taller than a 1080-px screen: its colour key (district or
+    town) at the foot was off screen while the room read the colours."""
+    spec, *_ = charts.screen_spec(overview_chart)
+    legends = [lay["encoding"]["color"].get("legend") for lay in spec["layer"]
+               if "color" in lay.get("encoding", {})]
+    assert legends and all(lg and lg["orient"] == "top" for lg in legends)
+
+
 def test_core20_axis_ends_just_past_the_value_column(overview_chart):
     """A 0-100 axis left the right half of the overview's chart empty on a projector (no
     North West place is above 60%): the axis ends at the next ten past the value column."""
