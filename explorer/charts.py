@@ -358,6 +358,9 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
         x=x,
         color=alt.Color("compared_to_england:N", title="Compared with England",
                         scale=colours,
+                        # at the foot (for the PNG/SVG); the page also keys the colours
+                        # above the chart (ui.charts.comparison_key), which wraps on a
+                        # phone where two legends side by side would not fit
                         legend=alt.Legend(orient="bottom", columns=1, labelLimit=120)),
         fill=alt.condition("datum.borrowed", alt.value("#ffffff"),
                            alt.Color("compared_to_england:N", scale=colours, legend=None)),

@@ -28,6 +28,8 @@ class Figure:
     export: pd.DataFrame
     caption: str
     sources: tuple[str, ...]
+    #: The comparison labels the chart colours its marks by (keyed above it on screen).
+    comparisons: tuple[str, ...] = ()
 
     @property
     def file_name(self) -> str:
@@ -115,8 +117,9 @@ def indicator_figure(rows: Sequence[PlaceValue], confidence_label: str,
         "only for a containing area, not counted in the headline. Core20 and rural share "
         "count every resident, so they have no interval. Values are never estimated where "
         "the data do not allow it.")
+    shown = tuple(dict.fromkeys(plot["compared_to_england"])) if chart is not None else ()
     return Figure("indicators", "Indicators compared with England", title, chart, table,
-                  export, caption, sources)
+                  export, caption, sources, shown)
 
 
 def decile_figure(profiles: Sequence[Profile], vintage: int) -> Figure:

@@ -21,6 +21,8 @@ COMPARISON_COLOURS: dict[str, str] = {
     "higher": "#1c4e80",
     "not compared": "#d9d9d9",
 }
+#: Text on a comparison colour (a cell or a key's chip): white where black would be faint.
+COMPARISON_INK: dict[str, str] = {"worse": "#ffffff", "higher": "#ffffff"}
 #: Categorical colours for up to 8 places (Okabe–Ito).
 PLACE_COLOURS: tuple[str, ...] = (
     "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",

@@ -10,8 +10,9 @@ from pandas.io.formats.style import Styler
 
 from explorer import glance, indicators
 from explorer import state as url_state
-from explorer.palette import COMPARISON_COLOURS
+from explorer.palette import COMPARISON_COLOURS, COMPARISON_INK
 from ui import exports, tables
+from ui.charts import comparison_key
 from ui.frame import guard, on_a_phone, require_app_frame
 from ui.share import copy_link
 from ui.state import publish, seed, show_messages, widget_key
@@ -24,7 +25,6 @@ V, VIEW, FLT, SORT = url_state.VINTAGE, url_state.VIEW, url_state.FILTER, url_st
 P, IND, SEX = url_state.PLACES, url_state.INDICATOR, url_state.SEX
 DISTRICT_SETS = {2019: "39 districts (2019)", 2025: "35 districts (2024)"}
 #: Text colour on each comparison colour (contrast at least 4.5:1).
-INK = {"worse": "#ffffff", "higher": "#ffffff"}
 HIDDEN = ["group_order", "indicator_id", "sex", "unit"]
 
 
@@ -65,7 +65,7 @@ def _styles(table: pd.DataFrame, cells: pd.DataFrame, places: list[str]) -> pd.D
             if c is None or not shown.get(key, False) or r[p] in ("", "–"):
                 continue
             css.at[i, p] = (f"background-color: {COMPARISON_COLOURS.get(c, '#d9d9d9')}; "
-                            f"color: {INK.get(c, '#000000')}")
+                            f"color: {COMPARISON_INK.get(c, '#000000')}")
     return css
 
 
@@ -104,13 +104,7 @@ with guard("The overview"):
     st.subheader(f"{n['worse']:,} of {n['cells']:,} district values are worse than England; "
                  f"{n['worsening']:,} are worse and getting worse")
     # one chip per comparison, never broken across lines (on a phone "○ not compared" split)
-    chips = " ".join(
-        f"<span style='background:{bg};{'color:#fff;' if white_text else ''}padding:0 6px;"
-        f"white-space:nowrap;display:inline-block'>{text}</span>"
-        for bg, white_text, text in (
-            ("#3b7dd8", False, "▲ better"), ("#f2c14e", False, "● similar"),
-            ("#c2410c", True, "▼ worse"), ("#a6bddb", False, "▽ lower"),
-            ("#1c4e80", True, "△ higher"), ("#d9d9d9", False, "○ not compared")))
+    chips = comparison_key(symbols=glance.SYMBOLS)
     st.markdown(
         chips + " "
         "&nbsp; than England. &nbsp; ↑ ↓ significant recent trend, → no significant change "

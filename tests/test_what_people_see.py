@@ -408,3 +408,26 @@ def alt_point_chart():
 
     return alt.Chart(pd.DataFrame({"c": ["Payments for care"], "x": [1]})).mark_point().encode(
         x=alt.X("x:Q"), color=alt.Color("c:N"))
+
+
+def test_the_compare_charts_colours_are_keyed_above_it_at_any_width():
+    """A three-place Compare chart is twice a projector's height, and its colour key (the
+    comparison with England: colour is its only cue) was at its foot, off screen. The key is
+    also drawn above the chart as chips that wrap on a phone (two Vega legends side by side
+    did not fit 390 px). The chips are the palette's, the same as At a glance's."""
+    import re
+
+    from explorer.palette import COMPARISON_COLOURS, COMPARISON_INK
+    from tests.apptest import open_page
+
+    at = open_page("pages/compare.py", p="workington-bua,eden,blackpool")
+    block = next(m.value for m in at.markdown if "hee-chart-key" in m.value)
+    assert "significantly worse than England" in block.split("hee-chart-key")[0]
+    chips = re.findall(r"background:(#[0-9a-f]{6});color:(#[0-9a-f]{6})[^>]*>([^<]+)<", block)
+    assert chips and all(COMPARISON_COLOURS[t] == bg and COMPARISON_INK.get(t, "#000000") == ink
+                         for bg, ink, t in chips)
+    assert "worse" in {t for *_, t in chips} and "white-space:nowrap" in block
+
+    glance_page = open_page("pages/glance.py")
+    key = next(m.value for m in glance_page.markdown if "▲ better" in m.value)
+    assert key.count("hee-key-chip") == len(COMPARISON_COLOURS)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import altair as alt
@@ -272,9 +273,29 @@ def screen_payload(chart: alt.TopLevelMixin, presenting: bool,
     return exports.derived(chart, ("screen-arrow", presenting, description), make)
 
 
-def show(chart: alt.TopLevelMixin, description: str | None = None, **kwargs: Any) -> None:
+def comparison_key(labels: Iterable[str] | None = None,
+                   symbols: Mapping[str, str] | None = None) -> str:
+    """HTML chips in the comparison colours (``labels``, in the palette's order; all when
+    None), each never broken across lines, so the key wraps at any width: the one key of
+    the At a glance grid (with its cell ``symbols``) and of the Compare chart."""
+    from explorer.palette import COMPARISON_COLOURS, COMPARISON_INK
+
+    wanted = COMPARISON_COLOURS if labels is None else set(labels)
+    chips = []
+    for label, bg in COMPARISON_COLOURS.items():
+        if label in wanted:
+            text = f"{symbols[label]} {label}" if symbols and label in symbols else label
+            chips.append(f"<span class='hee-key-chip' style='background:{bg};color:"
+                         f"{COMPARISON_INK.get(label, '#000000')};padding:0 6px;"
+                         f"white-space:nowrap;display:inline-block'>{_escape(text)}</span>")
+    return " ".join(chips)
+
+
+def show(chart: alt.TopLevelMixin, description: str | None = None, *,
+         key_html: str | None = None, **kwargs: Any) -> None:
     """Draw a chart with its title as text, its finding as the text alternative, and the
-    presentation type size when presenting. Extra keyword arguments go to Streamlit."""
+    presentation type size when presenting; ``key_html`` (e.g. :func:`comparison_key`)
+    goes under the title, above the chart. Extra keyword arguments go to Streamlit."""
     presenting = present.presenting()
     if exports.is_shared(chart):
         spec_json, arrow, title, subtitle, text = screen_payload(chart, presenting, description)
@@ -286,8 +307,11 @@ def show(chart: alt.TopLevelMixin, description: str | None = None, **kwargs: Any
     if title:
         st.markdown(f"<p class='hee-chart-title'>"
                     f"{_escape(title)}</p>" + (f"<p class='hee-chart-subtitle'>"
-                                               f"{_escape(subtitle)}</p>" if subtitle else ""),
+                                               f"{_escape(subtitle)}</p>" if subtitle else "")
+                    + (f"<p class='hee-chart-key'>{key_html}</p>" if key_html else ""),
                     unsafe_allow_html=True)
+    elif key_html:
+        st.markdown(f"<p class='hee-chart-key'>{key_html}</p>", unsafe_allow_html=True)
     kwargs.setdefault("width", "stretch")
     spec.pop("description", None)  # Streamlit's alt becomes the description (aria-label)
     st.vega_lite_chart(spec, alt=text, **kwargs)

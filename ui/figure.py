@@ -11,6 +11,7 @@ import streamlit as st
 from explorer import text as plain_text
 from explorer.figure import Figure
 from ui import exports, tables
+from ui.charts import comparison_key
 from ui.charts import show as show_chart
 
 
@@ -26,7 +27,9 @@ def show(fig: Figure, page: str, state: Mapping[str, Any], *, expanded: bool = F
     if fig.chart is not None:
         # a shared chart (explorer.charts.cached): converted and validated once, the text
         # alternative and the PNG/SVG downloads read the same spec
-        show_chart(fig.chart)
+        show_chart(fig.chart, key_html=(
+            "Compared with England: " + comparison_key(fig.comparisons)
+            if fig.comparisons else None))
     elif not fig.table.empty:
         st.markdown(f"**{plain_text.escape_markdown(fig.title)}**")
     if fig.caption:
