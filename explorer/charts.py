@@ -388,10 +388,12 @@ def indicator_forest(df: pd.DataFrame, title: str, confidence_label: str) -> alt
 @cached(maxsize=64)
 def gradient_chart(table: pd.DataFrame, title: str, grouping: str, unit: str = "%",
                    england: float | None = None, confidence_label: str = "95%",
-                   ) -> alt.TopLevelMixin:
+                   england_table: pd.DataFrame | None = None) -> alt.TopLevelMixin:
     """Indicator by national deprivation group with CI bars; bars in the decile colours.
 
     ``table``: group, value, lower_ci, upper_ci, count, denominator (values as fractions).
+    ``england_table`` (the same for England's residents) is drawn as a dashed line with
+    white diamonds: what the same level of deprivation looks like nationally.
     """
     from explorer.palette import QUINTILE_COLOURS
 
@@ -415,15 +417,27 @@ def gradient_chart(table: pd.DataFrame, title: str, grouping: str, unit: str = "
     err = alt.Chart(data).mark_errorbar(ticks=True, color="black", thickness=2).encode(
         x=x, y=alt.Y("lo:Q", title=unit), y2=alt.Y2("hi:Q"))
     layers = [bars, err]
+    subtitle = ("Bars: value for residents of the place in each national group; "
+                f"black lines: {confidence_label} confidence interval")
+    if england_table is not None and not england_table.empty:
+        ref = pd.DataFrame({"group": england_table["group"].astype(int).tolist(),
+                            "v": (england_table["value"] * 100).tolist(),
+                            "value_label": england_table["value"].map(pct).tolist()})
+        line = alt.Chart(ref).encode(
+            x=x, y=alt.Y("v:Q", title=unit),
+            tooltip=[alt.Tooltip("group:O", title=f"England, {grouping}"),
+                     alt.Tooltip("value_label:N", title="Value")])
+        layers += [line.mark_line(color="black", strokeDash=[6, 3], strokeWidth=2),
+                   line.mark_point(shape="diamond", size=110, filled=True, fill="white",
+                                   stroke="black", strokeWidth=2, opacity=1)]
+        subtitle += ("; dashed line with diamonds: England's residents in the same "
+                     f"national {grouping}")
     if england is not None:
         eng = alt.Chart(pd.DataFrame({"y": [england * 100], "t": [f"England {pct(england)}"]}))
         layers += [eng.mark_rule(strokeDash=[6, 4], size=2, color="black").encode(y=alt.Y("y:Q")),
                    eng.mark_text(align="left", dx=4, dy=-8, fontWeight="bold",
                                  fontSize=FONT_SIZE - 1).encode(
                        y=alt.Y("y:Q"), x=alt.XValue(0), text=alt.Text("t:N"))]
-    chart = alt.layer(
-        *layers,
-        title=_title(title, "Bars: value for residents of the place in each national group; "
-                            f"black lines: {confidence_label} confidence interval."),
-        height=380, width="container")
+    chart = alt.layer(*layers, title=_title(title, subtitle + "."), height=380,
+                      width="container")
     return _configure(chart)

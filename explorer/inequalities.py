@@ -3,6 +3,7 @@ the slope and relative indices of inequality (SII, RII) computed the OHID way.""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,6 +106,18 @@ def gradient(indicator_id: str, name: str, place: Place, deciles: pd.DataFrame,
         note = "Fewer than 5 deprivation groups have residents: no SII is computed."
     return Gradient(indicator_id, name, place.name, grouping, table, _f(sii), _pair(sii_ci),
                     _f(rii), _pair(rii_ci), note.strip(), confidence)
+
+
+@functools.lru_cache(maxsize=128)  # shared by sessions: read-only to callers
+def england_groups(indicator_id: str, grouping: str = "decile",
+                   confidence: float = 0.95) -> pd.DataFrame:
+    """:func:`group_table` of England's residents: each national group's value for the
+    whole country, the same sums as a place's (what that level of deprivation looks like
+    nationally, drawn beside a place's gradient)."""
+    from explorer.places import registry
+
+    return group_table(decile_counts(indicator_id, registry().get("england")), grouping,
+                       confidence)
 
 
 def health_gradient(indicator_id: str, place: Place, grouping: str = "decile",

@@ -8,6 +8,7 @@ from explorer import state as url_state
 from explorer.charts import gradient_chart
 from explorer.inequalities import (
     any_gradient,
+    england_groups,
     gradient_indicators,
     gradient_sentence,
     life_expectancy,
@@ -76,8 +77,11 @@ with guard("The deprivation gradient", essential=True):
                    "(positive: higher in the most deprived); the RII is least deprived "
                    "**divided by** most deprived (OHID's convention), so the same gradient "
                    "gives a positive SII and an RII below 1.")
+    is_england = place.kind == "country" and place.id == "england"
+    eng = None if is_england else england_groups(ind, grouping, conf)
     chart = gradient_chart(g.table, f"{g.name} by national deprivation {grouping} in "
-                           f"{place.name}", grouping, confidence_label=label)
+                           f"{place.name}", grouping, confidence_label=label,
+                           england_table=eng)
     show_chart(chart)
     if g.note:
         st.info(g.note)
@@ -94,8 +98,11 @@ with guard("The deprivation gradient", essential=True):
                                    "denominator": "Denominator", "lsoas": "LSOAs",
                                    "value": "Value", "lower_ci": f"Lower {label}",
                                    "upper_ci": f"Upper {label}"})
+    if eng is not None:  # the chart's dashed line, as numbers
+        twin["England"] = eng["value"].to_numpy()
     with st.expander("Table"):
-        tables.show(twin, {"Value": tables.PCT, f"Lower {label}": tables.PCT,
+        tables.show(twin, {"Value": tables.PCT, "England": tables.PCT,
+                           f"Lower {label}": tables.PCT,
                            f"Upper {label}": tables.PCT, "Count": tables.INT,
                            "Denominator": tables.INT, "LSOAs": tables.INT},
                     label=sentence)

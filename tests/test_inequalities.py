@@ -102,3 +102,47 @@ def test_marmot_view_groups_by_principle(places):
     titles = [t for t, _ in groups]
     assert titles[0].startswith("1. Give every child the best start")
     assert groups[6][1] == []  # principle 7: no ethnicity data bundled
+
+
+def test_englands_residents_in_each_decile_are_drawn_beside_a_place(raw_dir, places):
+    """What the same level of deprivation looks like nationally: England's value in each
+    national decile, from the same sums as a place's. Decile 1's income-deprived count is
+    checked against the raw IoD2019 files (File 8 numerators, File 1 deciles; csv module)."""
+    import csv
+
+    from explorer.charts import gradient_chart
+    from explorer.inequalities import england_groups
+    from ui.charts import screen_spec
+
+    deciles, numerator = {}, {}
+    raw = raw_dir / "humaniverse-IMD"
+    with (raw / "iod2019_lsoa11_ranks_deciles.csv").open(encoding="utf-8-sig") as f:
+        for row in csv.DictReader(f):
+            if row["lsoa11_code"].startswith("E"):
+                deciles[row["lsoa11_code"]] = int(row["IMD_decile"])
+    with (raw / "iod2019_lsoa11_underlying_indicators.csv").open(encoding="utf-8-sig") as f:
+        for row in csv.DictReader(f):
+            if row["income_domain_numerator"]:  # blank: not published
+                numerator[row["lsoa11_code"]] = float(row["income_domain_numerator"])
+    first = sum(v for code, v in numerator.items() if deciles.get(code) == 1)
+
+    eng = england_groups("income_deprivation", "decile")
+    assert list(eng["group"]) == list(range(1, 11))
+    assert eng.loc[0, "count"] == pytest.approx(first)
+    total = indicators.indicator_for_place(places.get("england"), "income_deprivation")
+    assert eng["count"].sum() == pytest.approx(total.count)
+    assert eng["denominator"].sum() == pytest.approx(total.denominator)
+
+    g = any_gradient("income_deprivation", places.get("blackpool"))
+    spec, _, subtitle, _ = screen_spec(gradient_chart(g.table, "t", "decile",
+                                                      england_table=eng))
+    drawn = [r for d in spec["datasets"].values() for r in d if "v" in r and "lo" not in r]
+    assert [round(r["v"], 6) for r in drawn] == [round(v * 100, 6) for v in eng["value"]]
+    assert "dashed line with diamonds: England's residents in the same national decile" \
+        in subtitle
+
+    from tests.apptest import open_page
+
+    at = open_page("pages/inequalities.py", p="blackpool", ind="income_deprivation")
+    table = next(m.value for m in at.markdown if "hee-table" in m.value and "England" in m.value)
+    assert f"{eng.loc[0, 'value'] * 100:.1f}%" in table
