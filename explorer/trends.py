@@ -556,7 +556,10 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
     # "Workington (parish wards)" squeezed the plot to nothing on a phone), the full name is
     # in the title and the table
     phone, laptop, wide = END_LABEL_PX
-    labels = alt.Chart(last).mark_text(align="left", dx=9, fontSize=12,
+    # clear of a ring (radius ~12 px) where a line ends on another area's value: "Eden"
+    # started under the ring of its 2023-25 point, Westmorland and Furness's
+    dx = 15 if bool(last["lent"].any()) else 9
+    labels = alt.Chart(last).mark_text(align="left", dx=dx, fontSize=12,
                                        limit={"expr": f"{PHONE} ? {phone} : {WIDE} ? "
                                                       f"{wide} : {laptop}"},
                                        fontWeight="bold").encode(

@@ -279,3 +279,23 @@ def test_a_chart_without_bars_says_what_decided_its_points():
     at = open_page("pages/trends.py", p="blackpool,eden", ind="90366")
     assert_clean(at)
     assert any(bare in c.value for c in at.caption), [c.value[:80] for c in at.caption]
+
+
+def test_an_end_label_starts_clear_of_a_ring():
+    """Eden's life expectancy ends on Westmorland and Furness's value (ringed); its end
+    label started under the ring (radius ~12 px at size 420)."""
+    import math
+
+    from explorer.places import registry
+    from ui.charts import screen_spec
+
+    frame = trends.trend_frame([registry().get("eden")], "90366", "Male")
+    spec = screen_spec(trends.trend_chart(frame, "90366", "t"))[0]
+    ring = next(lay for lay in spec["layer"] if lay["mark"].get("size") == 420)
+    text = next(lay for lay in spec["layer"] if lay["mark"].get("type") == "text")
+    radius = math.sqrt(ring["mark"]["size"] / math.pi) + ring["mark"]["strokeWidth"] / 2
+    assert text["mark"]["dx"] > radius
+    plain = trends.trend_frame([registry().get("blackpool")], "90366", "Male")
+    spec = screen_spec(trends.trend_chart(plain, "90366", "t"))[0]
+    assert next(lay for lay in spec["layer"] if lay["mark"].get("type") == "text"
+                )["mark"]["dx"] == 9
