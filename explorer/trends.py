@@ -135,10 +135,12 @@ def _point_of(p: Place, indicator_id: str, sex: str, period: str) -> dict:
     }
 
 
-def intervals_note(frame: pd.DataFrame) -> str:
+def intervals_note(frame: pd.DataFrame, indicator_id: str) -> str:
     """What the chart's bars are, and what decided a point's comparison where there is no
     bar: life expectancy's district series carry OHID's "compared to England" labels but
-    not their limits, and a chart promising bars it does not draw read as an error."""
+    not their limits, and a chart promising bars it does not draw read as an error. The
+    level is the indicator's (OHID compares QOF prevalence at 99.8%)."""
+    level = f"{indicators.meta(indicator_id).compare_confidence:g}%"
     judged_bare = [published_label_without_limits(b, lo, c) for b, lo, c in zip(
         frame["comparison_basis"], frame["lower_ci"], frame["compared_to_england"],
         strict=True)]
@@ -147,9 +149,9 @@ def intervals_note(frame: pd.DataFrame) -> str:
         return "Bars: 95% confidence intervals where published or computed."
     if not has_bars:
         return ("No bars: the published data carry no limits; each comparison is OHID's own "
-                "(95%).")
+                f"({level}).")
     return ("Bars: 95% confidence intervals where published or computed; a point without a "
-            "bar is OHID's own comparison (95%), its limits not in the published data.")
+            f"bar is OHID's own comparison ({level}), its limits not in the published data.")
 
 
 def latest_point(place: Place | str, indicator_id: str, sex: str,
@@ -569,7 +571,8 @@ def trend_chart(frame: pd.DataFrame, indicator_id: str, title: str) -> alt.TopLe
         *layers, labels,
         title=alt.TitleParams(textwrap.wrap(title, 90), anchor="start", fontSize=18,
                               subtitle=textwrap.wrap(
-                                  f"{m.name}. {intervals_note(frame)}" + "".join(notes)
+                                  f"{m.name}. {intervals_note(frame, indicator_id)}"
+                                  + "".join(notes)
                                   + (f" {RINGED}." if data["lent"].any() else ""), 140),
                               subtitleFontSize=13,
                               subtitleColor="#444444"),

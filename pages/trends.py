@@ -65,7 +65,7 @@ with guard("The trend"):
     show_chart(chart)
     st.caption(f"Points: the comparison with England in each period (shape and colour: "
                "▲ better, ● similar, ▼ worse, ■ not compared), as the Compare page shows it. "
-               f"{trends.intervals_note(frame)} A gap in a line is a period with no value. "
+               f"{trends.intervals_note(frame, ind)} A gap in a line is a period with no value. "
                f"{m.caption}")
     st.markdown(f"**Text description.** {trends.trend_text(frame, ind)}")
 

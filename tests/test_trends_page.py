@@ -267,14 +267,19 @@ def test_a_chart_without_bars_says_what_decided_its_points():
     assert le["lower_ci"].isna().all() and (le["compared_to_england"] == "worse").any()
     bare = ("No bars: the published data carry no limits; each comparison is OHID's own "
             "(95%).")
-    assert trends.intervals_note(le) == bare
+    assert trends.intervals_note(le, "90366") == bare
     subtitle = screen_spec(trends.trend_chart(le, "90366", "t"))[2]
     assert bare in subtitle and "Bars: 95%" not in subtitle
     qof = trends.trend_frame(places, "91547", "Persons")
     assert qof["lower_ci"].notna().any()
-    assert trends.intervals_note(qof).startswith("Bars: 95% confidence intervals")
+    assert trends.intervals_note(qof, "91547").startswith("Bars: 95% confidence intervals")
     mixed = pd.concat([qof, le.assign(comparison_basis="as published")])
-    assert "a point without a bar is OHID's own comparison" in trends.intervals_note(mixed)
+    assert "a point without a bar is OHID's own comparison (95%)" in trends.intervals_note(
+        mixed, "91547")
+    # QOF depression (Fingertips compares QOF prevalence at 99.8%): its own level
+    dep = trends.trend_frame(places, "848", "Persons")
+    assert dep["lower_ci"].isna().all() and (dep["compared_to_england"] == "higher").any()
+    assert trends.intervals_note(dep, "848").endswith("OHID's own (99.8%).")
 
     at = open_page("pages/trends.py", p="blackpool,eden", ind="90366")
     assert_clean(at)
