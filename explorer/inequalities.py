@@ -120,6 +120,13 @@ def england_groups(indicator_id: str, grouping: str = "decile",
                        confidence)
 
 
+def england_reference(indicator_id: str, place: Place, grouping: str = "decile",
+                      confidence: float = 0.95) -> pd.DataFrame | None:
+    """:func:`england_groups` to draw beside ``place``'s gradient (None for England: the
+    place's own bars are England's)."""
+    return None if place.is_england else england_groups(indicator_id, grouping, confidence)
+
+
 def health_gradient(indicator_id: str, place: Place, grouping: str = "decile",
                     confidence: float = 0.95) -> Gradient:
     from explorer import indicators

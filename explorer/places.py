@@ -78,6 +78,11 @@ class Place:
         return self.lsoa11 if vintage == 2019 else self.lsoa21
 
     @property
+    def is_england(self) -> bool:
+        """England itself: the benchmark every page compares with, drawn without itself."""
+        return self.kind == "country" and self.id == "england"
+
+    @property
     def label(self) -> str:
         """Name with the kind, e.g. 'Eden (former district, to March 2023)'."""
         if self.note:

@@ -185,7 +185,7 @@ def attribution(place: Place) -> pd.DataFrame:
 
 
 def is_england(place: Place) -> bool:
-    return place.kind == "country" and place.id == "england"
+    return place.is_england
 
 
 def practices(place: Place, year: str, columns: list[str] | None = None) -> pd.DataFrame:

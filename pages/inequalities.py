@@ -8,7 +8,7 @@ from explorer import state as url_state
 from explorer.charts import gradient_chart
 from explorer.inequalities import (
     any_gradient,
-    england_groups,
+    england_reference,
     gradient_indicators,
     gradient_sentence,
     life_expectancy,
@@ -77,8 +77,7 @@ with guard("The deprivation gradient", essential=True):
                    "(positive: higher in the most deprived); the RII is least deprived "
                    "**divided by** most deprived (OHID's convention), so the same gradient "
                    "gives a positive SII and an RII below 1.")
-    is_england = place.kind == "country" and place.id == "england"
-    eng = None if is_england else england_groups(ind, grouping, conf)
+    eng = england_reference(ind, place, grouping, conf)
     chart = gradient_chart(g.table, f"{g.name} by national deprivation {grouping} in "
                            f"{place.name}", grouping, confidence_label=label,
                            england_table=eng)
